@@ -1,0 +1,53 @@
+"""Specific exception types; caught once at the edge (CLI or the cog error handler)."""
+
+from __future__ import annotations
+
+
+class NewsbotError(Exception):
+    """Base class: the message is meant for a person, not a traceback."""
+
+
+class ConfigError(NewsbotError):
+    pass
+
+
+class StoreError(NewsbotError):
+    pass
+
+
+class ArticleNotFound(NewsbotError):
+    def __init__(self, ref: object) -> None:
+        super().__init__(f"no article matches {ref!r}")
+        self.ref = ref
+
+
+class IngestError(NewsbotError):
+    """One item could not be ingested; the rest of a batch goes on."""
+
+
+class UnsupportedInput(IngestError):
+    pass
+
+
+class ExtractionError(IngestError):
+    """The input held no article text."""
+
+
+class FetchError(IngestError):
+    """A URL could not be fetched (timeout, too large, bad status, wrong type...)."""
+
+
+class BlockedAddress(FetchError):
+    """The URL resolves to an address we refuse to contact (SSRF guard)."""
+
+
+class InvalidQuery(NewsbotError):
+    pass
+
+
+class FeedError(NewsbotError):
+    pass
+
+
+class TopicError(NewsbotError):
+    pass
