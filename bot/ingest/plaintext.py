@@ -1,0 +1,322 @@
+"""Plain-text page cleaning: a page copied or scraped as text -> the main article (+ teasers of others).
+
+No markup survives in a flattened page, so the work is done on lines: each line is labelled
+(`plaintext_lines`), the page is cut into runs of prose at article-ending markers and long non-prose gaps,
+the densest run is the main article, and the lines just above it give title, dek, byline and section.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from bot.errors import ExtractionError
+from bot.ingest.plaintext_lines import (
+    Kind,
+    Line,
+    byline_names,
+    classify,
+    is_caption_hint,
+    is_credit,
+    is_date_line,
+    is_genre_label,
+)
+from bot.ingest.plaintext_normalize import normalize_text
+from bot.ingest.plaintext_quotes import is_pull_quote
+from bot.models import FLAG_PAYWALLED, FLAG_TEASER, ExtractedArticle, Paragraph
+
+log = logging.getLogger(__name__)
+
+MAX_GAP = 5  # non-prose lines allowed inside one article region
+HEADER_WINDOW = 12  # lines above a region searched for title/byline/section
+MIN_TEASER_WORDS = 30
+
+
+@dataclass(slots=True)
+class Region:
+    start: int  # index into the line list, first prose line
+    end: int  # last prose line, inclusive
+    words: int
+
+    def score(self) -> int:
+        return self.words
+
+
+def clean_page_text(text: str, *, url: str | None = None) -> list[ExtractedArticle]:
+    """A page copied/scraped as plain text -> the main article first, then any teasers of other articles
+    (flagged models.FLAG_TEASER). Raises errors.ExtractionError when there is no article text."""
+    lines = _lines(normalize_text(text))
+    if not any(line.words for line in lines):
+        raise ExtractionError("the text holds no article")
+    regions = _regions(lines)
+    if not regions:
+        # Nothing looks like running prose: a very short note. Keep every non-furniture line.
+        paragraphs = [Paragraph("text", ln.text) for ln in lines if ln.kind is Kind.SHORT and ln.words]
+        if not paragraphs:
+            raise ExtractionError("the text holds no article")
+        return [ExtractedArticle(paragraphs=paragraphs, url=url)]
+    main = max(regions, key=Region.score)
+    article = _build(lines, main, url)
+    if not article.paragraphs:
+        raise ExtractionError("the text holds no article")
+    if any(line.paywall for line in lines):
+        article.flags.add(FLAG_PAYWALLED)
+    out = [article]
+    for region in regions:
+        if region.start <= main.end or region.words < MIN_TEASER_WORDS:
+            continue
+        teaser = _build(lines, region, url, need_title=True)
+        if teaser.title and teaser.paragraphs:
+            teaser.flags.add(FLAG_TEASER)
+            out.append(teaser)
+    log.debug("plain text: %d lines, %d regions, main %d-%d", len(lines), len(regions), main.start, main.end)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- lines
+
+
+def _unwrap(raw_lines: list[str]) -> list[tuple[str, bool]]:
+    """Join hard-wrapped paragraphs (a block of similar-length lines) back into one line each.
+
+    Returns (line, blank_before) for every non-blank line.
+    """
+    blocks: list[list[str]] = [[]]
+    for line in raw_lines:
+        if line:
+            blocks[-1].append(line)
+        elif blocks[-1]:
+            blocks.append([])
+    out: list[tuple[str, bool]] = []
+    for block in blocks:
+        if not block:
+            continue
+        if _is_wrapped(block):
+            out.append((" ".join(block), True))
+        else:
+            out.extend((line, i == 0) for i, line in enumerate(block))
+    return out
+
+
+_STRUCTURAL = re.compile(r"^(?:[*+•\-–>|#]|\d{1,2}[.)]\s)")
+
+
+def _is_wrapped(block: list[str]) -> bool:
+    if len(block) < 2:
+        return False
+    head = block[:-1]
+    if any(_STRUCTURAL.match(line) for line in block):
+        return False
+    lengths = [len(line) for line in head]
+    if min(lengths) < 40 or max(lengths) > 120 or max(lengths) - min(lengths) > 35:
+        return False
+    if len(block[-1]) > max(lengths) + 5:
+        return False
+    # A wrapped paragraph breaks mid-sentence somewhere.
+    return any(not re.search(r"[.!?:;\"”’)]$", line) for line in head)
+
+
+def _lines(text: str) -> list[Line]:
+    pairs = _unwrap(text.split("\n"))
+    counts = Counter(line for line, _ in pairs)
+    return [classify(line, i, counts[line], blank) for i, (line, blank) in enumerate(pairs)]
+
+
+def _is_prose(line: Line) -> bool:
+    return line.kind is Kind.PROSE and not (line.bullet and line.words < 15 and not line.punct_end)
+
+
+# -------------------------------------------------------------------------------------------- regions
+
+
+def _regions(lines: list[Line]) -> list[Region]:
+    """Runs of prose lines, cut at end markers and at gaps of more than MAX_GAP other lines."""
+    regions: list[Region] = []
+    current: Region | None = None
+    gap = 0
+    for i, line in enumerate(lines):
+        if line.kind is Kind.END:
+            current, gap = None, 0
+            continue
+        if _is_prose(line):
+            weight = line.words if not line.bullet else line.words // 2
+            if line.repeated > 1:
+                weight //= 2
+            if current is None or gap > MAX_GAP:
+                current = Region(i, i, 0)
+                regions.append(current)
+            current.end = i
+            current.words += weight
+            gap = 0
+        elif current is not None:
+            gap += 1
+    return regions
+
+
+# --------------------------------------------------------------------------------------------- header
+
+
+def _is_byline(line: Line) -> list[str] | None:
+    if line.kind is not Kind.SHORT or line.bullet or line.words > 16:
+        return None
+    return byline_names(line.text)
+
+
+def _is_header_marker(line: Line) -> bool:
+    """Lines that sit between a headline block and the body: byline, date, genre label, photo credit."""
+    if line.kind not in (Kind.SHORT, Kind.BOILER):
+        return False
+    return bool(
+        _is_byline(line) or is_date_line(line.text) or is_genre_label(line.text) or is_credit(line.text)
+    )
+
+
+def _title_like(line: Line) -> bool:
+    if line.kind is not Kind.SHORT or line.bullet and not line.md_level:
+        return False
+    if not 2 <= line.words <= 30 or line.text.endswith((".", ",", ";")):
+        return False
+    if is_credit(line.text) or is_date_line(line.text) or is_genre_label(line.text) or is_caption_hint(line.text):
+        return False
+    return line.text[:1].isupper() or line.text[:1].isdigit() or line.text[:1] in "\"'“‘"
+
+
+def _body_start(lines: list[Line], region: Region) -> int:
+    """The first body line: after the byline/credit/label lines that follow a dek or lead photo caption."""
+    start = region.start
+    prose_words = 0
+    limit = min(region.end, region.start + 10)
+    for i in range(region.start, limit + 1):
+        line = lines[i]
+        if _is_prose(line):
+            prose_words += line.words
+            if prose_words > 120:
+                break
+        elif _is_header_marker(line) or (line.kind is Kind.SHORT and _is_caption_line(lines, i)):
+            start = i + 1
+    while start <= region.end and not _is_prose(lines[start]):
+        start += 1
+    return start if start <= region.end else region.start
+
+
+@dataclass(slots=True)
+class Header:
+    title: str | None = None
+    subtitle: str | None = None
+    section: str | None = None
+    authors: list[str] | None = None
+
+
+def _header(lines: list[Line], region: Region, body_start: int) -> Header:
+    header = Header()
+    lo = max(0, region.start - HEADER_WINDOW)
+    # Stop at an article-ending marker: what lies above it belongs to something else.
+    for i in range(region.start - 1, lo - 1, -1):
+        if lines[i].kind is Kind.END:
+            lo = i + 1
+            break
+    window = range(lo, body_start)
+    for i in window:
+        if lines[i].md_level == 1:
+            header.title = lines[i].text
+            title_at = i
+            break
+    else:
+        title_at = -1
+        # The dek is the first prose line of the region when header lines separate it from the body.
+        anchor = region.start if region.start < body_start else body_start
+        for i in range(anchor - 1, lo - 1, -1):
+            if _title_like(lines[i]) and lines[i].words >= 3 and not _is_byline(lines[i]):
+                header.title, title_at = lines[i].text, i
+                break
+    if title_at >= 0:
+        nxt = title_at + 1
+        if nxt < body_start and _is_prose(lines[nxt]) and not _is_caption_line(lines, nxt):
+            header.subtitle = lines[nxt].text
+        prev = title_at - 1
+        if prev >= lo:
+            p = lines[prev]
+            if p.kind is Kind.SHORT and 1 <= p.words <= 3 and not p.bullet and not is_date_line(p.text) \
+                    and p.text[:1].isupper() and not _is_byline(p):
+                header.section = p.text.rstrip(":")
+    for i in range(max(lo, title_at + 1), body_start):
+        names = _is_byline(lines[i])
+        if names:
+            header.authors = names
+            break
+    return header
+
+
+# ------------------------------------------------------------------------------------------------ body
+
+
+def _is_caption_line(lines: list[Line], i: int) -> bool:
+    """Photo caption: followed by a credit, or carrying a caption marker, or repeated by its neighbour."""
+    line = lines[i]
+    if line.words > 60:
+        return False
+    if is_caption_hint(line.text) or is_credit(line.text):
+        return True
+    nxt = lines[i + 1] if i + 1 < len(lines) else None
+    if nxt is not None and nxt.kind is not Kind.PROSE and is_credit(nxt.text) and not _is_byline(nxt):
+        return True
+    for j in (i - 1, i + 1):
+        if 0 <= j < len(lines):
+            other = lines[j].text
+            short, long_ = sorted((line.text.rstrip(". "), other.rstrip(". ")), key=len)
+            if len(short) >= 25 and short != long_ and long_.startswith(short):
+                return True
+    return False
+
+
+def _is_heading(lines: list[Line], i: int, body: list[Paragraph]) -> bool:
+    line = lines[i]
+    if line.md_level:
+        return True
+    if not body or not _title_like(line) and not (line.kind is Kind.SHORT and 1 <= line.words <= 12
+                                                  and line.text.endswith(("?", ":"))):
+        return False
+    if line.words > 20 or _is_byline(line) or _is_caption_line(lines, i):
+        return False
+    nxt = i + 1
+    while nxt < len(lines) and lines[nxt].kind is Kind.BOILER:
+        nxt += 1
+    return nxt < len(lines) and _is_prose(lines[nxt])
+
+
+def _build(lines: list[Line], region: Region, url: str | None, *, need_title: bool = False) -> ExtractedArticle:
+    start = _body_start(lines, region)
+    header = _header(lines, region, start)
+    if need_title and not header.title:
+        return ExtractedArticle(paragraphs=[], url=url)
+    body: list[Paragraph] = []
+    seen: set[str] = set()
+    for i in range(start, region.end + 1):
+        line = lines[i]
+        key = line.text.casefold()
+        if key in seen or line.text in (header.title, header.subtitle):
+            continue
+        if _is_prose(line):
+            near = [ln.text for ln in lines[max(start, i - 5): i + 6] if _is_prose(ln)]
+            if _is_caption_line(lines, i) or is_pull_quote(line.text, near, line.words):
+                continue
+            body.append(Paragraph("text", line.text))
+        elif line.kind is Kind.SHORT and _is_heading(lines, i, body):
+            body.append(Paragraph("heading", line.text))
+        elif line.kind is Kind.SHORT and line.bullet and line.words >= 6 and not _is_caption_line(lines, i):
+            body.append(Paragraph("text", line.text))
+        else:
+            continue
+        seen.add(key)
+    while body and body[-1].kind == "heading":
+        body.pop()
+    return ExtractedArticle(
+        paragraphs=body,
+        title=header.title,
+        subtitle=header.subtitle,
+        authors=header.authors or [],
+        section=header.section,
+        url=url,
+    )
