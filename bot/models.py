@@ -104,7 +104,6 @@ class Article:
     image: str | None = None
     word_count: int = 0
     content_hash: str = ""
-    simhash: int = 0
     origin: Origin = "text"
     flags: set[str] = field(default_factory=set)
     external_id: str | None = None

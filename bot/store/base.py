@@ -1,0 +1,152 @@
+"""The store interface. Everything outside `bot/store/` talks to this, never to SQLite directly,
+so a PostgreSQL backend can be added without touching ingestion, analysis or the cogs."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from bot.models import Analysis, Article
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Which articles a caller may see.
+
+    A Discord server sees its own articles plus the operator's global library (guild_id NULL);
+    the operator's CLI sees everything.
+    """
+
+    guild_id: int | None = None
+    everything: bool = False
+
+    @classmethod
+    def all(cls) -> Scope:
+        return cls(everything=True)
+
+    @classmethod
+    def guild(cls, guild_id: int | None) -> Scope:
+        """The view from a server (or, with None, the global library alone)."""
+        return cls(guild_id=guild_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Fingerprint:
+    """Dedupe keys computed at ingest (see bot/ingest/dedupe.py)."""
+
+    content_hash: str
+    minhash: bytes  # packed uint32 signature
+    bands: tuple[int, ...]  # LSH band keys
+    shingle_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class NearDuplicateCandidate:
+    article_id: int
+    minhash: bytes
+    shingle_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleListing:
+    """A light row for lists, autocomplete and stats (no body)."""
+
+    id: int
+    title: str
+    source: str | None
+    published: datetime | None
+    ingested_at: datetime | None
+    guild_id: int | None
+    url: str | None
+
+
+@dataclass(slots=True)
+class StoreStats:
+    articles: int
+    duplicates_recorded: int
+    by_origin: dict[str, int] = field(default_factory=dict)
+    size_bytes: int = 0
+    last_ingested: list[ArticleListing] = field(default_factory=list)
+
+
+class ArticleStore(abc.ABC):
+    """Async article store. Each write is one transaction: row, index and fingerprints together."""
+
+    @abc.abstractmethod
+    async def open(self) -> None: ...
+
+    @abc.abstractmethod
+    async def close(self) -> None: ...
+
+    async def __aenter__(self) -> ArticleStore:
+        await self.open()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # --- writes -------------------------------------------------------------------------------
+    @abc.abstractmethod
+    async def add_article(self, article: Article, fingerprint: Fingerprint) -> Article:
+        """Insert; returns the article with its new id."""
+
+    @abc.abstractmethod
+    async def replace_article(self, article_id: int, article: Article, fingerprint: Fingerprint) -> Article:
+        """Newer text for the same story (same canonical URL): keep the id, replace the content."""
+
+    @abc.abstractmethod
+    async def set_analysis(self, article_id: int, analysis: Analysis) -> None: ...
+
+    @abc.abstractmethod
+    async def record_duplicate(self, original_id: int, source: str, guild_id: int | None) -> None:
+        """Remember that an ingest ended as a duplicate (for stats and the audit trail)."""
+
+    @abc.abstractmethod
+    async def delete_article(self, article_id: int, scope: Scope) -> bool: ...
+
+    # --- reads --------------------------------------------------------------------------------
+    @abc.abstractmethod
+    async def get_article(self, article_id: int, scope: Scope) -> Article | None: ...
+
+    @abc.abstractmethod
+    async def get_articles(self, ids: list[int], scope: Scope) -> list[Article]:
+        """In the order of `ids`, skipping ids not visible in scope."""
+
+    @abc.abstractmethod
+    async def find_by_canonical_url(self, url: str, scope: Scope) -> Article | None: ...
+
+    @abc.abstractmethod
+    async def find_by_content_hash(self, content_hash: str, scope: Scope) -> Article | None: ...
+
+    @abc.abstractmethod
+    async def find_by_external_id(self, external_id: str, scope: Scope) -> Article | None: ...
+
+    @abc.abstractmethod
+    async def near_duplicate_candidates(
+        self, bands: tuple[int, ...], scope: Scope, limit: int = 50
+    ) -> list[NearDuplicateCandidate]: ...
+
+    @abc.abstractmethod
+    async def list_articles(self, scope: Scope, limit: int = 20, offset: int = 0) -> list[ArticleListing]:
+        """Newest ingested first."""
+
+    @abc.abstractmethod
+    async def find_titles(self, text: str, scope: Scope, limit: int = 25) -> list[ArticleListing]:
+        """For autocomplete: titles containing `text` (case-insensitive), newest first."""
+
+    @abc.abstractmethod
+    def iter_articles(self, scope: Scope, batch: int = 500) -> AsyncIterator[Article]:
+        """Every article in id order, streamed (export)."""
+
+    @abc.abstractmethod
+    async def count_articles(self, scope: Scope) -> int: ...
+
+    @abc.abstractmethod
+    async def stats(self, scope: Scope) -> StoreStats: ...
+
+    @abc.abstractmethod
+    async def backup(self, path: Path) -> None:
+        """Online, consistent copy while the store stays in use."""

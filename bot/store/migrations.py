@@ -1,0 +1,80 @@
+"""Versioned SQLite schema. Each step runs once, in order, inside one transaction; `PRAGMA user_version`
+records how far a database has come. Append new steps; never edit a released one."""
+
+from __future__ import annotations
+
+MIGRATIONS: list[str] = [
+    # 1: articles, full-text index kept in step by triggers, dedupe bands, duplicate log
+    """
+    CREATE TABLE articles (
+        id            INTEGER PRIMARY KEY,
+        guild_id      INTEGER,
+        external_id   TEXT,
+        url           TEXT,
+        canonical_url TEXT,
+        title         TEXT NOT NULL,
+        subtitle      TEXT,
+        authors       TEXT NOT NULL DEFAULT '[]',
+        published     TEXT,
+        section       TEXT,
+        source        TEXT,
+        language      TEXT,
+        image         TEXT,
+        body          TEXT NOT NULL,
+        headings      TEXT NOT NULL DEFAULT '[]',
+        word_count    INTEGER NOT NULL,
+        content_hash  TEXT NOT NULL,
+        minhash       BLOB,
+        shingle_count INTEGER NOT NULL DEFAULT 0,
+        origin        TEXT NOT NULL,
+        flags         TEXT NOT NULL DEFAULT '[]',
+        ingested_by   TEXT,
+        ingested_at   TEXT NOT NULL,
+        updated_at    TEXT,
+        duplicate_of  INTEGER REFERENCES articles(id) ON DELETE SET NULL,
+        analysis      TEXT
+    );
+    CREATE INDEX articles_guild_id ON articles(guild_id, id);
+    CREATE INDEX articles_canonical ON articles(canonical_url) WHERE canonical_url IS NOT NULL;
+    CREATE INDEX articles_hash ON articles(content_hash);
+    CREATE INDEX articles_external ON articles(external_id) WHERE external_id IS NOT NULL;
+    CREATE INDEX articles_published ON articles(published);
+    CREATE INDEX articles_source ON articles(source COLLATE NOCASE);
+
+    CREATE VIRTUAL TABLE articles_fts USING fts5(
+        title, subtitle, body,
+        content='articles', content_rowid='id',
+        tokenize='porter unicode61 remove_diacritics 2'
+    );
+    CREATE TRIGGER articles_ai AFTER INSERT ON articles BEGIN
+        INSERT INTO articles_fts(rowid, title, subtitle, body)
+        VALUES (new.id, new.title, coalesce(new.subtitle, ''), new.body);
+    END;
+    CREATE TRIGGER articles_ad AFTER DELETE ON articles BEGIN
+        INSERT INTO articles_fts(articles_fts, rowid, title, subtitle, body)
+        VALUES ('delete', old.id, old.title, coalesce(old.subtitle, ''), old.body);
+    END;
+    CREATE TRIGGER articles_au AFTER UPDATE OF title, subtitle, body ON articles BEGIN
+        INSERT INTO articles_fts(articles_fts, rowid, title, subtitle, body)
+        VALUES ('delete', old.id, old.title, coalesce(old.subtitle, ''), old.body);
+        INSERT INTO articles_fts(rowid, title, subtitle, body)
+        VALUES (new.id, new.title, coalesce(new.subtitle, ''), new.body);
+    END;
+
+    CREATE TABLE dedupe_bands (
+        band_key   INTEGER NOT NULL,
+        article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        PRIMARY KEY (band_key, article_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX dedupe_bands_article ON dedupe_bands(article_id);
+
+    CREATE TABLE duplicate_log (
+        id          INTEGER PRIMARY KEY,
+        original_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        source      TEXT NOT NULL,
+        guild_id    INTEGER,
+        seen_at     TEXT NOT NULL
+    );
+    CREATE INDEX duplicate_log_original ON duplicate_log(original_id);
+    """,
+]
