@@ -5,7 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.errors import ConfigError
-from bot.store.base import ArticleListing, ArticleStore, Fingerprint, NearDuplicateCandidate, Scope, StoreStats
+from bot.store.base import (
+    ArticleListing,
+    ArticleStore,
+    Fingerprint,
+    NearDuplicateCandidate,
+    Scope,
+    StoreStats,
+)
 
 __all__ = [
     "ArticleListing",
