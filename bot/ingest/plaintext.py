@@ -29,7 +29,8 @@ from bot.models import FLAG_PAYWALLED, FLAG_TEASER, ExtractedArticle, Paragraph
 
 log = logging.getLogger(__name__)
 
-MAX_GAP = 5  # non-prose lines allowed inside one article region
+MAX_GAP = 8.0  # weighted non-prose lines allowed inside one article region
+MAX_JOIN_GAP = 20  # short-text lines allowed between two runs joined after the main one is chosen
 HEADER_WINDOW = 12  # lines above a region searched for title/byline/section
 MIN_TEASER_WORDS = 30
 
@@ -39,9 +40,6 @@ class Region:
     start: int  # index into the line list, first prose line
     end: int  # last prose line, inclusive
     words: int
-
-    def score(self) -> int:
-        return self.words
 
 
 def clean_page_text(text: str, *, url: str | None = None) -> list[ExtractedArticle]:
@@ -57,7 +55,8 @@ def clean_page_text(text: str, *, url: str | None = None) -> list[ExtractedArtic
         if not paragraphs:
             raise ExtractionError("the text holds no article")
         return [ExtractedArticle(paragraphs=paragraphs, url=url)]
-    main = max(regions, key=Region.score)
+    slug = _slug_words(url)
+    main = _extend(lines, regions, max(regions, key=lambda r: _region_score(lines, r, slug)))
     article = _build(lines, main, url)
     if not article.paragraphs:
         raise ExtractionError("the text holds no article")
@@ -131,14 +130,23 @@ def _is_prose(line: Line) -> bool:
 # -------------------------------------------------------------------------------------------- regions
 
 
+def _gap_cost(line: Line) -> float:
+    """How much a non-prose line separates two prose lines: page furniture more than a short text line."""
+    if line.kind is Kind.BOILER or line.bullet or line.repeated > 1:
+        return 2.0
+    if line.words == 0:
+        return 1.5
+    return 1.0
+
+
 def _regions(lines: list[Line]) -> list[Region]:
-    """Runs of prose lines, cut at end markers and at gaps of more than MAX_GAP other lines."""
+    """Runs of prose lines, cut at end markers and where the non-prose gap between them grows too costly."""
     regions: list[Region] = []
     current: Region | None = None
-    gap = 0
+    gap = 0.0
     for i, line in enumerate(lines):
         if line.kind is Kind.END:
-            current, gap = None, 0
+            current, gap = None, 0.0
             continue
         if _is_prose(line):
             weight = line.words if not line.bullet else line.words // 2
@@ -149,10 +157,70 @@ def _regions(lines: list[Line]) -> list[Region]:
                 regions.append(current)
             current.end = i
             current.words += weight
-            gap = 0
+            gap = 0.0
         elif current is not None:
-            gap += 1
+            gap += _gap_cost(line)
     return regions
+
+
+_SLUG_SPLIT = re.compile(r"[^a-z0-9]+")
+
+
+def _slug_words(url: str | None) -> set[str]:
+    if not url:
+        return set()
+    path = re.sub(r"^[a-z]+://[^/]+", "", url.lower()).split("?")[0]
+    best = max(path.split("/"), key=lambda part: part.count("-") + part.count("_"), default="")
+    words = {w for w in _SLUG_SPLIT.split(best) if len(w) > 2 and not w.isdigit()}
+    return words if len(words) >= 3 else set()
+
+
+def _is_listing(lines: list[Line], region: Region) -> bool:
+    """Comments or a list of items: several stand-alone date lines inside the run."""
+    dates = sum(
+        1 for ln in lines[region.start: region.end + 1] if ln.kind is not Kind.PROSE and is_date_line(ln.text)
+    )
+    return dates >= 2
+
+
+def _extend(lines: list[Line], regions: list[Region], main: Region) -> Region:
+    """Join the following runs that are only separated by short text (no end marker, no listing)."""
+    merged = Region(main.start, main.end, main.words)
+    for nxt in regions:
+        if nxt.start <= merged.end:
+            continue
+        between = lines[merged.end + 1: nxt.start]
+        if len(between) > MAX_JOIN_GAP or any(ln.kind is Kind.END for ln in between):
+            break
+        if any(ln.kind is Kind.BOILER or ln.bullet or ln.repeated > 1 for ln in between) and len(between) > 4:
+            break
+        if _is_listing(lines, nxt):
+            break
+        merged = Region(merged.start, nxt.end, merged.words + nxt.words)
+    return merged
+
+
+def _region_score(lines: list[Line], region: Region, slug: set[str]) -> float:
+    """Prose words, discounted for teaser lists (headline + blurb pairs) and boosted by an article header."""
+    prose = [i for i in range(region.start, region.end + 1) if _is_prose(lines[i])]
+    paired = sum(1 for i in prose if i > 0 and lines[i - 1].kind is Kind.SHORT and _title_like(lines[i - 1]))
+    score = float(region.words)
+    if len(prose) >= 3 and paired / len(prose) >= 0.6:
+        score *= 0.3
+    if _is_listing(lines, region):
+        score *= 0.3
+    before = lines[max(0, region.start - 8): region.start]
+    if any(_is_byline(ln) or is_date_line(ln.text) for ln in before if ln.kind is not Kind.PROSE):
+        score *= 1.3
+    if slug:
+        for ln in lines[max(0, region.start - 15): region.start + 1]:
+            tokens = set(_SLUG_SPLIT.split(ln.text.lower()))
+            if len(slug & tokens) >= 0.6 * len(slug):
+                score *= 1.5
+                break
+    if lines and region.start > 0.85 * len(lines):
+        score *= 0.7
+    return score
 
 
 # --------------------------------------------------------------------------------------------- header

@@ -16,6 +16,7 @@ BULLET = re.compile(r"^(?:[*+•·▪◦‣●o\-–]|\d{1,2}[.)])\s+(?=\S)")
 _SENTENCE_END = re.compile(r"[.!?…。！？][\"'”’»)\]]*$|[\"”’»]$")
 _SENTENCE_SPLIT = re.compile(r"[.!?][\"'”’»)]*\s+(?=[\"'“‘«(]?[A-Z0-9])")
 GENRE_LABEL = re.compile(r"^[-–—~|]+\s*[A-Za-z][\w ]{1,30}?\s*[-–—~|]+$")
+_TRUNCATED = re.compile(r"(?:\[(?:…|\.\.\.)\]|\w(?:…|\.\.\.))$")
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*$")
 
 # Lines that close an article: what follows them is another page region (paywall, comments, related...).
@@ -34,6 +35,9 @@ _END_MARKERS = re.compile(
       | sponsored(?:\ (?:content|stories|links))?|promoted(?:\ (?:content|stories|links))?
       | share\ this(?:\ (?:article|story|post|page))?:?|about\ the\ authors?|tags?:.*|filed\ under:?.*
       | ©.*|copyright\b.*|.*all\ rights\ reserved\.?
+      | [\w\ .'’@\-]{1,40}\ (?:says|wrote|commented):|reply|report\ (?:comment|abuse)|\d+\ (?:replies|responses)
+      | (?:\d+|one|two|three|four|five|six|seven|eight|nine|ten)\ (?:thoughts?|responses?|comments?|replies|reactions?)
+        \ (?:on|to)\b.{0,150}
     )$""",
     re.IGNORECASE | re.VERBOSE,
 )
@@ -213,6 +217,8 @@ def classify(raw: str, index: int, repeated: int, blank_before: bool) -> Line:
         kind = Kind.BOILER
     elif md_level:
         kind = Kind.SHORT
+    elif _TRUNCATED.search(text) and words <= 45:
+        kind = Kind.SHORT  # a teaser cut short: "... [...]"
     elif (words >= 10 and punct) or words >= 25 or (words >= 6 and punct and sentence_count(text) >= 2):
         kind = Kind.PROSE
     else:
