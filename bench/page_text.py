@@ -23,6 +23,7 @@ DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "extraction"
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--no-url", action="store_true", help="do not pass the page URL")
     parser.add_argument("--worst", type=int, default=0, help="also list the N pages with the lowest F1")
     args = parser.parse_args()
     pages: dict[str, str] = json.loads((args.data / "page-text.json").read_text(encoding="utf-8"))
@@ -32,7 +33,7 @@ def main() -> None:
     preds: dict[str, str] = {}
     for page_id in ids:
         try:
-            preds[page_id] = clean_page_text(pages[page_id], url=truth[page_id].get("url"))[0].body
+            preds[page_id] = clean_page_text(pages[page_id], url=truth[page_id].get("url") if not args.no_url else None)[0].body
         except ExtractionError:
             preds[page_id] = ""
     elapsed = time.perf_counter() - started

@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 MAX_GAP = 8.0  # weighted non-prose lines allowed inside one article region
 MAX_JOIN_GAP = 20  # short-text lines allowed between two runs joined after the main one is chosen
+SHORT_MIN_WORDS = 3  # shorter non-prose lines inside the body are kept only as headings
 HEADER_WINDOW = 12  # lines above a region searched for title/byline/section
 MIN_TEASER_WORDS = 30
 
@@ -192,7 +193,7 @@ def _extend(lines: list[Line], regions: list[Region], main: Region) -> Region:
         between = lines[merged.end + 1: nxt.start]
         if len(between) > MAX_JOIN_GAP or any(ln.kind is Kind.END for ln in between):
             break
-        if any(ln.kind is Kind.BOILER or ln.bullet or ln.repeated > 1 for ln in between) and len(between) > 4:
+        if any(ln.kind is Kind.BOILER for ln in between) and len(between) > 4:
             break
         if _is_listing(lines, nxt):
             break
@@ -354,6 +355,14 @@ def _is_heading(lines: list[Line], i: int, body: list[Paragraph]) -> bool:
     return nxt < len(lines) and _is_prose(lines[nxt])
 
 
+def _is_body_short(lines: list[Line], i: int) -> bool:
+    """A short text line inside the body (list item, one-line paragraph) rather than furniture."""
+    line = lines[i]
+    if line.words < SHORT_MIN_WORDS or (line.bullet and line.words < 6):
+        return False
+    return not (_is_caption_line(lines, i) or _is_header_marker(line) or line.repeated > 1)
+
+
 def _build(lines: list[Line], region: Region, url: str | None, *, need_title: bool = False) -> ExtractedArticle:
     start = _body_start(lines, region)
     header = _header(lines, region, start)
@@ -366,14 +375,16 @@ def _build(lines: list[Line], region: Region, url: str | None, *, need_title: bo
         key = line.text.casefold()
         if key in seen or line.text in (header.title, header.subtitle):
             continue
+        near = [ln.text for ln in lines[max(start, i - 5): i + 6] if _is_prose(ln)]
+        if line.kind in (Kind.PROSE, Kind.SHORT) and is_pull_quote(line.text, near, line.words):
+            continue
         if _is_prose(line):
-            near = [ln.text for ln in lines[max(start, i - 5): i + 6] if _is_prose(ln)]
-            if _is_caption_line(lines, i) or is_pull_quote(line.text, near, line.words):
+            if _is_caption_line(lines, i):
                 continue
             body.append(Paragraph("text", line.text))
         elif line.kind is Kind.SHORT and _is_heading(lines, i, body):
             body.append(Paragraph("heading", line.text))
-        elif line.kind is Kind.SHORT and line.bullet and line.words >= 6 and not _is_caption_line(lines, i):
+        elif line.kind is Kind.SHORT and _is_body_short(lines, i):
             body.append(Paragraph("text", line.text))
         else:
             continue
