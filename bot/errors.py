@@ -41,6 +41,36 @@ class BlockedAddress(FetchError):
     """The URL resolves to an address we refuse to contact (SSRF guard)."""
 
 
+class InvalidURL(FetchError):
+    """Not a fetchable URL (scheme other than http/https, no host, credentials...)."""
+
+
+class FetchTimeout(FetchError):
+    pass
+
+
+class ResponseTooLarge(FetchError):
+    """The body (after decompression) exceeds the fetch policy's cap."""
+
+
+class TooManyRedirects(FetchError):
+    pass
+
+
+class UnsupportedContentType(FetchError):
+    pass
+
+
+class HTTPStatusError(FetchError):
+    """The server answered with an error status; `.status` holds it."""
+
+    def __init__(self, status: int, reason: str | None = None) -> None:
+        text = f"HTTP {status}" + (f" {reason}" if reason else "")
+        super().__init__(text)
+        self.status = status
+        self.reason = reason
+
+
 class InvalidQuery(NewsbotError):
     pass
 
