@@ -211,7 +211,7 @@ def _region_score(lines: list[Line], region: Region, slug: set[str]) -> float:
     if _is_listing(lines, region):
         score *= 0.3
     before = lines[max(0, region.start - 8): region.start]
-    if any(_is_byline(ln) or is_date_line(ln.text) for ln in before if ln.kind is not Kind.PROSE):
+    if any(_is_byline(ln) or is_date_line(ln.text, 24) for ln in before if ln.kind is not Kind.PROSE):
         score *= 1.3
     if slug:
         for ln in lines[max(0, region.start - 15): region.start + 1]:
@@ -220,7 +220,7 @@ def _region_score(lines: list[Line], region: Region, slug: set[str]) -> float:
                 score *= 1.5
                 break
     if lines and region.start > 0.85 * len(lines):
-        score *= 0.7
+        score *= 0.5
     return score
 
 

@@ -35,7 +35,7 @@ _END_MARKERS = re.compile(
       | sponsored(?:\ (?:content|stories|links))?|promoted(?:\ (?:content|stories|links))?
       | share\ this(?:\ (?:article|story|post|page))?:?|about\ the\ authors?|tags?:.*|filed\ under:?.*
       | ©.*|copyright\b.*|.*all\ rights\ reserved\.?
-      | [\w\ .'’@\-]{1,40}\ (?:says|wrote|commented):|reply|report\ (?:comment|abuse)|\d+\ (?:replies|responses)
+      | [\w\ .'’@\-]{1,40}\ (?:says|wrote|commented)|reply|report\ (?:comment|abuse)|\d+\ (?:replies|responses)
       | (?:\d+|one|two|three|four|five|six|seven|eight|nine|ten)\ (?:thoughts?|responses?|comments?|replies|reactions?)
         \ (?:on|to)\b.{0,150}
     )$""",
@@ -158,8 +158,8 @@ def is_boiler(text: str, words: int) -> bool:
     return words <= 12 and bool(_BOILER.search(text))
 
 
-def is_date_line(text: str) -> bool:
-    return word_count(text) <= 14 and bool(_DATE.search(text))
+def is_date_line(text: str, max_words: int = 14) -> bool:
+    return word_count(text) <= max_words and bool(_DATE.search(text))
 
 
 def is_genre_label(text: str) -> bool:
