@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 MAX_GAP = 8.0  # weighted non-prose lines allowed inside one article region
 MAX_JOIN_GAP = 20  # short-text lines allowed between two runs joined after the main one is chosen
 SHORT_MIN_WORDS = 3  # shorter non-prose lines inside the body are kept only as headings
+TAIL_COST = 6.0  # value of one short line when trimming the end of the main run
 HEADER_WINDOW = 12  # lines above a region searched for title/byline/section
 MIN_TEASER_WORDS = 30
 
@@ -57,7 +58,7 @@ def clean_page_text(text: str, *, url: str | None = None) -> list[ExtractedArtic
             raise ExtractionError("the text holds no article")
         return [ExtractedArticle(paragraphs=paragraphs, url=url)]
     slug = _slug_words(url)
-    main = _extend(lines, regions, max(regions, key=lambda r: _region_score(lines, r, slug)))
+    main = _trim_tail(lines, _extend(lines, regions, max(regions, key=lambda r: _region_score(lines, r, slug))))
     article = _build(lines, main, url)
     if not article.paragraphs:
         raise ExtractionError("the text holds no article")
@@ -199,6 +200,25 @@ def _extend(lines: list[Line], regions: list[Region], main: Region) -> Region:
             break
         merged = Region(merged.start, nxt.end, merged.words + nxt.words)
     return merged
+
+
+def _line_value(line: Line) -> float:
+    if _is_prose(line):
+        return float(line.words)
+    if line.kind is Kind.BOILER or line.repeated > 1:
+        return -2 * TAIL_COST
+    return -TAIL_COST
+
+
+def _trim_tail(lines: list[Line], region: Region) -> Region:
+    """End the run where its running value peaks: a sparse tail of short lines is not article."""
+    total, best, best_end = 0.0, float("-inf"), region.end
+    for i in range(region.start, region.end + 1):
+        total += _line_value(lines[i])
+        if _is_prose(lines[i]) and total > best:
+            best, best_end = total, i
+    words = sum(ln.words for ln in lines[region.start: best_end + 1] if _is_prose(ln))
+    return Region(region.start, best_end, words)
 
 
 def _region_score(lines: list[Line], region: Region, slug: set[str]) -> float:
