@@ -64,11 +64,12 @@ class UnsupportedContentType(FetchError):
 class HTTPStatusError(FetchError):
     """The server answered with an error status; `.status` holds it."""
 
-    def __init__(self, status: int, reason: str | None = None) -> None:
+    def __init__(self, status: int, reason: str | None = None, retry_after: str | None = None) -> None:
         text = f"HTTP {status}" + (f" {reason}" if reason else "")
         super().__init__(text)
         self.status = status
         self.reason = reason
+        self.retry_after = retry_after  # raw Retry-After header (429/503), for pollers to back off
 
 
 class InvalidQuery(NewsbotError):

@@ -395,7 +395,7 @@ class Fetcher:
                 not_modified=True,
             )
         if not 200 <= resp.status < 300:
-            raise HTTPStatusError(resp.status, _reason(resp))
+            raise HTTPStatusError(resp.status, _reason(resp), resp.headers.get("Retry-After"))
         if not type_accepted(media, types):
             raise UnsupportedContentType(f"unsupported content type {media}")
         body = await self._read_body(resp)

@@ -171,6 +171,20 @@ def check_addresses(host: str, addresses: Iterable[str], allow: AddressAllowList
         check_address(host, address, allow)
 
 
+def _is_legacy_ipv4(host: str) -> bool:
+    """True for numeric spellings like 2130706433, 127.1 or 0x7f.0.0.1 that C resolvers accept.
+
+    They are refused outright: no news site uses them, and they are a classic way around guards.
+    """
+    if parse_ip(host) is not None:
+        return False
+    try:
+        socket.inet_aton(host)
+    except OSError:
+        return False
+    return True
+
+
 def validate_url(url: str) -> str:
     """Cheap syntactic check (no DNS): http(s), a host, no credentials. Returns the cleaned URL.
 
@@ -190,6 +204,8 @@ def validate_url(url: str) -> str:
         raise InvalidURL(f"only http and https URLs can be fetched, not {scheme}:")
     if not parsed.host:
         raise InvalidURL(f"URL has no host: {text[:200]}")
+    if _is_legacy_ipv4(parsed.host):
+        raise InvalidURL(f"URL host {parsed.host} is not a canonical IPv4 address")
     if parsed.user is not None or parsed.password is not None:
         raise InvalidURL("URLs with a user name or password are not accepted")
     try:
@@ -201,7 +217,7 @@ def validate_url(url: str) -> str:
 
 def check_literal_host(url: URL, allow: AddressAllowList) -> None:
     """Guard URLs whose host is an IP literal: the connector skips the resolver for those."""
-    host = url.raw_host or ""
+    host = url.host or ""
     if parse_ip(host) is not None:
         check_address(host, host, allow)
 

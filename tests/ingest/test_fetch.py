@@ -114,6 +114,10 @@ async def missing(request: web.Request) -> web.Response:
     raise web.HTTPNotFound()
 
 
+async def busy(request: web.Request) -> web.Response:
+    raise web.HTTPServiceUnavailable(headers={"Retry-After": "120"})
+
+
 async def conditional(request: web.Request) -> web.Response:
     if (
         request.headers.get("If-None-Match") == ETAG
@@ -147,6 +151,7 @@ async def server() -> AsyncIterator[TestServer]:
     app.router.add_get("/deflate", raw_deflate)
     app.router.add_get("/png", png)
     app.router.add_get("/missing", missing)
+    app.router.add_get("/busy", busy)
     app.router.add_get("/feed", conditional)
     app.router.add_get("/bare-304", bare_304)
     srv = TestServer(app, host="127.0.0.1")
@@ -306,6 +311,21 @@ async def test_http_error_status(server: TestServer, fetcher: Fetcher) -> None:
     with pytest.raises(HTTPStatusError, match=r"^HTTP 404 Not Found$") as info:
         await fetcher.fetch(url(server, "/missing"))
     assert info.value.status == 404
+    assert info.value.retry_after is None
+    with pytest.raises(HTTPStatusError, match=r"^HTTP 503 Service Unavailable$") as busy_info:
+        await fetcher.fetch(url(server, "/busy"))
+    assert busy_info.value.status == 503 and busy_info.value.retry_after == "120"
+
+
+@pytest.mark.parametrize("host", ["2130706433", "127.1", "0x7f.0.0.1"])
+async def test_numeric_host_spellings_refused(server: TestServer, host: str) -> None:
+    async with Fetcher(FetchPolicy(timeout=3.0)) as f:
+        with pytest.raises(InvalidURL, match="not a canonical IPv4 address"):
+            await f.fetch(f"http://{host}:{server.port}/page")
+        hop = url(server, "/redirect/1?to=") + f"http://{host}:{server.port}/page"
+    async with Fetcher(policy()) as f:
+        with pytest.raises(InvalidURL, match="redirect refused: .*not a canonical IPv4"):
+            await f.fetch(hop)
 
 
 async def test_conditional_get_with_etag(server: TestServer, fetcher: Fetcher) -> None:

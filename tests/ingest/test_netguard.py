@@ -7,6 +7,7 @@ import socket
 
 import pytest
 from aiohttp.abc import AbstractResolver, ResolveResult
+from yarl import URL
 
 from bot.errors import BlockedAddress, FetchError, InvalidURL
 from bot.ingest.netguard import (
@@ -14,6 +15,7 @@ from bot.ingest.netguard import (
     GuardedResolver,
     address_problem,
     check_address,
+    check_literal_host,
     validate_url,
 )
 
@@ -64,6 +66,21 @@ def test_check_address_message_for_a_literal() -> None:
         check_address("::1", "::1", AddressAllowList())
 
 
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("http://[fe80::1%25eth0]/", "refused: fe80::1%eth0 is a link-local address"),
+        ("http://[::ffff:a00:1]/", "refused: ::ffff:a00:1 is a private address"),
+        ("http://169.254.169.254/latest/meta-data/", "refused: 169.254.169.254 is a link-local address"),
+    ],
+)
+def test_literal_hosts_checked_without_dns(url: str, message: str) -> None:
+    with pytest.raises(BlockedAddress) as info:
+        check_literal_host(URL(url), AddressAllowList())
+    assert str(info.value) == message
+    check_literal_host(URL("http://news.example/"), AddressAllowList())  # names are the resolver's job
+
+
 def test_allow_list_parses_hosts_networks_and_wildcards() -> None:
     allow = AddressAllowList.parse(" localhost , 127.0.0.0/8,intranet.example., *.corp.example, ::1, ")
     assert allow.allows_host("LOCALHOST")
@@ -103,6 +120,10 @@ def test_allow_list_rejects_garbage_and_reads_env() -> None:
         ("http://", "no host"),
         ("http://user:pw@example.com/", "user name or password"),
         ("http://example.com:99999/", "not a valid URL"),
+        ("http://2130706433/", "not a canonical IPv4"),
+        ("http://127.1/", "not a canonical IPv4"),
+        ("http://0x7f.0.0.1/", "not a canonical IPv4"),
+        ("http://017700000001/", "not a canonical IPv4"),
     ],
 )
 def test_validate_url_rejects(url: str, fragment: str) -> None:
@@ -113,6 +134,8 @@ def test_validate_url_rejects(url: str, fragment: str) -> None:
 
 
 def test_validate_url_accepts_and_strips() -> None:
+    assert validate_url("http://123.example.com/") == "http://123.example.com/"
+    assert validate_url("http://1.2.3.4/") == "http://1.2.3.4/"
     assert validate_url("  https://Example.com/a?b=1  ") == "https://example.com/a?b=1"
     assert validate_url("http://[::1]:8080/x").startswith("http://[::1]:8080/")
 
