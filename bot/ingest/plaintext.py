@@ -22,6 +22,7 @@ from bot.ingest.plaintext_lines import (
     is_credit,
     is_date_line,
     is_genre_label,
+    is_inline_marker,
 )
 from bot.ingest.plaintext_normalize import normalize_text
 from bot.ingest.plaintext_quotes import is_pull_quote
@@ -192,7 +193,11 @@ def _extend(lines: list[Line], regions: list[Region], main: Region) -> Region:
         if nxt.start <= merged.end:
             continue
         between = lines[merged.end + 1: nxt.start]
-        if len(between) > MAX_JOIN_GAP or any(ln.kind is Kind.END for ln in between):
+        ends = [ln for ln in between if ln.kind is Kind.END]
+        if len(between) > MAX_JOIN_GAP:
+            break
+        if ends and (len(between) > 8 or nxt.words < 40 or _is_teaser_list(lines, nxt)
+                     or not all(is_inline_marker(ln.text) for ln in ends)):
             break
         if any(ln.kind is Kind.BOILER for ln in between) and len(between) > 4:
             break
@@ -221,12 +226,17 @@ def _trim_tail(lines: list[Line], region: Region) -> Region:
     return Region(region.start, best_end, words)
 
 
-def _region_score(lines: list[Line], region: Region, slug: set[str]) -> float:
-    """Prose words, discounted for teaser lists (headline + blurb pairs) and boosted by an article header."""
+def _is_teaser_list(lines: list[Line], region: Region) -> bool:
+    """Headline + blurb pairs: most prose lines directly follow a title-like line."""
     prose = [i for i in range(region.start, region.end + 1) if _is_prose(lines[i])]
     paired = sum(1 for i in prose if i > 0 and lines[i - 1].kind is Kind.SHORT and _title_like(lines[i - 1]))
+    return len(prose) >= 3 and paired / len(prose) >= 0.6
+
+
+def _region_score(lines: list[Line], region: Region, slug: set[str]) -> float:
+    """Prose words, discounted for teaser lists (headline + blurb pairs) and boosted by an article header."""
     score = float(region.words)
-    if len(prose) >= 3 and paired / len(prose) >= 0.6:
+    if _is_teaser_list(lines, region):
         score *= 0.3
     if _is_listing(lines, region):
         score *= 0.3
@@ -390,8 +400,15 @@ def _build(lines: list[Line], region: Region, url: str | None, *, need_title: bo
         return ExtractedArticle(paragraphs=[], url=url)
     body: list[Paragraph] = []
     seen: set[str] = set()
+    in_box = False  # inside an in-text related-links box, up to the next prose line
     for i in range(start, region.end + 1):
         line = lines[i]
+        if line.kind is Kind.END:
+            in_box = True
+            continue
+        if in_box and not _is_prose(line):
+            continue
+        in_box = False
         key = line.text.casefold()
         if key in seen or line.text in (header.title, header.subtitle):
             continue

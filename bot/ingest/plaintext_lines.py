@@ -148,6 +148,18 @@ def is_end_marker(text: str) -> bool:
     return len(text) <= 80 and bool(_END_MARKERS.match(text.strip(" :»›>|-–—•*")))
 
 
+_INLINE_END = re.compile(
+    r"^(?:related(?: (?:articles?|stories|posts|coverage|content|reading))?|read more|(?:also|read) (?:see|read|also)"
+    r"|see also|advertisement)$",
+    re.IGNORECASE,
+)
+
+
+def is_inline_marker(text: str) -> bool:
+    """End-like markers that also appear inside an article body (an in-text related-links box)."""
+    return bool(_INLINE_END.match(text.strip(" :»›>|-–—•*")))
+
+
 def is_paywall(text: str) -> bool:
     return len(text) <= 200 and bool(_PAYWALL.search(text))
 

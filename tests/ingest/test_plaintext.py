@@ -136,3 +136,22 @@ def test_normalisation() -> None:
 def test_empty_input_raises(text: str) -> None:
     with pytest.raises(ExtractionError):
         clean_page_text(text)
+
+
+def test_in_text_related_box_is_skipped_but_body_continues() -> None:
+    text = (
+        "Buses for the north\n\nBy Jane Doe\n\n" + "\n\n".join(PROSE[:2])
+        + "\n\nRelated\n\nTen things to do in the city this weekend\n\nWhy the tram plan was shelved\n\n"
+        + "\n\n".join(PROSE[2:]) + "\n\nComments\n\nGreat news for the suburbs, finally something is being done.\n"
+    )
+    (article,) = clean_page_text(text)
+    assert [p.text for p in article.paragraphs] == PROSE
+
+
+def test_teaser_list_is_not_chosen_over_the_article() -> None:
+    teasers = "\n".join(
+        f"Headline number {n} about another story\n{PROSE[n % 4].replace('The', 'A', 1)} Extra words here." for n in range(6)
+    )
+    text = f"Buses for the north\n\nBy Jane Doe\n\n{PROSE[0]}\n\n{PROSE[1]}\n\n{PROSE[3]}\n\nShare this article\n\n{teasers}\n"
+    article = clean_page_text(text)[0]
+    assert [p.text for p in article.paragraphs] == [PROSE[0], PROSE[1], PROSE[3]]
