@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import json
 import socket
 import zlib
 from collections.abc import AsyncIterator
@@ -194,8 +195,6 @@ async def test_sends_user_agent_and_accept(server: TestServer) -> None:
     p = policy(user_agent="newsbot-test/9.9")
     async with Fetcher(p) as f:
         got = await f.fetch(url(server, "/headers"))
-        import json
-
         sent = json.loads(got.body)
         assert sent["User-Agent"] == "newsbot-test/9.9"
         assert "text/html" in sent["Accept"]
@@ -204,8 +203,6 @@ async def test_sends_user_agent_and_accept(server: TestServer) -> None:
 
 
 async def test_default_user_agent_names_the_bot(server: TestServer, fetcher: Fetcher) -> None:
-    import json
-
     sent = json.loads((await fetcher.fetch(url(server, "/headers"))).body)
     assert sent["User-Agent"].startswith("newsbot/")
 
