@@ -54,10 +54,15 @@ def clean_page_text(text: str, *, url: str | None = None) -> list[ExtractedArtic
     regions = _regions(lines)
     if not regions:
         # Nothing looks like running prose: a very short note. Keep every non-furniture line.
-        paragraphs = [Paragraph("text", ln.text) for ln in lines if ln.kind is Kind.SHORT and ln.words]
+        title = next((ln.text for ln in lines if ln.md_level == 1), None)
+        paragraphs = [
+            Paragraph("heading" if ln.md_level else "text", ln.text)
+            for ln in lines
+            if ln.kind is Kind.SHORT and ln.words and ln.text != title
+        ]
         if not paragraphs:
             raise ExtractionError("the text holds no article")
-        return [ExtractedArticle(paragraphs=paragraphs, url=url)]
+        return [ExtractedArticle(paragraphs=paragraphs, title=title, url=url)]
     slug = _slug_words(url)
     main = _trim_tail(lines, _extend(lines, regions, max(regions, key=lambda r: _region_score(lines, r, slug))))
     article = _build(lines, main, url)

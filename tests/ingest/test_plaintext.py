@@ -155,3 +155,9 @@ def test_teaser_list_is_not_chosen_over_the_article() -> None:
     text = f"Buses for the north\n\nBy Jane Doe\n\n{PROSE[0]}\n\n{PROSE[1]}\n\n{PROSE[3]}\n\nShare this article\n\n{teasers}\n"
     article = clean_page_text(text)[0]
     assert [p.text for p in article.paragraphs] == [PROSE[0], PROSE[1], PROSE[3]]
+
+
+def test_short_markdown_note_keeps_title() -> None:
+    (article,) = clean_page_text("# Council notes\n\nShort body.\n")
+    assert article.title == "Council notes"
+    assert [p.text for p in article.paragraphs] == ["Short body."]
