@@ -1,0 +1,191 @@
+"""People, places and organisations named in an article, from capitalised spans and small word lists.
+
+No gazetteer beyond countries/cities in `lexicon`: a span is a person when it looks like a name (two or more
+name-like words, or follows a title such as "President"), an organisation when it carries an organisation word
+("Ministry", "Council"...) or is an acronym, a place when the built-in list knows it. Short mentions ("Danilov")
+are folded into the fullest form the article uses ("Oleksiy Danilov").
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Literal
+
+from bot.analysis.lexicon import NAME_NOISE, ORG_WORDS, PERSON_TITLES, PLACE_SUFFIXES, PLACES, STOPWORDS
+from bot.analysis.lexicon import ROLE_NOUNS as _ROLE_WORDS
+from bot.models import Entities, Paragraph
+
+MentionKind = Literal["person", "place", "organization", "other"]
+
+_CAP_WORD = r"(?:(?:[A-Z]\.){2,4}|(?:Mr|Mrs|Ms|Dr|St|Gen|Sen|Rep|Gov|Lt|Col|Jr|Sr)\.|[A-Z]\.(?=[ \t]+[A-Z])|[A-Z][\w'’-]*|(?:al|el|bin|ibn)-[A-Z][\w'’-]*)"
+_CONNECTOR = r"(?:of|of the|for|for the|and|de|del|da|van|von|der|den|la|le|du|al|bin|ibn)"
+_SPAN = re.compile(rf"{_CAP_WORD}(?:[ \t]+(?:{_CONNECTOR}[ \t]+)?{_CAP_WORD})*")
+_ACRONYM = re.compile(r"^(?:[A-Z]{2,6}|(?:[A-Z]\.){2,4})$")
+_DEMONYM = re.compile(r"^[A-Z][a-z]+(?:ian|ean|ese|ish|ic|i|an)s?$")
+_CALENDAR = frozenset(
+    "January February March April May June July August September October November December Jan Feb Mar Apr Jun "
+    "Jul Aug Sep Sept Oct Nov Dec Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
+)
+
+
+@dataclass(slots=True)
+class Mention:
+    start: int
+    end: int
+    text: str  # the name without leading titles and descriptors
+    kind: MentionKind
+    titles: set[str] = field(default_factory=set)  # lower-case role words seen with it ("president")
+
+
+def _clean_word(w: str) -> str:
+    return w.rstrip(".,’'s") if w.endswith(("’s", "'s")) else w
+
+
+def _strip_possessive(span: str) -> str:
+    return re.sub(r"['’]s?$", "", span)
+
+
+def _is_sentence_start(text: str, pos: int) -> bool:
+    before = text[max(0, pos - 3) : pos]
+    return pos == 0 or bool(re.search(r"(?:[.!?:…\"“”]\s*|\n\s*|^\s*)$", before))
+
+
+def _classify(words: list[str], titles: set[str]) -> MentionKind:
+    joined = " ".join(words)
+    lows = [w.lower().rstrip(".") for w in words]
+    if joined in PLACES or (len(words) >= 2 and lows[-1] in PLACE_SUFFIXES):
+        return "place"
+    if len(words) == 1 and words[0].isupper() and words[0].title() in PLACES:
+        return "place"
+    if any(w in ORG_WORDS or w + "." in ORG_WORDS for w in lows) or (len(words) == 1 and _ACRONYM.match(words[0])):
+        return "organization"
+    if titles:
+        return "person"
+    name_like = [w for w in words if re.fullmatch(r"(?:[A-Z]\.|[A-Z][a-z'’-]+(?:-[A-Z][a-z]+)?|Mc[A-Z][a-z]+|O['’][A-Z][a-z]+)", w)]
+    if 2 <= len(words) <= 4 and len(name_like) == len(words) and not any(w in PLACES for w in words):
+        return "person"
+    return "other"
+
+
+def find_mentions(text: str) -> list[Mention]:
+    """Capitalised spans in `text` (offsets into it), each typed and stripped of titles, in order."""
+    spans = list(_SPAN.finditer(text))
+    mid_sentence = {m.group(0) for m in spans if not _is_sentence_start(text, m.start())}
+    out: list[Mention] = []
+    for m in spans:
+        raw = _strip_possessive(m.group(0).rstrip(".,"))
+        if raw.endswith(".") and not re.search(r"(?:^|\s)[A-Z]\.$|[A-Z]\.[A-Z]\.$", raw):
+            raw = raw[:-1]
+        words = raw.split()
+        start = m.start()
+        titles: set[str] = set()
+        while len(words) > 2 and words[0].lower() in PERSON_TITLES and words[1] in {"of", "for"}:
+            words = words[2:]  # "Secretary of the National Security Council" -> the council
+            if words[0] == "the":
+                words = words[1:]
+            raw = " ".join(words)
+            start = text.find(raw, start)
+        if _classify(words, set()) == "organization" and words[0].lower() not in NAME_NOISE:
+            out.append(Mention(start, start + len(raw), raw, "organization", set()))
+            continue
+        # Leading noise: sentence-initial common words, titles, demonyms ("Belarusian President ...").
+        while words:
+            w = words[0]
+            lw = w.lower().rstrip(".")
+            if lw in PERSON_TITLES or w.lower() in PERSON_TITLES:
+                titles.add(lw)
+            elif lw in NAME_NOISE or lw in STOPWORDS or (_DEMONYM.match(w) and w not in PLACES and len(words) > 1):
+                pass
+            elif len(words) == 1 and _is_sentence_start(text, start) and w not in mid_sentence and w not in PLACES:
+                pass  # "Combined" at a sentence start and nowhere else capitalised: an ordinary word
+            elif w in _CALENDAR:
+                pass
+            else:
+                break
+            start = text.find(words[0], start) + len(words[0])
+            words = words[1:]
+            while start < len(text) and text[start] == " ":
+                start += 1
+        while words and words[-1].lower() in {"of", "for", "and", "the", "de", "on", "al"}:
+            words = words[:-1]
+        if not words:
+            continue
+        if len(words) == 1 and (_DEMONYM.match(words[0]) and words[0] not in PLACES) and not titles:
+            continue
+        name = " ".join(words)
+        if len(words) == 1 and words[0].lower() in STOPWORDS:
+            continue
+        # A lower-case role just before the span: "sociologist Andriy Vardamatsky", "opposition leader X".
+        pre = re.search(r"(?<![A-Za-z])([a-z]+)\s+$", text[max(0, start - 30) : start])
+        if pre and pre.group(1) in _ROLE_WORDS:
+            titles.add(pre.group(1))
+        kind = _classify(words, titles)
+        out.append(Mention(start, start + len(name), name, kind, titles))
+    _add_appositive_titles(text, out)
+    return out
+
+
+def _add_appositive_titles(text: str, mentions: list[Mention]) -> None:
+    """"Oleksiy Danilov, the security council secretary," gives Danilov the role "secretary"."""
+    for m in mentions:
+        if m.kind == "organization" or m.kind == "place":
+            continue
+        tail = re.match(r",\s+(?:the|a|an)\s+([^,.;:]{2,80}?)[,.;]", text[m.end : m.end + 100])
+        if tail:
+            for w in re.findall(r"[a-z]+", tail.group(1)):
+                if w in _ROLE_WORDS:
+                    m.titles.add(w)
+            if m.titles and m.kind == "other":
+                m.kind = "person"
+
+
+def canonical_names(mentions: list[Mention]) -> dict[str, str]:
+    """Map every person mention to the fullest form used: "Lukashenko" -> "Alexander Lukashenko"."""
+    people = [m.text for m in mentions if m.kind == "person"]
+    full = sorted(set(people), key=lambda s: -len(s.split()))
+    out: dict[str, str] = {}
+    for m in mentions:
+        name = m.text
+        words = name.split()
+        best = name
+        for cand in full:
+            cw = cand.split()
+            if len(cw) > len(words) and (cw[-len(words) :] == words or (len(words) == 1 and words[0] in cw)):
+                best = cand
+                break
+        out[name] = best
+    return out
+
+
+def person_names(mentions: list[Mention]) -> set[str]:
+    """Names that denote people: typed persons, plus single words that are a known person's surname."""
+    people = {m.text for m in mentions if m.kind == "person"}
+    surnames = {p.split()[-1] for p in people if len(p.split()) > 1}
+    return people | {m.text for m in mentions if m.kind == "other" and m.text in surnames}
+
+
+def extract_entities(paragraphs: list[Paragraph], *, title: str | None = None, limit: int = 15) -> Entities:
+    """People, places and organisations, most mentioned first (ties: first seen), full names preferred."""
+    text = "\n\n".join(p.text for p in paragraphs)
+    if title:
+        text = title + "\n\n" + text
+    mentions = find_mentions(text)
+    canon = canonical_names(mentions)
+    people_set = person_names(mentions)
+    counts: dict[MentionKind, Counter[str]] = {"person": Counter(), "place": Counter(), "organization": Counter()}
+    first: dict[str, int] = {}
+    for i, m in enumerate(mentions):
+        kind: MentionKind = "person" if m.text in people_set else m.kind
+        if kind == "other":
+            continue
+        name = canon.get(m.text, m.text) if kind == "person" else m.text
+        counts[kind][name] += 1
+        first.setdefault(name, i)
+
+    def ranked(kind: MentionKind) -> list[str]:
+        c = counts[kind]
+        return sorted(c, key=lambda n: (-c[n], first[n]))[:limit]
+
+    return Entities(people=ranked("person"), places=ranked("place"), organizations=ranked("organization"))
