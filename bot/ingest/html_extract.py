@@ -1,0 +1,109 @@
+"""Article body and metadata from one HTML page.
+
+Body: trafilatura (precision mode) checked against readability-lxml (see `html_fusion`), both run
+on one parsed tree. Metadata: trafilatura's, refined by `html_meta`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from lxml.html import HtmlElement
+from trafilatura import bare_extraction
+from trafilatura.metadata import extract_metadata
+from trafilatura.settings import Document
+from trafilatura.utils import load_html
+
+from bot.errors import ExtractionError
+from bot.ingest.html_blocks import clean_text, trafilatura_paragraphs
+from bot.ingest.html_decode import decode_html
+from bot.ingest.html_fusion import fuse
+from bot.ingest.html_meta import page_language, precise_published, published_datetime, real_dek
+from bot.ingest.html_readability import readability_paragraphs
+from bot.models import ExtractedArticle, Paragraph, join_body
+
+log = logging.getLogger(__name__)
+
+MIN_WORDS = 25  # less than this is a stub, an error page or a gallery, not an article
+MAX_CHARS = 8_000_000  # beyond this the page is cut (lxml copes; extractors get slow)
+READABILITY_MAX_CHARS = 2_000_000  # the second opinion is skipped on larger pages to bound time
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\ufffd]")
+_TAG = re.compile(r"<\s*[a-zA-Z!/?]")
+_WORD = re.compile(r"\w+")
+
+
+def _check_markup(text: str) -> None:
+    sample = text[:20_000]
+    if not sample.strip():
+        raise ExtractionError("the page is empty")
+    if len(_CONTROL.findall(sample)) > 0.02 * len(sample):
+        raise ExtractionError("the input is binary data, not an HTML page")
+    if not _TAG.search(sample):
+        raise ExtractionError("the input has no HTML markup")
+
+
+def _metadata(tree: HtmlElement, url: str | None) -> Document:
+    try:
+        return extract_metadata(tree, url)
+    except Exception as exc:  # metadata is optional; never lose the body over it
+        log.debug("metadata extraction failed: %s", exc)
+        return Document()
+
+
+def _authors(raw: str | None) -> list[str]:
+    if not raw:
+        return []
+    seen: list[str] = []
+    for name in (clean_text(n) for n in raw.split(";")):
+        if name and name not in seen:
+            seen.append(name)
+    return seen
+
+
+def _drop_title_heading(paragraphs: list[Paragraph], title: str | None) -> list[Paragraph]:
+    """The page title repeated as the first heading belongs in `title`, not the body."""
+    if paragraphs and title and paragraphs[0].kind == "heading":
+        if _WORD.findall(paragraphs[0].text.lower()) == _WORD.findall(title.lower()):
+            return paragraphs[1:]
+    return paragraphs
+
+
+def extract_html(html: str | bytes, *, url: str | None = None) -> ExtractedArticle:
+    """Body + metadata of the article on one HTML page. Raises errors.ExtractionError if it holds no article."""
+    text = decode_html(html) if isinstance(html, bytes) else html
+    _check_markup(text)
+    if len(text) > MAX_CHARS:
+        log.info("page of %d characters cut to %d", len(text), MAX_CHARS)
+        text = text[:MAX_CHARS]
+    tree = load_html(text)
+    if tree is None:
+        raise ExtractionError("the page could not be parsed as HTML")
+
+    doc = bare_extraction(
+        tree, url=url, favor_precision=True, include_comments=False, include_tables=True, with_metadata=True
+    )
+    base = trafilatura_paragraphs(doc.body) if doc is not None else []
+    referee = readability_paragraphs(tree) if len(text) <= READABILITY_MAX_CHARS else []
+    paragraphs = fuse(base, referee) if base else referee
+    meta = doc if doc is not None else _metadata(tree, url)
+    paragraphs = _drop_title_heading(paragraphs, meta.title)
+
+    body = join_body(paragraphs)
+    if len(_WORD.findall(body)) < MIN_WORDS:
+        raise ExtractionError("no article text found on the page")
+
+    categories = [c for c in (meta.categories or []) if c]
+    return ExtractedArticle(
+        paragraphs=paragraphs,
+        title=clean_text(meta.title) if meta.title else None,
+        subtitle=real_dek(meta.description, meta.title, body),
+        authors=_authors(meta.author),
+        published=published_datetime(meta.date, precise_published(tree)),
+        section=categories[0] if categories else None,
+        source=meta.sitename or None,
+        language=meta.language or page_language(tree),
+        url=url,
+        canonical_url=meta.url or None,
+        image=meta.image or None,
+    )
