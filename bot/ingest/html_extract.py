@@ -80,9 +80,10 @@ def extract_html(html: str | bytes, *, url: str | None = None) -> ExtractedArtic
     if tree is None:
         raise ExtractionError("the page could not be parsed as HTML")
 
-    doc = bare_extraction(
+    found = bare_extraction(
         tree, url=url, favor_precision=True, include_comments=False, include_tables=True, with_metadata=True
     )
+    doc = found if isinstance(found, Document) else None
     base = trafilatura_paragraphs(doc.body) if doc is not None else []
     referee = readability_paragraphs(tree) if len(text) <= READABILITY_MAX_CHARS else []
     paragraphs = fuse(base, referee) if base else referee

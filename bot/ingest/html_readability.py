@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 _CLEANER = Cleaner(
     scripts=True, javascript=False, comments=True, style=True, links=True, meta=False,
     add_nofollow=False, page_structure=False, processing_instructions=True, embedded=False,
-    frames=False, forms=False, annoying_tags=False, remove_tags=None, remove_unknown_tags=False,
+    frames=False, forms=False, annoying_tags=False, remove_unknown_tags=False,
     safe_attrs_only=False,
 )
 
