@@ -15,6 +15,7 @@ _DATE_META = (
 )
 _TOKEN = re.compile(r"\w+")
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DEK_VOCAB_SHARE = 0.3  # a dek shares at least this much of its vocabulary with the article
 
 
 def _parse_iso(value: str) -> datetime | None:
@@ -118,8 +119,8 @@ def real_dek(description: str | None, title: str | None, body: str) -> str | Non
         joined_desc = " ".join(words[:-1]) if len(words) > 1 else joined_desc
     if lead.startswith(joined_desc) or joined_desc in " ".join(body_words):
         return None  # a copy (often cut) of the lead paragraph, not a dek
-    vocab = set(body_words)
+    vocab = set(body_words) | set(_TOKEN.findall((title or "").lower()))
     content = [w for w in words if len(w) > 3]
-    if content and sum(w in vocab for w in content) < 0.5 * len(content):
+    if content and sum(w in vocab for w in content) < _DEK_VOCAB_SHARE * len(content):
         return None  # a generic site description
     return desc
