@@ -1,0 +1,75 @@
+"""`newsbot` command line. Each command module registers its subcommands; errors are turned into
+one line on stderr here, once."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from bot import __version__
+from bot.cli.common import Context, run_handler
+from bot.config import Settings, setup_logging
+from bot.errors import NewsbotError
+
+COMMAND_MODULES = ("articles", "analysis", "search", "feeds", "run")
+
+log = logging.getLogger(__name__)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="newsbot", description="A Discord bot that answers questions about a stored body of news articles."
+    )
+    parser.add_argument("--version", action="version", version=f"newsbot {__version__}")
+    parser.add_argument("--db", metavar="PATH", help="article database (default: $NEWSBOT_DB, else ./newsbot.db)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress and details to stderr")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    import importlib
+
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"bot.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"bot.cli.{name}":
+                raise
+            continue
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.load()
+    except NewsbotError as exc:
+        print(f"newsbot: {exc}", file=sys.stderr)
+        return 2
+    setup_logging("DEBUG" if args.verbose else ("WARNING" if args.command != "run" else settings.log_level))
+    ctx = Context(settings=settings, db_path=args.db or settings.db_path)
+    try:
+        return asyncio.run(run_handler(args, ctx))
+    except KeyboardInterrupt:
+        print("newsbot: interrupted", file=sys.stderr)
+        return 130
+    except NewsbotError as exc:
+        print(f"newsbot: {exc}", file=sys.stderr)
+        return exc_exit_code(exc)
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # a bug: one line for the person, the traceback in the log
+        log.exception("internal error in %s", args.command)
+        print(f"newsbot: internal error ({type(exc).__name__}: {exc}); rerun with -v for details", file=sys.stderr)
+        return 1
+
+
+def exc_exit_code(exc: NewsbotError) -> int:
+    return getattr(exc, "exit_code", 1)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

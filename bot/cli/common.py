@@ -1,0 +1,64 @@
+"""What every CLI command shares: the opened store, output helpers, user-error types."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.config import Settings
+from bot.errors import NewsbotError
+from bot.store import ArticleStore, create_store
+
+
+class UsageError(NewsbotError):
+    """Bad arguments: exit 2, like argparse."""
+
+    exit_code = 2
+
+
+@dataclass
+class Context:
+    settings: Settings
+    db_path: str
+    _store: ArticleStore | None = field(default=None, repr=False)
+
+    @property
+    def store(self) -> ArticleStore:
+        if self._store is None:
+            raise NewsbotError("internal: the store is not open")
+        return self._store
+
+
+Handler = Callable[[argparse.Namespace, Context], Awaitable[int]]
+
+
+async def run_handler(args: argparse.Namespace, ctx: Context) -> int:
+    handler: Handler = args.handler
+    if getattr(args, "needs_store", True):
+        store = create_store(ctx.db_path)
+        await store.open()
+        ctx._store = store
+        try:
+            return await handler(args, ctx)
+        finally:
+            await store.close()
+    return await handler(args, ctx)
+
+
+def emit_json(obj: Any) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, default=str) + "\n")
+
+
+def article_id(text: str) -> int:
+    """An article id argument; a clear usage error otherwise."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise UsageError(f"article id must be a number, not {text!r}") from None
+    if value <= 0:
+        raise UsageError(f"article id must be positive, not {value}")
+    return value

@@ -1,0 +1,81 @@
+"""Settings from the environment and an optional `.env` (python-discord style: one place, read once)."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+from bot.errors import ConfigError
+
+DEFAULT_DB = "newsbot.db"
+LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    token: str | None = None
+    db_path: str = DEFAULT_DB
+    fetch_allow: str = ""
+    sync_guild: int | None = None
+    log_level: str = "INFO"
+    admin_roles: tuple[str, ...] = ()
+    discord_api: str | None = None
+    discord_gateway: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, environ: Mapping[str, str] | None = None, env_file: str | Path | None = ".env") -> Settings:
+        """The process environment wins over `.env`, which only fills gaps."""
+        values: dict[str, str] = {}
+        if env_file and Path(env_file).is_file():
+            values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+        values.update(os.environ if environ is None else environ)
+
+        def get(name: str) -> str | None:
+            value = values.get(name, "").strip()
+            return value or None
+
+        sync_guild = get("NEWSBOT_SYNC_GUILD")
+        if sync_guild is not None and not sync_guild.isdigit():
+            raise ConfigError(f"NEWSBOT_SYNC_GUILD must be a server id (digits), not {sync_guild!r}")
+        level = (get("NEWSBOT_LOG_LEVEL") or "INFO").upper()
+        if level not in LOG_LEVELS:
+            raise ConfigError(f"NEWSBOT_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {level!r}")
+        roles = tuple(r.strip() for r in (get("NEWSBOT_ADMIN_ROLES") or "").split(",") if r.strip())
+        return cls(
+            token=get("DISCORD_TOKEN"),
+            db_path=get("NEWSBOT_DB") or DEFAULT_DB,
+            fetch_allow=get("NEWSBOT_FETCH_ALLOW") or "",
+            sync_guild=int(sync_guild) if sync_guild else None,
+            log_level=level,
+            admin_roles=roles,
+            discord_api=get("NEWSBOT_DISCORD_API"),
+            discord_gateway=get("NEWSBOT_DISCORD_GATEWAY"),
+        )
+
+
+def setup_logging(level: str = "INFO") -> None:
+    """Key=value records on stderr: greppable in journald and easy to correlate in an incident."""
+    logging.basicConfig(
+        level=getattr(logging, level, logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s%(context)s",
+    )
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_ContextFilter())
+
+
+_STANDARD_ATTRS = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime", "context"}
+
+
+class _ContextFilter(logging.Filter):
+    """Renders `extra={...}` fields as ` key=value` after the message."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        extras = {k: v for k, v in record.__dict__.items() if k not in _STANDARD_ATTRS}
+        record.context = "".join(f" {k}={v!r}" for k, v in extras.items())
+        return True

@@ -1,0 +1,31 @@
+"""Shared fixtures: real SQLite files in a temporary folder, the shared data sets beside the repo."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.store import ArticleStore, create_store
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+SEED = SHARED / "seed" / "000_8b27f7ba246c2cdc.txt"
+
+
+@pytest.fixture
+def shared() -> Path:
+    if not SHARED.is_dir():
+        pytest.skip("../shared is not beside the repository")
+    return SHARED
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[ArticleStore]:
+    s = create_store(tmp_path / "news.db")
+    await s.open()
+    try:
+        yield s
+    finally:
+        await s.close()
