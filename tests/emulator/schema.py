@@ -38,6 +38,9 @@ TOLERATED_FIELDS: dict[str, frozenset[str]] = {
     "MessageEditRequestPartial": frozenset({"tts"}),
     # Forum posts: the starter message is built by the same builder.
     "BaseCreateMessageCreateRequest": frozenset({"tts"}),
+    # Not in FIELD-NOTES yet, found by this emulator: ForumChannel.create_thread always sends ``"type": 11``
+    # (discord.py 2.7 channel.py), which the spec's forum-thread request does not declare.
+    "CreateForumThreadRequest": frozenset({"type"}),
 }
 
 
