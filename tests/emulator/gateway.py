@@ -23,11 +23,26 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-DISPATCH, HEARTBEAT, IDENTIFY, PRESENCE, VOICE_STATE, RESUME, RECONNECT, REQUEST_MEMBERS = 0, 1, 2, 3, 4, 6, 7, 8
+DISPATCH, HEARTBEAT, IDENTIFY, PRESENCE, VOICE_STATE, RESUME, RECONNECT, REQUEST_MEMBERS = (
+    0,
+    1,
+    2,
+    3,
+    4,
+    6,
+    7,
+    8,
+)
 INVALID_SESSION, HELLO, HEARTBEAT_ACK = 9, 10, 11
 
 # Close codes.
-UNKNOWN_ERROR, DECODE_ERROR, NOT_AUTHENTICATED, AUTH_FAILED, ALREADY_AUTHENTICATED = 4000, 4002, 4003, 4004, 4005
+UNKNOWN_ERROR, DECODE_ERROR, NOT_AUTHENTICATED, AUTH_FAILED, ALREADY_AUTHENTICATED = (
+    4000,
+    4002,
+    4003,
+    4004,
+    4005,
+)
 
 
 class _Compressor:
@@ -94,7 +109,9 @@ class ConnectionRecord:
 
 
 class GatewayConnection:
-    def __init__(self, emulator: DiscordEmulator, ws: web.WebSocketResponse, record: ConnectionRecord) -> None:
+    def __init__(
+        self, emulator: DiscordEmulator, ws: web.WebSocketResponse, record: ConnectionRecord
+    ) -> None:
         self.emu = emulator
         self.ws = ws
         self.record = record
@@ -125,7 +142,9 @@ class GatewayConnection:
         await self.ws.close(code=code, message=message.encode())
 
     async def run(self) -> None:
-        await self.send({"op": HELLO, "d": {"heartbeat_interval": self.emu.heartbeat_interval_ms}, "s": None, "t": None})
+        await self.send(
+            {"op": HELLO, "d": {"heartbeat_interval": self.emu.heartbeat_interval_ms}, "s": None, "t": None}
+        )
         async for msg in self.ws:
             if msg.type is WSMsgType.TEXT:
                 raw: str | bytes = msg.data
@@ -151,7 +170,7 @@ class GatewayConnection:
             REQUEST_MEMBERS: self._request_members,
             PRESENCE: self._ignore,
             VOICE_STATE: self._ignore,
-        }.get(op)  # type: ignore[call-overload]
+        }.get(op if isinstance(op, int) else -1)
         if handler is None:
             self.emu._record_problem("gateway", "WS", "/", f"unknown opcode {op!r}", payload)
             await self.close(4001, "Unknown opcode.")
@@ -232,7 +251,7 @@ class GatewayConnection:
         self.emu._notify()
 
     async def _request_members(self, data: Any) -> None:
-        guild = self.emu.guilds.get(int(data.get("guild_id", 0)))
+        guild = self.emu.guilds.get(int(data.get("guild_id") or 0))
         if guild is None:
             return
         members = list(guild.members.values())

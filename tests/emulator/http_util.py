@@ -89,6 +89,8 @@ def ratelimit_headers(bucket: str, *, remaining: int, reset_after: float, limit:
 def too_many_requests(bucket: str, retry_after: float) -> web.Response:
     """A 429 as Discord sends it; discord.py only retries when ``Via`` is present (else it assumes Cloudflare)."""
     headers = ratelimit_headers(bucket, remaining=0, reset_after=retry_after)
-    headers.update({"Retry-After": str(max(1, math.ceil(retry_after))), "X-RateLimit-Scope": "user", "Via": "1.1 google"})
+    headers.update(
+        {"Retry-After": str(max(1, math.ceil(retry_after))), "X-RateLimit-Scope": "user", "Via": "1.1 google"}
+    )
     body = {"message": "You are being rate limited.", "retry_after": retry_after, "global": False}
     return json_response(429, body, headers)

@@ -16,9 +16,19 @@ from .state import DM, Attachment, Channel, Guild, Member, Role, User, snowflake
 PING, APPLICATION_COMMAND, MESSAGE_COMPONENT, AUTOCOMPLETE, MODAL_SUBMIT = 1, 2, 3, 4, 5
 
 # Option types.
-SUB_COMMAND, SUB_COMMAND_GROUP, STRING, INTEGER, BOOLEAN, USER, CHANNEL, ROLE, MENTIONABLE, NUMBER, ATTACHMENT = range(
-    1, 12
-)
+(
+    SUB_COMMAND,
+    SUB_COMMAND_GROUP,
+    STRING,
+    INTEGER,
+    BOOLEAN,
+    USER,
+    CHANNEL,
+    ROLE,
+    MENTIONABLE,
+    NUMBER,
+    ATTACHMENT,
+) = range(1, 12)
 
 
 @dataclass
@@ -100,7 +110,9 @@ def build_command_data(
     top: list[dict[str, Any]] = []
     target = top
     for name in path:
-        sub = next((o for o in defs if o["name"] == name and o["type"] in (SUB_COMMAND, SUB_COMMAND_GROUP)), None)
+        sub = next(
+            (o for o in defs if o["name"] == name and o["type"] in (SUB_COMMAND, SUB_COMMAND_GROUP)), None
+        )
         if sub is None:
             raise OptionError(f"/{command['name']} has no subcommand {name!r}")
         entry: dict[str, Any] = {"name": name, "type": sub["type"], "options": []}
@@ -111,7 +123,9 @@ def build_command_data(
     for name, value in options.items():
         spec = known.get(name)
         if spec is None:
-            raise OptionError(f"/{command['name']} {' '.join(path)} has no option {name!r}; it has {sorted(known)}")
+            raise OptionError(
+                f"/{command['name']} {' '.join(path)} has no option {name!r}; it has {sorted(known)}"
+            )
         opt: dict[str, Any] = {"name": name, "type": spec["type"]}
         if name == focused:
             opt["value"] = str(value)
@@ -199,7 +213,9 @@ def modal_submit_components(modal: dict[str, Any], values: dict[str, str]) -> li
             inner = [_submitted(c, values) for c in comp.get("components") or []]
             out.append({"type": 1, "id": comp.get("id", 0), "components": inner})
         elif comp.get("type") == 18:
-            out.append({"type": 18, "id": comp.get("id", 0), "component": _submitted(comp["component"], values)})
+            out.append(
+                {"type": 18, "id": comp.get("id", 0), "component": _submitted(comp["component"], values)}
+            )
         elif comp.get("type") == 10:
             out.append({"type": 10, "id": comp.get("id", 0)})
     missing = set(values) - _custom_ids(modal)
@@ -224,6 +240,11 @@ def _custom_ids(node: Any) -> set[str]:
 def _submitted(comp: dict[str, Any], values: dict[str, str]) -> dict[str, Any]:
     custom_id = comp.get("custom_id", "")
     if comp.get("type") == 4:
-        return {"type": 4, "id": comp.get("id", 0), "custom_id": custom_id, "value": values.get(custom_id, comp.get("value") or "")}
-    raw = values.get(custom_id, [])
+        return {
+            "type": 4,
+            "id": comp.get("id", 0),
+            "custom_id": custom_id,
+            "value": values.get(custom_id, comp.get("value") or ""),
+        }
+    raw: Any = values.get(custom_id, [])
     return {"type": comp.get("type"), "id": comp.get("id", 0), "custom_id": custom_id, "values": list(raw)}

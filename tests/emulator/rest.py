@@ -9,7 +9,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .http_util import ApiError, UploadedFile, not_found
-from .interactions import APPLICATION_COMMAND, AUTOCOMPLETE, MESSAGE_COMPONENT, MODAL_SUBMIT, Callback, Interaction
+from .interactions import (
+    APPLICATION_COMMAND,
+    AUTOCOMPLETE,
+    MESSAGE_COMPONENT,
+    MODAL_SUBMIT,
+    Callback,
+    Interaction,
+)
 from .state import (
     DM,
     GUILD_FORUM,
@@ -127,7 +134,9 @@ class RestApi:
             raise ApiError(403, 50013, "Missing Permissions")
 
     # ---- messages ------------------------------------------------------------------------------------
-    def _attachments(self, body: dict[str, Any], files: list[UploadedFile], keep: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def _attachments(
+        self, body: dict[str, Any], files: list[UploadedFile], keep: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
         uploads = {}
         for f in files:
             hit = re.fullmatch(r"files\[(\d+)\]", f.field) or re.fullmatch(r"file(\d*)", f.field)
@@ -146,7 +155,10 @@ class RestApi:
             if key in uploads:
                 f = uploads[key]
                 att = self.emu.add_attachment(
-                    f.data, entry.get("filename") or f.filename, f.content_type, description=entry.get("description")
+                    f.data,
+                    entry.get("filename") or f.filename,
+                    f.content_type,
+                    description=entry.get("description"),
                 )
                 out.append(att.payload())
             elif key in existing:
@@ -156,15 +168,42 @@ class RestApi:
     def _check_limits(self, body: dict[str, Any]) -> None:
         content = body.get("content")
         if isinstance(content, str) and len(content) > 2000:
-            raise ApiError(400, 50035, "Invalid Form Body", {"content": {"_errors": [{"code": "BASE_TYPE_MAX_LENGTH", "message": "Must be 2000 or fewer in length."}]}})
+            raise ApiError(
+                400,
+                50035,
+                "Invalid Form Body",
+                {
+                    "content": {
+                        "_errors": [
+                            {"code": "BASE_TYPE_MAX_LENGTH", "message": "Must be 2000 or fewer in length."}
+                        ]
+                    }
+                },
+            )
         total = 0
         for embed in body.get("embeds") or []:
             total += len(embed.get("title") or "") + len(embed.get("description") or "")
-            total += len((embed.get("footer") or {}).get("text") or "") + len((embed.get("author") or {}).get("name") or "")
+            total += len((embed.get("footer") or {}).get("text") or "") + len(
+                (embed.get("author") or {}).get("name") or ""
+            )
             for fld in embed.get("fields") or []:
                 total += len(fld.get("name") or "") + len(fld.get("value") or "")
         if total > 6000:
-            raise ApiError(400, 50035, "Invalid Form Body", {"embeds": {"_errors": [{"code": "MAX_EMBED_SIZE_EXCEEDED", "message": "Embed size exceeds maximum size of 6000"}]}})
+            raise ApiError(
+                400,
+                50035,
+                "Invalid Form Body",
+                {
+                    "embeds": {
+                        "_errors": [
+                            {
+                                "code": "MAX_EMBED_SIZE_EXCEEDED",
+                                "message": "Embed size exceeds maximum size of 6000",
+                            }
+                        ]
+                    }
+                },
+            )
 
     def new_message(
         self,
@@ -221,12 +260,19 @@ class RestApi:
                 "id": str(interaction.id),
                 "type": interaction.type,
                 "user": invoker,
-                "authorizing_integration_owners": interaction.payload.get("authorizing_integration_owners", {}),
+                "authorizing_integration_owners": interaction.payload.get(
+                    "authorizing_integration_owners", {}
+                ),
             }
             name = (interaction.payload.get("data") or {}).get("name")
             if name:
                 msg["interaction_metadata"]["name"] = name
-                msg["interaction"] = {"id": str(interaction.id), "type": interaction.type, "name": name, "user": invoker}
+                msg["interaction"] = {
+                    "id": str(interaction.id),
+                    "type": interaction.type,
+                    "name": name,
+                    "user": invoker,
+                }
         emu._store_message(channel, msg)
         return msg
 
@@ -236,7 +282,9 @@ class RestApi:
         out.setdefault("content_scan_version", 0)
         return out
 
-    def edit_message(self, msg: dict[str, Any], body: dict[str, Any], files: list[UploadedFile]) -> dict[str, Any]:
+    def edit_message(
+        self, msg: dict[str, Any], body: dict[str, Any], files: list[UploadedFile]
+    ) -> dict[str, Any]:
         self._check_limits(body)
         for key in ("content", "components"):
             if key in body:
@@ -256,11 +304,19 @@ class RestApi:
     def callback(self, inter: Interaction, body: dict[str, Any], files: list[UploadedFile]) -> Callback:
         emu = self.emu
         if inter.callback is not None:
-            emu._record_problem("protocol", "POST", f"/interactions/{inter.id}/…/callback", "interaction answered twice", body)
+            emu._record_problem(
+                "protocol", "POST", f"/interactions/{inter.id}/…/callback", "interaction answered twice", body
+            )
             raise ApiError(400, 40060, "Interaction has already been acknowledged.")
         late = time.monotonic() - inter.sent_at
         if late > emu.interaction_deadline:
-            emu._record_problem("protocol", "POST", f"/interactions/{inter.id}/…/callback", f"first response after {late:.1f} s (Discord allows 3 s)", body)
+            emu._record_problem(
+                "protocol",
+                "POST",
+                f"/interactions/{inter.id}/…/callback",
+                f"first response after {late:.1f} s (Discord allows 3 s)",
+                body,
+            )
             raise ApiError(404, 10062, "Unknown interaction")
         ctype = int(body.get("type", 0))
         data = body.get("data")
@@ -271,8 +327,28 @@ class RestApi:
             MODAL_SUBMIT: {4, 5, 6, 7} if "message" in inter.payload else {4, 5},
         }.get(inter.type, {1})
         if ctype not in allowed:
-            emu._record_problem("protocol", "POST", "/interactions/…/callback", f"callback type {ctype} is invalid for interaction type {inter.type}", body)
-            raise ApiError(400, 50035, "Invalid Form Body", {"type": {"_errors": [{"code": "INTERACTION_RESPONSE_TYPE_INVALID", "message": "Invalid interaction response type"}]}})
+            emu._record_problem(
+                "protocol",
+                "POST",
+                "/interactions/…/callback",
+                f"callback type {ctype} is invalid for interaction type {inter.type}",
+                body,
+            )
+            raise ApiError(
+                400,
+                50035,
+                "Invalid Form Body",
+                {
+                    "type": {
+                        "_errors": [
+                            {
+                                "code": "INTERACTION_RESPONSE_TYPE_INVALID",
+                                "message": "Invalid interaction response type",
+                            }
+                        ]
+                    }
+                },
+            )
         channel = emu.channels[int(inter.payload["channel_id"])]
         message: dict[str, Any] | None = None
         if ctype in (4, 5):
@@ -330,7 +406,16 @@ class RestApi:
         if body.get("nonce") is not None and body.get("enforce_nonce"):
             self._nonces[(channel.id, str(body["nonce"]))] = (time.monotonic(), int(msg["id"]))
 
-    def new_thread(self, parent: Channel, name: str, ttype: int, *, thread_id: int | None = None, archive: int = 1440, tags: list[int] | None = None) -> Channel:
+    def new_thread(
+        self,
+        parent: Channel,
+        name: str,
+        ttype: int,
+        *,
+        thread_id: int | None = None,
+        archive: int = 1440,
+        tags: list[int] | None = None,
+    ) -> Channel:
         thread = Channel(
             id=thread_id or snowflake(),
             type=ttype,
@@ -350,7 +435,11 @@ class RestApi:
 
 @route("GET", "/users/@me")
 async def get_me(api: RestApi, req: ApiRequest) -> Reply:
-    return Reply(200, api.emu.bot_user.payload() | {"verified": True, "mfa_enabled": False, "email": None, "locale": "en-US"})
+    return Reply(
+        200,
+        api.emu.bot_user.payload()
+        | {"verified": True, "mfa_enabled": False, "email": None, "locale": "en-US"},
+    )
 
 
 @route("GET", "/users/{user_id}")
@@ -399,7 +488,9 @@ def _scope(api: RestApi, req: ApiRequest) -> tuple[int | None, dict[str, dict[st
     return guild_id, api.emu._commands.setdefault(guild_id, {})
 
 
-def _command(api: RestApi, guild_id: int | None, body: dict[str, Any], old: dict[str, Any] | None) -> dict[str, Any]:
+def _command(
+    api: RestApi, guild_id: int | None, body: dict[str, Any], old: dict[str, Any] | None
+) -> dict[str, Any]:
     cmd = {
         "id": old["id"] if old else str(snowflake()),
         "application_id": str(api.emu.application_id),
@@ -523,7 +614,9 @@ async def delete_original(api: RestApi, req: ApiRequest) -> Reply:
 async def followup(api: RestApi, req: ApiRequest) -> Reply:
     inter = api.interaction(req.params["application_id"], req.params["token"])
     if inter.callback is None:
-        api.emu._record_problem("protocol", "POST", "/webhooks/…", "followup before the interaction was answered", req.json)
+        api.emu._record_problem(
+            "protocol", "POST", "/webhooks/…", "followup before the interaction was answered", req.json
+        )
         raise not_found("Webhook", 10015)
     body = dict(req.json or {})
     if inter.loading and inter.original_id in api.emu._messages and not inter.followup_ids:
@@ -645,11 +738,25 @@ async def create_thread(api: RestApi, req: ApiRequest) -> Reply:
     archive = int(body.get("auto_archive_duration") or 1440)
     if parent.type == GUILD_FORUM:
         if not isinstance(body.get("message"), dict):
-            raise ApiError(400, 50035, "Invalid Form Body", {"message": {"_errors": [{"code": "BASE_TYPE_REQUIRED", "message": "This field is required"}]}})
+            raise ApiError(
+                400,
+                50035,
+                "Invalid Form Body",
+                {
+                    "message": {
+                        "_errors": [{"code": "BASE_TYPE_REQUIRED", "message": "This field is required"}]
+                    }
+                },
+            )
         tags = [int(t) for t in body.get("applied_tags") or []]
         known = {int(t["id"]) for t in parent.available_tags}
         if set(tags) - known:
-            raise ApiError(400, 50035, "Invalid Form Body", {"applied_tags": {"_errors": [{"code": "UNKNOWN_TAG", "message": "Unknown tag"}]}})
+            raise ApiError(
+                400,
+                50035,
+                "Invalid Form Body",
+                {"applied_tags": {"_errors": [{"code": "UNKNOWN_TAG", "message": "Unknown tag"}]}},
+            )
         thread = api.new_thread(parent, body["name"], PUBLIC_THREAD, archive=archive, tags=tags)
         starter = api.new_message(thread, body["message"], req.files, message_id=thread.id)
         return Reply(201, thread.payload() | {"message": starter})
@@ -667,7 +774,13 @@ async def thread_from_message(api: RestApi, req: ApiRequest) -> Reply:
     if msg.get("thread"):
         raise ApiError(400, 160004, "A thread has already been created for this message")
     body = req.json or {}
-    thread = api.new_thread(parent, body["name"], PUBLIC_THREAD, thread_id=int(msg["id"]), archive=int(body.get("auto_archive_duration") or 1440))
+    thread = api.new_thread(
+        parent,
+        body["name"],
+        PUBLIC_THREAD,
+        thread_id=int(msg["id"]),
+        archive=int(body.get("auto_archive_duration") or 1440),
+    )
     msg["flags"] |= HAS_THREAD
     msg["thread"] = thread.payload()
     return Reply(201, thread.payload())

@@ -84,7 +84,10 @@ class SpecValidator:
         spec = json.loads(spec_path.read_text(encoding="utf-8"))
         self._spec = spec
         schemas = spec["components"]["schemas"]
-        closed = {name: _close_objects(schema, TOLERATED_FIELDS.get(name, frozenset())) for name, schema in schemas.items()}
+        closed = {
+            name: _close_objects(schema, TOLERATED_FIELDS.get(name, frozenset()))
+            for name, schema in schemas.items()
+        }
         # Discord reads snowflakes given as JSON integers too, and discord.py sends new attachments' ids as
         # 0, 1, ... (ints); the spec only spells the string form.
         closed["SnowflakeType"] = {"anyOf": [schemas["SnowflakeType"], {"type": "integer", "minimum": 0}]}
@@ -124,7 +127,9 @@ class SpecValidator:
             else:
                 schema = _close_objects(media["schema"], frozenset())
                 schema = _rebase_refs(schema)
-                cls = jsonschema.validators.validator_for({"$schema": "https://json-schema.org/draft/2020-12/schema"})
+                cls = jsonschema.validators.validator_for(
+                    {"$schema": "https://json-schema.org/draft/2020-12/schema"}
+                )
                 self._validators[key] = cls(schema, registry=self._registry)
         return self._validators[key]
 

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 from multidict import CIMultiDictProxy
 
 from .gateway import ConnectionRecord, GatewayConnection, Session, compression_supported
@@ -178,7 +178,11 @@ class DiscordEmulator:
 
     def env(self) -> dict[str, str]:
         """Environment for a bot subprocess (``newsbot run``)."""
-        return {"DISCORD_TOKEN": self.token, "NEWSBOT_DISCORD_API": self.api_base, "NEWSBOT_DISCORD_GATEWAY": self.gateway_url}
+        return {
+            "DISCORD_TOKEN": self.token,
+            "NEWSBOT_DISCORD_API": self.api_base,
+            "NEWSBOT_DISCORD_GATEWAY": self.gateway_url,
+        }
 
     # ---- world building ----------------------------------------------------------------------------------
     def create_user(self, username: str, *, bot: bool = False) -> User:
@@ -200,7 +204,9 @@ class DiscordEmulator:
         gid = snowflake()
         guild = Guild(id=gid, name=name, owner_id=owner.id)
         guild.roles[gid] = Role(gid, "@everyone", permissions=everyone_permissions, position=0)
-        bot_role = Role(snowflake(), self.bot_user.username, permissions=bot_permissions, position=1, managed=True)
+        bot_role = Role(
+            snowflake(), self.bot_user.username, permissions=bot_permissions, position=1, managed=True
+        )
         guild.roles[bot_role.id] = bot_role
         guild.members[owner.id] = Member(owner)
         guild.members[self.bot_user.id] = Member(self.bot_user, roles=[bot_role.id])
@@ -224,15 +230,20 @@ class DiscordEmulator:
         self._dispatch_later("GUILD_MEMBER_ADD", lambda: member.payload() | {"guild_id": str(guild.id)})
         return member
 
-    def create_channel(self, guild: Guild, name: str, *, type: int = GUILD_TEXT, topic: str | None = None) -> Channel:
-        channel = Channel(snowflake(), type, name, guild_id=guild.id, position=len(guild.channels), topic=topic)
+    def create_channel(
+        self, guild: Guild, name: str, *, type: int = GUILD_TEXT, topic: str | None = None
+    ) -> Channel:
+        channel = Channel(
+            snowflake(), type, name, guild_id=guild.id, position=len(guild.channels), topic=topic
+        )
         self._add_channel(channel, event="CHANNEL_CREATE")
         return channel
 
     def create_forum(self, guild: Guild, name: str, tags: tuple[str, ...] = ()) -> Channel:
         channel = Channel(snowflake(), GUILD_FORUM, name, guild_id=guild.id, position=len(guild.channels))
         channel.available_tags = [
-            {"id": str(snowflake()), "name": tag, "moderated": False, "emoji_id": None, "emoji_name": None} for tag in tags
+            {"id": str(snowflake()), "name": tag, "moderated": False, "emoji_id": None, "emoji_name": None}
+            for tag in tags
         ]
         self._add_channel(channel, event="CHANNEL_CREATE")
         return channel
@@ -245,7 +256,14 @@ class DiscordEmulator:
         self.channels[channel.id] = channel
         return channel
 
-    def add_attachment(self, data: bytes, filename: str, content_type: str = "application/octet-stream", *, description: str | None = None) -> Attachment:
+    def add_attachment(
+        self,
+        data: bytes,
+        filename: str,
+        content_type: str = "application/octet-stream",
+        *,
+        description: str | None = None,
+    ) -> Attachment:
         """Serve ``data`` at ``/attachments/{id}/{filename}``; pass the result as an ATTACHMENT option."""
         aid = snowflake()
         url = f"{self.base_url}/attachments/{aid}/{filename}"
@@ -295,7 +313,9 @@ class DiscordEmulator:
         found, self.violations = self.violations, []
         return found
 
-    def ratelimit(self, route_pattern: str, *, every_n: int = 2, retry_after: float = 0.05, limit: int | None = None) -> None:
+    def ratelimit(
+        self, route_pattern: str, *, every_n: int = 2, retry_after: float = 0.05, limit: int | None = None
+    ) -> None:
         """Answer every ``every_n``-th matching request with a real 429, e.g. ``"POST /channels/{id}/messages"``."""
         self._rate_rules.append(_RateRule(route_pattern, max(1, every_n), retry_after, limit))
 
@@ -304,7 +324,12 @@ class DiscordEmulator:
         self._changed.set()
         self._changed = asyncio.Event()
 
-    async def wait_until(self, predicate: Callable[[], T | None], timeout: float = 5.0, what: str = "condition") -> T:
+    async def wait_until(
+        self,
+        predicate: Callable[[], T | None],
+        timeout: float = 5.0,  # noqa: ASYNC109
+        what: str = "condition",
+    ) -> T:
         """Wait until ``predicate()`` is truthy and return its value."""
         deadline = time.monotonic() + timeout
         while True:
@@ -319,19 +344,28 @@ class DiscordEmulator:
             except TimeoutError:
                 pass
 
-    async def wait_ready(self, timeout: float = 10.0) -> None:
+    async def wait_ready(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109
         """Until a bot has identified and received its guilds."""
         await self.wait_until(lambda: self.connected, timeout, "the bot to connect")
 
-    async def wait_commands(self, timeout: float = 10.0, guild: Guild | None = None) -> list[dict[str, Any]]:
+    async def wait_commands(self, timeout: float = 10.0, guild: Guild | None = None) -> list[dict[str, Any]]:  # noqa: ASYNC109
         """Until the bot has synced (bulk-overwritten) its commands at least once."""
-        return await self.wait_until(lambda: self.command_syncs and self.commands(guild), timeout, "command sync")
+        return await self.wait_until(
+            lambda: self.commands(guild) if self.command_syncs else None, timeout, "command sync"
+        )
 
-    async def wait_response(self, interaction: Interaction, timeout: float = 5.0) -> Callback:
+    async def wait_response(self, interaction: Interaction, timeout: float = 5.0) -> Callback:  # noqa: ASYNC109
         """The bot's initial response (callback type and data)."""
-        return await self.wait_until(lambda: interaction.callback, timeout, f"a response to interaction {interaction.id}")
+        return await self.wait_until(
+            lambda: interaction.callback, timeout, f"a response to interaction {interaction.id}"
+        )
 
-    async def wait_followup(self, interaction: Interaction, index: int = 0, timeout: float = 5.0) -> dict[str, Any]:
+    async def wait_followup(
+        self,
+        interaction: Interaction,
+        index: int = 0,
+        timeout: float = 5.0,  # noqa: ASYNC109
+    ) -> dict[str, Any]:
         """The ``index``-th followup message (after a deferral the first one is the edited original)."""
 
         def ready() -> dict[str, Any] | None:
@@ -341,7 +375,7 @@ class DiscordEmulator:
 
         return await self.wait_until(ready, timeout, f"followup #{index} of interaction {interaction.id}")
 
-    async def wait_original(self, interaction: Interaction, timeout: float = 5.0) -> dict[str, Any]:
+    async def wait_original(self, interaction: Interaction, timeout: float = 5.0) -> dict[str, Any]:  # noqa: ASYNC109
         """The original response once it is no longer a deferred 'thinking' placeholder."""
 
         def ready() -> dict[str, Any] | None:
@@ -351,7 +385,12 @@ class DiscordEmulator:
 
         return await self.wait_until(ready, timeout, f"the original response of interaction {interaction.id}")
 
-    async def wait_message(self, channel: Channel | int, predicate: Callable[[dict[str, Any]], bool] = lambda m: True, timeout: float = 5.0) -> dict[str, Any]:
+    async def wait_message(
+        self,
+        channel: Channel | int,
+        predicate: Callable[[dict[str, Any]], bool] = lambda m: True,
+        timeout: float = 5.0,  # noqa: ASYNC109
+    ) -> dict[str, Any]:
         def found() -> dict[str, Any] | None:
             return next((m for m in self.messages(channel) if predicate(m)), None)
 
@@ -406,13 +445,17 @@ class DiscordEmulator:
         await self.dispatch("INTERACTION_CREATE", payload)
         return inter
 
-    def _find_command(self, name: str, guild: Guild | None, ctype: int = 1) -> tuple[dict[str, Any], list[str]]:
+    def _find_command(
+        self, name: str, guild: Guild | None, ctype: int = 1
+    ) -> tuple[dict[str, Any], list[str]]:
         head, *path = name.split()
         for scope in ([guild.id] if guild else []) + [None]:
             cmd = self._commands.get(scope, {}).get(f"{ctype}:{head}")
             if cmd is not None:
                 return cmd, path
-        raise OptionError(f"no synced command /{head}; synced: {[c['name'] for s in self._commands.values() for c in s.values()]}")
+        raise OptionError(
+            f"no synced command /{head}; synced: {[c['name'] for s in self._commands.values() for c in s.values()]}"
+        )
 
     async def invoke(self, name: str, options: dict[str, Any] | None = None, **where: Any) -> Interaction:
         """Run a slash command: ``await emu.invoke("news summary", {"article": "42"}, user=alice)``.
@@ -425,19 +468,27 @@ class DiscordEmulator:
         data = build_command_data(cmd, path, options or {}, guild)
         return await self.send_interaction(APPLICATION_COMMAND, data, **where)
 
-    async def autocomplete(self, name: str, options: dict[str, Any], focused: str, **where: Any) -> Interaction:
+    async def autocomplete(
+        self, name: str, options: dict[str, Any], focused: str, **where: Any
+    ) -> Interaction:
         """The user typing into option ``focused``; the choices arrive as a type-8 callback."""
         guild, _ = self._default_place(where.get("guild"), where.get("channel"))
         cmd, path = self._find_command(name, guild)
         data = build_command_data(cmd, path, options, guild, focused=focused)
         return await self.send_interaction(AUTOCOMPLETE, data, **where)
 
-    async def click(self, message: dict[str, Any], custom_id: str, *, values: list[str] | None = None, **where: Any) -> Interaction:
+    async def click(
+        self, message: dict[str, Any], custom_id: str, *, values: list[str] | None = None, **where: Any
+    ) -> Interaction:
         """Press a button (or pick ``values`` in a select) on a message the bot sent."""
         component = _find_component(message.get("components") or [], custom_id)
         if component is None:
             raise OptionError(f"message {message['id']} has no component {custom_id!r}")
-        data: dict[str, Any] = {"custom_id": custom_id, "component_type": component["type"], "id": component.get("id", 0)}
+        data: dict[str, Any] = {
+            "custom_id": custom_id,
+            "component_type": component["type"],
+            "id": component.get("id", 0),
+        }
         if values is not None or component["type"] != 2:
             data["values"] = list(values or [])
         where.setdefault("channel", self.channels[int(message["channel_id"])])
@@ -450,8 +501,6 @@ class DiscordEmulator:
             raise OptionError(f"interaction {opened_by.id} was not answered with a modal")
         data = {"custom_id": cb.data["custom_id"], "components": modal_submit_components(cb.data, values)}
         message = opened_by.payload.get("message")
-        for key in ("guild", "channel"):
-            pass
         channel = self.channels[int(opened_by.payload["channel_id"])]
         where.setdefault("channel", channel)
         member_user = (opened_by.payload.get("member") or {}).get("user") or opened_by.payload.get("user")
@@ -503,7 +552,9 @@ class DiscordEmulator:
         await ws.prepare(request)
         conn = GatewayConnection(self, ws, record)
         if query.get("v", "10") != "10" or query.get("encoding", "json") != "json":
-            await conn.close(4012 if query.get("v", "10") != "10" else 4002, "Unsupported version or encoding.")
+            await conn.close(
+                4012 if query.get("v", "10") != "10" else 4002, "Unsupported version or encoding."
+            )
             return ws
         if not compression_supported(compress):
             await conn.close(4000, f"Unsupported compression {compress}.")
@@ -524,7 +575,11 @@ class DiscordEmulator:
         self.violations.append(violation)
 
     async def _attachment(self, request: web.Request) -> web.StreamResponse:
-        att = self.attachments.get(int(request.match_info["aid"])) if request.match_info["aid"].isdigit() else None
+        att = (
+            self.attachments.get(int(request.match_info["aid"]))
+            if request.match_info["aid"].isdigit()
+            else None
+        )
         if att is None or att.filename != request.match_info["filename"]:
             return web.Response(status=404, text="Not Found")
         return web.Response(body=att.data, headers={"Content-Type": att.content_type})
@@ -540,14 +595,21 @@ class DiscordEmulator:
             files: list[UploadedFile] = []
             reader = await request.multipart()
             async for part in reader:
-                if part is None or not hasattr(part, "read"):
+                if not isinstance(part, BodyPartReader):
                     continue
                 name = part.name or ""
-                raw = await part.read()  # type: ignore[union-attr]
+                raw = await part.read()
                 if name == "payload_json":
                     body = json.loads(raw)
                 elif part.filename is not None:
-                    files.append(UploadedFile(name, part.filename, part.headers.get("Content-Type", "application/octet-stream"), bytes(raw)))
+                    files.append(
+                        UploadedFile(
+                            name,
+                            part.filename,
+                            part.headers.get("Content-Type", "application/octet-stream"),
+                            bytes(raw),
+                        )
+                    )
             return body, files
         raw = await request.read()
         if not raw:
@@ -562,14 +624,20 @@ class DiscordEmulator:
         if hit is None or hit.group(1) not in ("9", "10"):
             return await self._unknown(request)
         path, method = hit.group(2), request.method
-        entry = RecordedRequest(method, path, dict(request.query), None, [], time.time(), headers=_plain(request.headers))
+        entry = RecordedRequest(
+            method, path, dict(request.query), None, [], time.time(), headers=_plain(request.headers)
+        )
         self.requests.append(entry)
         try:
             body, files = await self._read_body(request)
         except (ValueError, ApiError) as exc:
             entry.status = 400
             self._record_problem("schema", method, path, f"unreadable body: {exc}")
-            return error_response(exc if isinstance(exc, ApiError) else ApiError(400, 50109, "The request body contains invalid JSON."))
+            return error_response(
+                exc
+                if isinstance(exc, ApiError)
+                else ApiError(400, 50109, "The request body contains invalid JSON.")
+            )
         entry.json, entry.files = body, files
         found = find_route(method, path)
         if found is None:
@@ -631,7 +699,9 @@ class DiscordEmulator:
     def _delete_message(self, msg: dict[str, Any]) -> None:
         self._messages.pop(int(msg["id"]), None)
         self._notify()
-        data = {"id": msg["id"], "channel_id": msg["channel_id"]} | ({"guild_id": msg["guild_id"]} if "guild_id" in msg else {})
+        data = {"id": msg["id"], "channel_id": msg["channel_id"]} | (
+            {"guild_id": msg["guild_id"]} if "guild_id" in msg else {}
+        )
         self._dispatch_later("MESSAGE_DELETE", lambda: data, GUILD_MESSAGES)
 
     def application_payload(self) -> dict[str, Any]:

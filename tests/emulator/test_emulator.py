@@ -69,7 +69,9 @@ class TinyBot(commands.Bot):
             await interaction.response.send_message(f"topic={name}", ephemeral=True)
 
         @topic.autocomplete("name")
-        async def topic_auto(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        async def topic_auto(
+            interaction: discord.Interaction, current: str
+        ) -> list[app_commands.Choice[str]]:
             return [app_commands.Choice(name=t, value=t) for t in TOPICS if t.startswith(current)]
 
         @tree.command(name="vote", description="A message with buttons")
@@ -79,10 +81,13 @@ class TinyBot(commands.Bot):
         group = app_commands.Group(name="admin", description="Admin tools")
 
         @group.command(name="upload", description="Take a file")
-        async def upload(interaction: discord.Interaction, file: discord.Attachment, note: str | None = None) -> None:
+        async def upload(
+            interaction: discord.Interaction, file: discord.Attachment, note: str | None = None
+        ) -> None:
             data = await file.read()
             await interaction.response.send_message(
-                f"{file.filename}:{len(data)}:{data[:5].decode()}:{note}", file=discord.File(__file__, "echo.py")
+                f"{file.filename}:{len(data)}:{data[:5].decode()}:{note}",
+                file=discord.File(__file__, "echo.py"),
             )
 
         @group.command(name="post", description="Post to a channel")
@@ -96,7 +101,10 @@ class TinyBot(commands.Bot):
 
 
 @pytest_asyncio.fixture
-async def world(emulator: DiscordEmulator, discord_pointed_at: DiscordEmulator) -> AsyncIterator[tuple[DiscordEmulator, Guild, TinyBot]]:  # noqa: F811
+async def world(
+    emulator: DiscordEmulator,  # noqa: F811
+    discord_pointed_at: DiscordEmulator,  # noqa: F811
+) -> AsyncIterator[tuple[DiscordEmulator, Guild, TinyBot]]:
     guild = emulator.create_guild("Newsroom")
     emulator.create_forum(guild, "articles", tags=("politics", "science"))
     bot = TinyBot()
@@ -118,7 +126,10 @@ async def test_connect_ready_guild_create_and_sync(world: tuple[DiscordEmulator,
     dguild = bot.get_guild(guild.id)
     assert dguild is not None and dguild.name == "Newsroom"
     assert {c.name for c in dguild.channels} == {"general", "articles"}
-    assert isinstance(dguild.get_channel(next(c.id for c in guild.channels.values() if c.name == "articles")), discord.ForumChannel)
+    assert isinstance(
+        dguild.get_channel(next(c.id for c in guild.channels.values() if c.name == "articles")),
+        discord.ForumChannel,
+    )
     assert dguild.me is not None and len(dguild.me.roles) == 2  # @everyone + the bot's managed role
     assert dguild.owner_id == guild.owner_id
     names = {c["name"] for c in emu.commands()}
@@ -208,8 +219,12 @@ async def test_channel_send_and_nonce(world: tuple[DiscordEmulator, Guild, TinyB
     channel = bot.get_channel(general.id)
     assert isinstance(channel, discord.TextChannel)
     body: dict[str, Any] = {"content": "once", "nonce": "abc", "enforce_nonce": True}
-    first = await bot.http.request(discord.http.Route("POST", "/channels/{c}/messages", c=general.id), json=body)
-    again = await bot.http.request(discord.http.Route("POST", "/channels/{c}/messages", c=general.id), json=body)
+    first = await bot.http.request(
+        discord.http.Route("POST", "/channels/{c}/messages", c=general.id), json=body
+    )
+    again = await bot.http.request(
+        discord.http.Route("POST", "/channels/{c}/messages", c=general.id), json=body
+    )
     assert first["id"] == again["id"]
     assert len([m for m in emu.messages(general) if m["content"] == "once"]) == 1
 
@@ -253,7 +268,10 @@ async def test_schema_violation_is_recorded(emulator: DiscordEmulator) -> None: 
 
 async def test_tolerated_fields_only(emulator: DiscordEmulator) -> None:  # noqa: F811
     v = emulator.validator
-    assert v.validate("POST", "/channels/1/messages", {"embeds": [{"title": "t", "flags": 0}], "tts": False}) == []
+    assert (
+        v.validate("POST", "/channels/1/messages", {"embeds": [{"title": "t", "flags": 0}], "tts": False})
+        == []
+    )
     assert v.validate("POST", "/channels/1/messages", {"embeds": [{"title": "t", "nsfw": True}]})
 
 
