@@ -426,6 +426,8 @@ class DiscordEmulator:
         locale: str = "en-US",
     ) -> Interaction:
         """Low level: wrap ``data`` in a full interaction payload and dispatch INTERACTION_CREATE."""
+        if not self._sessions:
+            raise RuntimeError("no bot has connected to the emulator's gateway yet (await emu.wait_ready())")
         guild, channel = self._default_place(guild, channel)
         user = self._default_user(guild, user)
         iid, itoken, payload = envelope(

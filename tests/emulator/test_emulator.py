@@ -48,6 +48,9 @@ class TinyBot(commands.Bot):
         super().__init__(command_prefix="!", intents=discord.Intents.default(), guild_ready_timeout=0.05)
         self.received: list[str] = []
 
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        return None  # discord.py waits 5 s before re-identifying; nothing to protect here
+
     async def setup_hook(self) -> None:
         tree = self.tree
 
@@ -73,6 +76,11 @@ class TinyBot(commands.Bot):
             interaction: discord.Interaction, current: str
         ) -> list[app_commands.Choice[str]]:
             return [app_commands.Choice(name=t, value=t) for t in TOPICS if t.startswith(current)]
+
+        @tree.command(name="where", description="Guild or DM?")
+        async def where(interaction: discord.Interaction) -> None:
+            place = "guild" if interaction.guild_id else "dm"
+            await interaction.response.send_message(f"{place}:{interaction.user.name}:{interaction.locale}")
 
         @tree.command(name="vote", description="A message with buttons")
         async def vote(interaction: discord.Interaction) -> None:
@@ -133,7 +141,7 @@ async def test_connect_ready_guild_create_and_sync(world: tuple[DiscordEmulator,
     assert dguild.me is not None and len(dguild.me.roles) == 2  # @everyone + the bot's managed role
     assert dguild.owner_id == guild.owner_id
     names = {c["name"] for c in emu.commands()}
-    assert names == {"hello", "slow", "topic", "vote", "admin"}
+    assert names == {"hello", "slow", "topic", "vote", "admin", "where"}
     conn = emu.connections[0]
     assert conn.compress == "zlib-stream" and conn.query["v"] == "10" and conn.kind == "identify"
 
@@ -332,3 +340,103 @@ async def test_bad_token_is_refused(emulator: DiscordEmulator) -> None:  # noqa:
             await ws.send_json({"op": 2, "d": {"token": "wrong", "intents": 0, "properties": {}}})
             msg = await ws.receive()
             assert msg.type is aiohttp.WSMsgType.CLOSE and msg.data == 4004
+
+
+async def test_protocol_mistakes_are_recorded(world: tuple[DiscordEmulator, Guild, TinyBot]) -> None:
+    emu, _, bot = world
+    inter = await emu.invoke("hello", {"name": "x"})
+    await emu.wait_response(inter)
+    # Answering a second time is what Discord refuses with 40060.
+    with pytest.raises(discord.HTTPException) as err:
+        await bot.http.request(
+            discord.http.Route("POST", "/interactions/{i}/{t}/callback", i=inter.id, t=inter.token),
+            json={"type": 4, "data": {"content": "again"}},
+        )
+    assert err.value.code == 40060
+    # A first answer after the 3 s window: "Unknown interaction".
+    emu.interaction_deadline = 0.0
+    late = await emu.invoke("hello", {"name": "late"})
+    await emu.wait_until(lambda: any(v.kind == "protocol" and "after" in v.message for v in emu.violations))
+    assert late.callback is None
+    kinds = [v.message for v in emu.take_violations()]
+    assert any("answered twice" in m for m in kinds) and any("first response after" in m for m in kinds)
+
+
+async def test_ephemeral_defer_then_edit_original(world: tuple[DiscordEmulator, Guild, TinyBot]) -> None:
+    emu, guild, _ = world
+    general = next(c for c in guild.channels.values() if c.name == "general")
+    inter = await emu.invoke("admin post", {"channel": general})
+    cb = await emu.wait_response(inter)
+    assert cb.type == 5 and cb.message is not None and cb.message["flags"] & (64 | 128) == 64 | 128
+    final = await emu.wait_original(inter)
+    assert final["content"] == "done" and final["flags"] & 64 and not final["flags"] & 128
+    patches = emu.requests_to("PATCH", "/webhooks/{app}/{token}/messages/@original")
+    assert len(patches) == 1 and patches[0].json["content"] == "done"
+
+
+async def test_drop_connection_resumes_and_replays(world: tuple[DiscordEmulator, Guild, TinyBot]) -> None:
+    emu, guild, bot = world
+    await emu.drop_connections(4000)
+    # Created while the bot is away: must reach it through RESUME's replay.
+    channel = emu.create_channel(guild, "late-news")
+    await emu.wait_until(lambda: emu.resumes == 1 and emu.connected, 10, "resume")
+    await emu.wait_until(lambda: bot.get_channel(channel.id), 5, "replayed CHANNEL_CREATE")
+
+
+async def test_invalid_session_reidentifies(world: tuple[DiscordEmulator, Guild, TinyBot]) -> None:
+    emu, _, _ = world
+    await emu.invalidate_sessions()
+    await emu.wait_until(
+        lambda: sum(c.kind == "identify" for c in emu.connections) == 2 and emu.connected, 15, "re-identify"
+    )
+    inter = await emu.invoke("hello", {"name": "back"})
+    assert (await emu.wait_response(inter)).type == 4
+
+
+async def test_unknown_command_option_is_a_test_error(world: tuple[DiscordEmulator, Guild, TinyBot]) -> None:
+    emu, _, _ = world
+    from tests.emulator import OptionError
+
+    with pytest.raises(OptionError):
+        await emu.invoke("hello", {"nmae": "typo"})
+    with pytest.raises(OptionError):
+        await emu.invoke("nosuch")
+
+
+async def test_unsupported_compression_is_refused(emulator: DiscordEmulator) -> None:  # noqa: F811
+    async with aiohttp.ClientSession() as http:
+        async with http.ws_connect(emulator.gateway_url + "?v=10&encoding=json&compress=brotli") as ws:
+            msg = await ws.receive()
+            assert msg.type is aiohttp.WSMsgType.CLOSE and msg.data == 4000
+
+
+def test_endpoint_overrides_patch_and_leave_alone() -> None:
+    import discord.gateway
+    import discord.http
+    import yarl
+
+    from bot.discord_endpoints import apply_endpoint_overrides
+    from bot.errors import ConfigError
+
+    saved = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
+    try:
+        apply_endpoint_overrides(None, None)
+        assert (discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY) == saved
+        apply_endpoint_overrides("http://127.0.0.1:9/api/v10/", "ws://127.0.0.1:9")
+        assert discord.http.Route("GET", "/users/@me").url == "http://127.0.0.1:9/api/v10/users/@me"
+        assert discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY == yarl.URL("ws://127.0.0.1:9/")
+        with pytest.raises(ConfigError):
+            apply_endpoint_overrides("127.0.0.1:9", None)
+        with pytest.raises(ConfigError):
+            apply_endpoint_overrides(None, "http://127.0.0.1:9/")
+    finally:
+        discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = saved
+
+
+async def test_dm_interaction_and_locale(world: tuple[DiscordEmulator, Guild, TinyBot]) -> None:
+    emu, _, _ = world
+    carol = emu.create_user("carol")
+    inter = await emu.invoke("where", channel=emu.dm_channel(carol), user=carol, locale="fr")
+    cb = await emu.wait_response(inter)
+    assert cb.data is not None and cb.data["content"] == "dm:carol:fr"
+    assert "member" not in inter.payload and inter.payload["context"] == 1
