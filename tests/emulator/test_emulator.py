@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
 import zlib
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -18,6 +21,7 @@ from tests.emulator import DiscordEmulator, Guild
 from tests.emulator.fixtures import discord_pointed_at, emulator  # noqa: F401
 
 pytestmark = pytest.mark.timeout(60)
+REPO = Path(__file__).resolve().parents[2]
 
 
 class Feedback(discord.ui.Modal, title="Feedback"):
@@ -440,3 +444,21 @@ async def test_dm_interaction_and_locale(world: tuple[DiscordEmulator, Guild, Ti
     cb = await emu.wait_response(inter)
     assert cb.data is not None and cb.data["content"] == "dm:carol:fr"
     assert "member" not in inter.payload and inter.payload["context"] == 1
+
+
+async def test_bot_in_a_subprocess_via_env(emulator: DiscordEmulator) -> None:  # noqa: F811
+    emulator.create_guild()
+    repo = REPO
+    env = os.environ | emulator.env() | {"PYTHONPATH": str(repo)}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tests.emulator.subprocess_bot", env=env, cwd=repo
+    )
+    try:
+        await emulator.wait_ready(timeout=30)
+        await emulator.wait_commands(timeout=30)
+        inter = await emulator.invoke("ping")
+        cb = await emulator.wait_response(inter)
+        assert cb.data is not None and cb.data["content"] == "pong"
+    finally:
+        proc.terminate()
+        await proc.wait()
