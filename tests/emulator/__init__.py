@@ -33,6 +33,10 @@ Example (the bot as a subprocess)::
         assert msg["embeds"][0]["title"]
         proc.terminate(); await proc.wait()
 
+Fixtures live in ``tests/emulator/fixtures.py`` (``emulator``, ``discord_pointed_at``); ``tests/conftest.py``
+exposes them with ``from tests.emulator.fixtures import discord_pointed_at, emulator  # noqa: F401``.
+``tests/emulator/subprocess_bot.py`` is a minimal bot configured only through those environment variables.
+
 In-process, use the ``discord_pointed_at`` fixture (it calls ``bot.discord_endpoints.apply_endpoint_overrides``)
 and start the ``commands.Bot`` with ``emulator.token``.
 

@@ -51,7 +51,6 @@ from .state import (
     Role,
     User,
     snowflake,
-    token,
 )
 
 log = logging.getLogger(__name__)
@@ -752,7 +751,3 @@ def _find_component(components: list[dict[str, Any]], custom_id: str) -> dict[st
                 if hit is not None:
                     return hit
     return None
-
-
-def new_token() -> str:
-    return token()
