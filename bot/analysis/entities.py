@@ -11,11 +11,12 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 from bot.analysis.lexicon import NAME_NOISE, ORG_WORDS, PERSON_TITLES, PLACE_SUFFIXES, PLACES, STOPWORDS
 from bot.analysis.lexicon import ROLE_NOUNS as _ROLE_WORDS
-from bot.models import Entities, Paragraph
+from bot.models import Entities, Paragraph, join_body
 
 MentionKind = Literal["person", "place", "organization", "other"]
 
@@ -70,7 +71,16 @@ def _classify(words: list[str], titles: set[str]) -> MentionKind:
 
 
 def find_mentions(text: str) -> list[Mention]:
-    """Capitalised spans in `text` (offsets into it), each typed and stripped of titles, in order."""
+    """Capitalised spans in `text` (offsets into it), each typed and stripped of titles, in order.
+
+    Cached for the last few texts: quotes, keywords and entities all ask about the same article body.
+    Callers must not mutate the returned mentions.
+    """
+    return _find_mentions(text)
+
+
+@lru_cache(maxsize=8)
+def _find_mentions(text: str) -> list[Mention]:
     spans = list(_SPAN.finditer(text))
     mid_sentence = {m.group(0) for m in spans if not _is_sentence_start(text, m.start())}
     out: list[Mention] = []
@@ -168,10 +178,9 @@ def person_names(mentions: list[Mention]) -> set[str]:
 
 def extract_entities(paragraphs: list[Paragraph], *, title: str | None = None, limit: int = 15) -> Entities:
     """People, places and organisations, most mentioned first (ties: first seen), full names preferred."""
-    text = "\n\n".join(p.text for p in paragraphs)
+    mentions = list(find_mentions(join_body(paragraphs)))
     if title:
-        text = title + "\n\n" + text
-    mentions = find_mentions(text)
+        mentions += find_mentions(title)
     canon = canonical_names(mentions)
     people_set = person_names(mentions)
     counts: dict[MentionKind, Counter[str]] = {"person": Counter(), "place": Counter(), "organization": Counter()}

@@ -12,7 +12,7 @@ from collections import Counter
 
 from bot.analysis.entities import canonical_names, find_mentions
 from bot.analysis.lexicon import STOPWORDS, content_stems, stem
-from bot.models import Paragraph
+from bot.models import Paragraph, join_body
 
 _SPLIT = re.compile(r"[^\w'’ -]+|\s-\s|\s+[—–]\s+")
 _WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
@@ -62,7 +62,7 @@ def extract_keywords(paragraphs: list[Paragraph], *, title: str | None = None, l
         scores[key] = s
         surface.setdefault(key, " ".join(w if w.isupper() or w[:1].isupper() and i > 0 else w.lower()
                                          if not w[:1].isupper() else w for i, w in enumerate(run)))
-    mentions = find_mentions(body)
+    mentions = [m for m in find_mentions(join_body(paragraphs)) if m.text in body]
     canon = canonical_names(mentions)
     for m in mentions:
         name = canon.get(m.text, m.text)

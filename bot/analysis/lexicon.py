@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 STOPWORDS = frozenset(
     """
@@ -156,6 +157,7 @@ _SUFFIXES = ("ational", "ations", "ation", "ingly", "ings", "ness", "ments", "me
              "edly", "ed", "es", "ly", "s")
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A crude suffix stripper: enough to let "sanction", "sanctions" and "sanctioned" meet."""
     w = word.lower().replace("’", "'")
@@ -172,4 +174,4 @@ def stem(word: str) -> str:
 
 def content_stems(text: str) -> list[str]:
     """Stems of the non-stopword tokens (numbers kept), the unit summaries and keywords count with."""
-    return [stem(t) for t in tokens(text) if t not in STOPWORDS and (len(t) > 1 or t.isdigit())]
+    return [stem(t) for t in _TOKEN.findall(text.lower()) if t not in STOPWORDS and (len(t) > 1 or t.isdigit())]
