@@ -24,7 +24,7 @@ _CAP_WORD = r"(?:(?:[A-Z]\.){2,4}|(?:Mr|Mrs|Ms|Dr|St|Gen|Sen|Rep|Gov|Lt|Col|Jr|S
 _CONNECTOR = r"(?:of|of the|for|for the|and|de|del|da|van|von|der|den|la|le|du|al|bin|ibn)"
 _SPAN = re.compile(rf"{_CAP_WORD}(?:[ \t]+(?:{_CONNECTOR}[ \t]+)?{_CAP_WORD})*")
 _ACRONYM = re.compile(r"^(?:[A-Z]{2,6}|(?:[A-Z]\.){2,4})$")
-_DEMONYM = re.compile(r"^[A-Z][a-z]+(?:ian|ean|ese|ish|ic|i|an)s?$")
+_DEMONYM = re.compile(r"^[A-Z][a-z]{2,}(?:ian|ean|ese|ish|ic|i|an)s?$")
 _CALENDAR = frozenset(
     "January February March April May June July August September October November December Jan Feb Mar Apr Jun "
     "Jul Aug Sep Sept Oct Nov Dec Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
@@ -50,7 +50,7 @@ def _strip_possessive(span: str) -> str:
 
 def _is_sentence_start(text: str, pos: int) -> bool:
     before = text[max(0, pos - 3) : pos]
-    return pos == 0 or bool(re.search(r"(?:[.!?:…\"“”]\s*|\n\s*|^\s*)$", before))
+    return pos == 0 or bool(re.search(r"(?:[.!?:…]\s*|[.!?:…][\"“”]?\s*|\n\s*|^\s*)$", before))
 
 
 def _classify(words: list[str], titles: set[str]) -> MentionKind:
@@ -83,6 +83,7 @@ def find_mentions(text: str) -> list[Mention]:
 def _find_mentions(text: str) -> list[Mention]:
     spans = list(_SPAN.finditer(text))
     mid_sentence = {m.group(0) for m in spans if not _is_sentence_start(text, m.start())}
+    lower_words = set(re.findall(r"\b[a-z][a-z'’-]+\b", text))
     out: list[Mention] = []
     for m in spans:
         raw = _strip_possessive(m.group(0).rstrip(".,"))
@@ -106,10 +107,21 @@ def _find_mentions(text: str) -> list[Mention]:
             lw = w.lower().rstrip(".")
             if lw in PERSON_TITLES or w.lower() in PERSON_TITLES:
                 titles.add(lw)
-            elif lw in NAME_NOISE or lw in STOPWORDS or (_DEMONYM.match(w) and w not in PLACES and len(words) > 1):
+            elif lw in NAME_NOISE or lw in STOPWORDS or (
+                _DEMONYM.match(w)
+                and w not in PLACES
+                and len(words) > 1
+                and (words[1].lower().rstrip(".") in PERSON_TITLES or _DEMONYM.match(words[1]))
+            ):
                 pass
-            elif len(words) == 1 and _is_sentence_start(text, start) and w not in mid_sentence and w not in PLACES:
-                pass  # "Combined" at a sentence start and nowhere else capitalised: an ordinary word
+            elif (
+                len(words) == 1
+                and _is_sentence_start(text, start)
+                and w not in mid_sentence
+                and w not in PLACES
+                and (w.lower() in lower_words or re.search(r"(?:ly|ing|ed)$", w))
+            ):
+                pass  # "Combined" at a sentence start, seen lower-case elsewhere: an ordinary word
             elif w in _CALENDAR:
                 pass
             else:

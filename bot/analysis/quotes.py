@@ -97,7 +97,7 @@ def _scan(text: str, paras: list[tuple[int, int]]) -> list[_Span]:
                 current = carry
                 open_at, family = first, str(carry.extra["family"])
             carry = None
-        i = ps
+        i = open_at + 1 if current is not None and open_at is not None else ps
         while i < pe:
             ch = text[i]
             fam = _FAMILY.get(ch)
@@ -105,8 +105,9 @@ def _scan(text: str, paras: list[tuple[int, int]]) -> list[_Span]:
                 i += 1
                 continue
             role = _role(text, i)
-            if role is None and fam == "d" and ch == '"':
-                role = "close" if open_at is not None else "open"
+            if role is None and (ch == '"' or fam == "g"):  # '« Bonjour »', a lone '"': go by state and glyph
+                role = "close" if open_at is not None and ch not in "«‹" or ch in "»›" and open_at is not None else (
+                    "open" if open_at is None and ch != "»" else None)
             if open_at is None:
                 if role == "open":
                     open_at, family = i, fam
