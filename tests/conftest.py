@@ -29,3 +29,6 @@ async def store(tmp_path: Path) -> AsyncIterator[ArticleStore]:
         yield s
     finally:
         await s.close()
+
+
+from tests.emulator.fixtures import discord_pointed_at, emulator  # noqa: E402, F401

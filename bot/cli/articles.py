@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bot.cli.common import Context, UsageError, article_id, emit_json
 from bot.errors import ArticleNotFound, ConfigError
-from bot.ingest.pipeline import IngestResult, Ingestor, default_analyzer
+from bot.ingest.pipeline import Ingestor, IngestResult, default_analyzer
 from bot.ingest.sources import is_url
 from bot.store import Scope
 

@@ -58,7 +58,7 @@ def article_id(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise UsageError(f"article id must be a number, not {text!r}") from None
+        raise argparse.ArgumentTypeError(f"article id must be a number, not {text!r}") from None
     if value <= 0:
-        raise UsageError(f"article id must be positive, not {value}")
+        raise argparse.ArgumentTypeError(f"article id must be positive, not {value}")
     return value

@@ -25,10 +25,11 @@ MIN_SHINGLES = 15  # below this, texts are too short to call near-duplicates (on
 JACCARD_THRESHOLD = 0.5
 CONTAINMENT_THRESHOLD = 0.75
 
-_MERSENNE = np.uint64((1 << 61) - 1)
 _rng = np.random.default_rng(20221124)  # fixed: signatures must be stable across runs and machines
-_A = _rng.integers(1, 1 << 32, size=PERMUTATIONS, dtype=np.uint64)
-_B = _rng.integers(0, 1 << 32, size=PERMUTATIONS, dtype=np.uint64)
+# Multiply-shift hashing over 64-bit shingle hashes: h(x) = (a·x + b mod 2^64) >> 32, a odd.
+_A = (_rng.integers(0, 1 << 63, size=PERMUTATIONS, dtype=np.uint64) << np.uint64(1)) | np.uint64(1)
+_B = _rng.integers(0, 1 << 63, size=PERMUTATIONS, dtype=np.uint64)
+_SHIFT = np.uint64(32)
 
 _TRACKING_PARAMS = {
     "fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "cmpid", "ocid", "smid", "smtyp",
@@ -72,7 +73,7 @@ def _shingle_hashes(tokens: list[str]) -> np.ndarray:
         grams = [" ".join(tokens)] if tokens else []
     else:
         grams = [" ".join(tokens[i : i + SHINGLE]) for i in range(len(tokens) - SHINGLE + 1)]
-    unique = {int.from_bytes(hashlib.blake2b(g.encode(), digest_size=4).digest(), "little") for g in grams}
+    unique = {int.from_bytes(hashlib.blake2b(g.encode(), digest_size=8).digest(), "little") for g in grams}
     return np.fromiter(unique, dtype=np.uint64, count=len(unique))
 
 
@@ -83,8 +84,9 @@ def minhash(paragraphs: list[Paragraph]) -> tuple[np.ndarray, int]:
     hashes = _shingle_hashes(tokens)
     if hashes.size == 0:
         return np.zeros(PERMUTATIONS, dtype=np.uint32), 0
-    values = (np.outer(_A, hashes) + _B[:, None]) % _MERSENNE
-    return (values.min(axis=1) & np.uint64(0xFFFFFFFF)).astype(np.uint32), int(hashes.size)
+    with np.errstate(over="ignore"):  # wrap-around is the point of multiply-shift
+        values = (_A[:, None] * hashes[None, :] + _B[:, None]) >> _SHIFT
+    return values.min(axis=1).astype(np.uint32), int(hashes.size)
 
 
 def band_keys(signature: np.ndarray) -> tuple[int, ...]:

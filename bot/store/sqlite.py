@@ -32,6 +32,7 @@ from bot.store.codec import (
     paragraphs_to_db,
 )
 from bot.store.migrations import MIGRATIONS
+from bot.store.sqlite_search import SQLiteSearchMixin
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ def scope_clause(scope: Scope, column: str = "guild_id") -> tuple[str, list[Any]
     return f"({column} = ? OR {column} IS NULL)", [scope.guild_id]
 
 
-class SQLiteStore(ArticleStore):
+class SQLiteStore(SQLiteSearchMixin, ArticleStore):
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self._db: aiosqlite.Connection | None = None
@@ -66,6 +67,9 @@ class SQLiteStore(ArticleStore):
             raise StoreError(f"database folder {self.path.parent} does not exist")
         try:
             db = await aiosqlite.connect(self.path, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open database {self.path}: {exc}") from exc
+        try:
             await db.execute("PRAGMA journal_mode=WAL")
             await db.execute("PRAGMA synchronous=NORMAL")
             await db.execute("PRAGMA foreign_keys=ON")
@@ -74,8 +78,9 @@ class SQLiteStore(ArticleStore):
             db.row_factory = aiosqlite.Row
             self._db = db
             await self._migrate()
-        except sqlite3.DatabaseError as exc:
-            await self.close()
+        except sqlite3.Error as exc:
+            self._db = None
+            await db.close()  # its worker thread would otherwise keep the process alive
             raise StoreError(f"cannot open database {self.path}: {exc}") from exc
 
     async def close(self) -> None:

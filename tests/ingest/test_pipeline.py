@@ -11,7 +11,7 @@ from aiohttp import web
 
 from bot.ingest.fetch import Fetcher, FetchPolicy
 from bot.ingest.netguard import AddressAllowList
-from bot.ingest.pipeline import IngestResult, Ingestor
+from bot.ingest.pipeline import Ingestor, IngestResult
 from bot.store import ArticleStore, Scope
 from tests.conftest import SEED
 
@@ -93,7 +93,7 @@ async def test_same_url_with_new_text_is_an_update(store: ArticleStore, tmp_path
 
 async def test_syndicated_copy_is_a_near_duplicate(store: ArticleStore, tmp_path: Path) -> None:
     paragraphs = BODY.split("\n\n")
-    edited = "\n\n".join([paragraphs[1], paragraphs[0], "Sign up for our newsletter for more news like this."])
+    edited = "\n\n".join([paragraphs[1], paragraphs[0], paragraphs[2], "Sign up for our newsletter for more news."])
     archive = jsonl(
         tmp_path / "a.jsonl",
         [{"url": "https://one.example/a", "title": "Rates up", "text": BODY},
@@ -149,24 +149,29 @@ async def test_bad_inputs_fail_alone_and_leave_the_store_intact(store: ArticleSt
 
 
 async def test_odd_encodings_are_decoded(store: ArticleStore, tmp_path: Path) -> None:
+    tmp_path = tmp_path / "in"
+    tmp_path.mkdir()
     text = "Заголовок статьи\n\n" + "Президент заявил, что переговоры продолжатся на следующей неделе в Минске. " * 5
     (tmp_path / "cp1251.txt").write_bytes(text.encode("cp1251"))
-    (tmp_path / "utf16.txt").write_bytes(text.replace("Заголовок", "Другой заголовок").encode("utf-16"))
+    other = "Другой заголовок\n\n" + "Министр сообщил журналистам, что урожай пшеницы в этом году оказался выше ожиданий. " * 5
+    (tmp_path / "utf16.txt").write_bytes(other.encode("utf-16"))
     (tmp_path / "page.html.gz").write_bytes(gzip.compress(
         ("<html><head><title>Grève à Paris</title></head><body><article><h1>Grève à Paris</h1>"
-         + "<p>Les syndicats ont appelé à une grève générale jeudi, perturbant les transports publics. </p>" * 6
+         + "".join(f"<p>Les syndicats ont appelé à une grève générale jeudi, perturbant les transports publics "
+                   f"dans {n} villes du pays selon les autorités locales.</p>" for n in range(2, 9))
          + "</article></body></html>").encode("latin-1").replace(b"<head>", b"<head><meta charset='iso-8859-1'>")))
     results = await collect(Ingestor(store), str(tmp_path))
     assert [r.status for r in results] == ["created", "created", "created"], results
     stored = {r.title or "" for r in results}
     assert any("Grève" in t for t in stored)
     bodies = [a.body async for a in store.iter_articles(Scope.all())]
-    assert any("Президент заявил" in b for b in bodies)
+    assert any("Президент заявил" in b for b in bodies) and any("урожай пшеницы" in b for b in bodies)
 
 
 async def test_url_ingest_and_ssrf_refusal(store: ArticleStore) -> None:
     page = ("<html><head><title>Storm hits coast</title></head><body><article><h1>Storm hits coast</h1>"
-            + "<p>A powerful storm made landfall on Monday night, cutting power to thousands of homes. </p>" * 8
+            + "".join(f"<p>A powerful storm made landfall on Monday night, cutting power to {n},000 homes "
+                      f"in district {n} as rivers rose.</p>" for n in range(1, 9))
             + "</article></body></html>")
 
     async def article(_: web.Request) -> web.Response:
