@@ -104,7 +104,8 @@ def _iter_file(path: Path, *, jsonl: bool) -> Iterator[RawItem]:
         yield RawItem(label, "error", "file", error=str(exc))
         return
     except (OSError, EOFError, zlib.error) as exc:
-        yield RawItem(label, "error", "file", error=f"cannot read file: {exc.strerror or exc}")  # type: ignore[attr-defined]
+        reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+        yield RawItem(label, "error", "file", error=f"cannot read file: {reason}")
         return
     if inner in HTML_SUFFIXES:
         yield _item_from_bytes(label, data, force_html=True)
