@@ -4,12 +4,13 @@ so a PostgreSQL backend can be added without touching ingestion, analysis or the
 from __future__ import annotations
 
 import abc
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from bot.models import Analysis, Article
+from bot.search.types import Candidate, ParsedQuery, SearchFilters, SearchHit, StoredVectors, TermStats
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,3 +151,45 @@ class ArticleStore(abc.ABC):
     @abc.abstractmethod
     async def backup(self, path: Path) -> None:
         """Online, consistent copy while the store stays in use."""
+
+    # --- search and related pieces (implemented for SQLite in bot/store/sqlite_search.py) ----
+    @abc.abstractmethod
+    async def search(
+        self,
+        query: ParsedQuery,
+        filters: SearchFilters,
+        scope: Scope,
+        limit: int = 10,
+        offset: int = 0,
+        marker: tuple[str, str] = ("**", "**"),
+    ) -> list[SearchHit]:
+        """Full-text hits, best first (title weighted above body); stored copies (duplicate_of) left out."""
+
+    @abc.abstractmethod
+    async def related_candidates(self, terms: Sequence[str], scope: Scope, limit: int = 200) -> list[Candidate]:
+        """Articles matching any of `terms` (plain words), best full-text score first, with their vectors."""
+
+    @abc.abstractmethod
+    async def get_vectors(self, ids: Sequence[int]) -> dict[int, StoredVectors]: ...
+
+    @abc.abstractmethod
+    async def put_vectors(
+        self, article_id: int, terms: bytes, embedding: bytes, buckets: Sequence[int], version: int
+    ) -> None:
+        """Store an article's vectors; `buckets` (its distinct term ids) keep document frequencies current."""
+
+    @abc.abstractmethod
+    async def term_stats(self) -> TermStats:
+        """Document count and per-bucket document frequencies over all stored vectors."""
+
+    @abc.abstractmethod
+    async def copies_of(self, ids: Sequence[int], scope: Scope) -> dict[int, list[int]]:
+        """Visible stored copies (duplicate_of) of each id, oldest first."""
+
+    @abc.abstractmethod
+    async def ids_without_vectors(self, scope: Scope, version: int, limit: int = 500) -> list[int]:
+        """Articles whose vectors are missing or older than `version` (backfill)."""
+
+    @abc.abstractmethod
+    async def indexed_documents(self) -> int:
+        """How many articles have vectors (cheap; tells callers when cached term stats went stale)."""

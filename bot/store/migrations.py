@@ -77,4 +77,31 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX duplicate_log_original ON duplicate_log(original_id);
     """,
+    # 2: search and related pieces: bm25 column weights (title > subtitle > body), per-article vectors,
+    # document frequencies of hashed terms, copy lookups and filter indexes
+    """
+    INSERT INTO articles_fts(articles_fts, rank) VALUES ('rank', 'bm25(4.0, 2.0, 1.0)');
+
+    CREATE TABLE article_vectors (
+        article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+        version    INTEGER NOT NULL,
+        terms      BLOB NOT NULL,
+        embedding  BLOB NOT NULL
+    );
+    CREATE TABLE term_df (
+        bucket INTEGER PRIMARY KEY,
+        df     INTEGER NOT NULL
+    );
+    CREATE TABLE search_meta (
+        key   TEXT PRIMARY KEY,
+        value INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    INSERT INTO search_meta (key, value) VALUES ('vector_documents', 0);
+    CREATE TRIGGER article_vectors_ad AFTER DELETE ON article_vectors BEGIN
+        UPDATE search_meta SET value = value - 1 WHERE key = 'vector_documents';
+    END;
+
+    CREATE INDEX articles_duplicate_of ON articles(duplicate_of) WHERE duplicate_of IS NOT NULL;
+    CREATE INDEX articles_section ON articles(section COLLATE NOCASE);
+    """,
 ]

@@ -1,0 +1,339 @@
+"""Related pieces: candidates from the full-text index (the article's weighted key terms and entities
+as an OR query), re-ranked by a mix of TF-IDF and embedding cosine over stored vectors. No full scan:
+only the top candidates' vectors are read. Stored copies and near-identical texts are grouped as
+"also covered by" instead of filling the list.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from weakref import WeakKeyDictionary
+
+import numpy as np
+
+from bot.errors import ArticleNotFound
+from bot.models import Article
+from bot.search.rerank import is_near_duplicate, rerank
+from bot.search.text import BUCKETS, bucket, index_terms, term_counts, words
+from bot.search.types import Candidate, RelatedItem, RelatedResult, StoredVectors
+from bot.search.vectors import (
+    EMBEDDER,
+    VECTOR_VERSION,
+    ArticleVectors,
+    FloatArray,
+    IdfTable,
+    TermVector,
+    article_vectors,
+    recency_factor,
+    text_vectors,
+    unpack_embedding,
+)
+from bot.store.base import ArticleStore, Scope
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class RelatedConfig:
+    candidates: int = 150  # full-text candidates re-ranked per query
+    key_terms: int = 14  # weighted terms in the candidate query
+    tfidf_weight: float = 0.3  # rest goes to the embedding cosine
+    near_duplicate: float = 0.8  # TF-IDF cosine around which two texts count as the same story
+    max_df_share: float = 0.2  # terms in more than this share of documents do not pick candidates
+    feedback_docs: int = 8  # pseudo-relevance feedback: centroid of the best few candidates
+    feedback_weight: float = 0.7
+
+
+DEFAULT_CONFIG = RelatedConfig()
+
+
+# --- indexing --------------------------------------------------------------------------------------
+async def index_article(store: ArticleStore, article: Article) -> None:
+    """Compute and store an article's vectors; ingest calls this after the article row is written."""
+    vectors = await asyncio.to_thread(article_vectors, article)
+    await _put(store, article.id, vectors)
+
+
+async def _put(store: ArticleStore, article_id: int, vectors: ArticleVectors) -> None:
+    terms, embedding = vectors.packed()
+    await store.put_vectors(article_id, terms, embedding, vectors.terms.buckets.tolist(), VECTOR_VERSION)
+
+
+async def backfill_vectors(store: ArticleStore, scope: Scope | None = None, batch: int = 200) -> int:
+    """Vectors for every article that lacks them (stores created before search existed)."""
+    scope = scope or Scope.all()
+    done = 0
+    while True:
+        ids = await store.ids_without_vectors(scope, VECTOR_VERSION, limit=batch)
+        if not ids:
+            return done
+        for article in await store.get_articles(ids, Scope.all()):
+            await index_article(store, article)
+            done += 1
+
+
+# --- idf cache -------------------------------------------------------------------------------------
+@dataclass(slots=True)
+class _CachedIdf:
+    table: IdfTable
+    documents: int
+    loaded: float
+
+
+_IDF: WeakKeyDictionary[ArticleStore, _CachedIdf] = WeakKeyDictionary()
+_IDF_MAX_AGE = 600.0
+
+
+async def idf_table(store: ArticleStore) -> IdfTable:
+    """Document frequencies change slowly; reload them when the store grew noticeably or went stale."""
+    documents = await store.indexed_documents()
+    cached = _IDF.get(store)
+    if cached is not None:
+        drift = abs(documents - cached.documents)
+        fresh = time.monotonic() - cached.loaded < _IDF_MAX_AGE
+        if drift == 0 or (fresh and drift <= max(50, cached.documents // 50)):
+            return cached.table
+    stats = await store.term_stats()
+    df = np.zeros(BUCKETS, dtype=np.int32)
+    if len(stats.buckets):
+        df[stats.buckets] = stats.df
+    table = IdfTable(stats.documents, df)
+    _IDF[store] = _CachedIdf(table, documents, time.monotonic())
+    return table
+
+
+# --- related ---------------------------------------------------------------------------------------
+@dataclass(slots=True)
+class _Query:
+    vectors: ArticleVectors
+    terms: list[str]
+    exclude: set[int] = field(default_factory=set)
+
+
+@dataclass(slots=True)
+class _Scored:
+    candidate: Candidate
+    score: float
+    terms: FloatArray  # dense TF-IDF row over the candidate set's vocabulary
+    embedding: FloatArray
+    copies: list[int] = field(default_factory=list)
+
+
+def key_terms(title: str, body: str, idf: IdfTable, extra: list[str], config: RelatedConfig) -> list[str]:
+    """The article's highest tf-idf terms, leaving out words most documents share."""
+    counts = term_counts(title, body)
+    limit_df_idf = idf.documents * config.max_df_share
+    ranked: list[tuple[float, str]] = []
+    for term, n in counts.items():
+        b = bucket(term)
+        if idf.documents >= 50 and _df_of(idf, b) > limit_df_idf:
+            continue
+        ranked.append(((1.0 + float(np.log(n))) * idf.term_idf(b), term))
+    ranked.sort(key=lambda x: (-x[0], x[1]))
+    chosen = [t for _, t in ranked[: config.key_terms]]
+    for phrase in extra:  # analysis keywords and entities, when present
+        for w in index_terms(phrase):
+            if w not in chosen:
+                chosen.append(w)
+    return chosen[: config.key_terms + 8]
+
+
+def _df_of(idf: IdfTable, b: int) -> float:
+    # invert idf = ln((N+1)/(df+1)) + 1
+    return float((idf.documents + 1) / np.exp(idf.idf[b] - 1) - 1)
+
+
+def _analysis_terms(article: Article) -> list[str]:
+    if article.analysis is None:
+        return []
+    ents = article.analysis.entities
+    return [*article.analysis.keywords[:6], *ents.people[:4], *ents.organizations[:4], *ents.places[:3]]
+
+
+async def _vectors_for(store: ArticleStore, article: Article) -> ArticleVectors:
+    stored = (await store.get_vectors([article.id])).get(article.id)
+    if stored is not None and stored.version == VECTOR_VERSION:
+        return _unpack(stored)
+    vectors = await asyncio.to_thread(article_vectors, article)
+    await _put(store, article.id, vectors)
+    return vectors
+
+
+def _unpack(stored: StoredVectors) -> ArticleVectors:
+    return ArticleVectors(TermVector.unpack(stored.terms), unpack_embedding(stored.embedding))
+
+
+async def related_to_article(
+    store: ArticleStore,
+    article_id: int,
+    scope: Scope,
+    *,
+    limit: int = 5,
+    recent_half_life_days: float | None = None,
+    config: RelatedConfig = DEFAULT_CONFIG,
+) -> RelatedResult:
+    """Related pieces for a stored article visible in `scope` (a copy is answered as its original)."""
+    article = await store.get_article(article_id, scope)
+    if article is None:
+        raise ArticleNotFound(article_id)
+    if article.duplicate_of is not None:
+        original = await store.get_article(article.duplicate_of, scope)
+        if original is not None:
+            article = original
+    idf = await idf_table(store)
+    vectors = await _vectors_for(store, article)
+    terms = key_terms(
+        article.title,
+        "\n".join(filter(None, [article.subtitle, article.body])),
+        idf,
+        _analysis_terms(article),
+        config,
+    )
+    query = _Query(vectors, terms, {article.id})
+    result = await _related(store, query, idf, scope, limit, recent_half_life_days, config)
+    result.article_id = article.id
+    return result
+
+
+async def related_to_topic(
+    store: ArticleStore,
+    topic: str,
+    scope: Scope,
+    *,
+    limit: int = 5,
+    recent_half_life_days: float | None = None,
+    config: RelatedConfig = DEFAULT_CONFIG,
+) -> RelatedResult:
+    """Related pieces for free text (a few words or a paragraph)."""
+    topic = " ".join(topic.split())[:5000]
+    idf = await idf_table(store)
+    vectors = await asyncio.to_thread(text_vectors, "", topic)
+    terms = key_terms("", topic, idf, [], config) if words(topic) else []
+    result = await _related(store, _Query(vectors, terms), idf, scope, limit, recent_half_life_days, config)
+    result.topic = topic
+    return result
+
+
+async def _related(
+    store: ArticleStore,
+    query: _Query,
+    idf: IdfTable,
+    scope: Scope,
+    limit: int,
+    half_life: float | None,
+    config: RelatedConfig,
+) -> RelatedResult:
+    limit = max(1, min(int(limit), 50))
+    result = RelatedResult(items=[])
+    if not query.terms:
+        return result
+    candidates = [
+        c
+        for c in await store.related_candidates(query.terms, scope, config.candidates)
+        if c.id not in query.exclude
+    ]
+    await _fill_missing_vectors(store, candidates)
+    candidates = [c for c in candidates if c.vectors is not None]
+    unpacked = [_unpack(c.vectors) for c in candidates if c.vectors is not None]
+    own_copy = np.array(
+        [c.duplicate_of is not None and c.duplicate_of in query.exclude for c in candidates], dtype=bool
+    )
+    ranked = rerank(
+        query.vectors,
+        unpacked,
+        idf,
+        tfidf_weight=config.tfidf_weight,
+        feedback_docs=config.feedback_docs,
+        feedback_weight=config.feedback_weight,
+        skip=own_copy,
+        near_duplicate=config.near_duplicate,
+    )
+    near_dup = is_near_duplicate(ranked.tfidf, ranked.embedding, config.near_duplicate)
+    now = datetime.now(UTC)
+    scored: list[_Scored] = []
+    for i, cand in enumerate(candidates):
+        score = float(ranked.score[i])
+        if own_copy[i] or near_dup[i]:
+            result.also_covered_by.append(cand.id)  # a copy of the article itself
+            continue
+        if half_life and cand.published is not None:
+            score *= recency_factor((now - cand.published).total_seconds() / 86400, half_life)
+        scored.append(_Scored(cand, score, ranked.terms[i], ranked.embeddings[i]))
+    scored.sort(key=lambda s: (-s.score, s.candidate.id))
+    chosen = _group(scored, limit, config)
+    copies = await store.copies_of([s.candidate.id for s in chosen] + sorted(query.exclude), scope)
+    for s in chosen:
+        for cid in copies.get(s.candidate.id, []):
+            if cid not in s.copies:
+                s.copies.append(cid)
+    for orig in query.exclude:
+        for cid in copies.get(orig, []):
+            if cid not in result.also_covered_by:
+                result.also_covered_by.append(cid)
+    result.also_covered_by.sort()
+    result.items = [
+        RelatedItem(
+            id=s.candidate.id,
+            title=s.candidate.title,
+            score=s.score,
+            published=s.candidate.published,
+            source=s.candidate.source,
+            also_covered_by=sorted(s.copies),
+        )
+        for s in chosen
+    ]
+    return result
+
+
+def _group(scored: list[_Scored], limit: int, config: RelatedConfig) -> list[_Scored]:
+    """Best first; a stored copy or a near-identical text joins the item it copies."""
+    chosen: list[_Scored] = []
+    by_id: dict[int, _Scored] = {}
+    for s in scored:
+        cand = s.candidate
+        if cand.duplicate_of is not None and cand.duplicate_of in by_id:
+            by_id[cand.duplicate_of].copies.append(cand.id)
+            continue
+        twin = next(
+            (c for c in chosen if float(np.dot(c.terms, s.terms)) >= config.near_duplicate),
+            None,
+        )
+        if twin is not None:
+            twin.copies.append(cand.id)
+            continue
+        if len(chosen) >= limit:
+            continue  # still scanning: later copies of chosen items are grouped above
+        chosen.append(s)
+        by_id[cand.id] = s
+    return chosen
+
+
+async def _fill_missing_vectors(store: ArticleStore, candidates: list[Candidate]) -> None:
+    """Lazily index candidates that have no (current) vectors yet."""
+    missing = [c for c in candidates if c.vectors is None or c.vectors.version != VECTOR_VERSION]
+    if not missing:
+        return
+    articles = {a.id: a for a in await store.get_articles([c.id for c in missing], Scope.all())}
+    for cand in missing:
+        article = articles.get(cand.id)
+        if article is None:
+            continue
+        vectors = await asyncio.to_thread(article_vectors, article)
+        await _put(store, cand.id, vectors)
+        terms, embedding = vectors.packed()
+        cand.vectors = StoredVectors(cand.id, terms, embedding, VECTOR_VERSION)
+
+
+__all__ = [
+    "EMBEDDER",
+    "RelatedConfig",
+    "backfill_vectors",
+    "idf_table",
+    "index_article",
+    "related_to_article",
+    "related_to_topic",
+]

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from bot.search.query import MAX_TERMS, parse_query
+from bot.search.types import QueryTerm
+from bot.store.sqlite_search import fts_expression
+
+
+def test_plain_words_become_quoted_terms() -> None:
+    q = parse_query("Ukraine grain deal")
+    assert [t.tokens for t in q.terms] == [("ukraine",), ("grain",), ("deal",)]
+    assert fts_expression(q) == '"ukraine" AND "grain" AND "deal"'
+
+
+def test_phrase_prefix_and_exclusion() -> None:
+    q = parse_query('"interest rates" infla* -football')
+    assert q.terms == (
+        QueryTerm("phrase", ("interest", "rates")),
+        QueryTerm("prefix", ("infla",)),
+        QueryTerm("word", ("football",), negated=True),
+    )
+    assert fts_expression(q) == '("interest rates" AND "infla"*) NOT "football"'
+
+
+def test_fts_operators_are_plain_words_or_dropped() -> None:
+    q = parse_query("cats AND dogs OR NEAR(birds) title:fish ^x")
+    tokens = [t.tokens for t in q.terms]
+    assert ("cats",) in tokens and ("dogs",) in tokens
+    assert ("or",) in tokens and ("near", "birds") in tokens  # NEAR( … ) is just text
+    assert ("title", "fish") in tokens
+    assert all(t.kind != "prefix" for t in q.terms)
+    expr = fts_expression(q)
+    assert expr is not None and "NEAR(" not in expr and ":" not in expr
+
+
+def test_degenerate_inputs() -> None:
+    assert parse_query("").is_empty()
+    assert parse_query("-").is_empty()
+    assert parse_query('"""').is_empty()
+    assert parse_query("* : ( ) ^").is_empty()
+    assert parse_query("-war").is_empty()  # only exclusions: nothing to find
+    assert parse_query("a*").terms == (QueryTerm("word", ("a",)),)  # one-letter prefixes are too broad
+    unbalanced = parse_query('"climate summit')
+    assert unbalanced.terms == (QueryTerm("phrase", ("climate", "summit")),)
+
+
+def test_control_characters_and_size_are_bounded() -> None:
+    q = parse_query("oil\x00price\u200bcap\x1b[31m")
+    assert [t.tokens for t in q.terms] == [("oil", "price"), ("cap", "31m")] or all(
+        "\x00" not in "".join(t.tokens) for t in q.terms
+    )
+    assert len(parse_query("word " * 10_000).terms) == 1  # duplicates collapse
+    assert len(parse_query(" ".join(f"w{i}" for i in range(1000))).terms) == MAX_TERMS
+
+
+def test_accents_and_case_kept_for_the_index_to_fold() -> None:
+    q = parse_query("Café Zürich")
+    assert [t.tokens for t in q.terms] == [("café",), ("zürich",)]

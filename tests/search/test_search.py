@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.errors import InvalidQuery
+from bot.search.search import build_filters, search
+from bot.store.base import Scope
+from bot.store.sqlite import SQLiteStore
+from tests.search.conftest import add
+
+ALL = Scope.all()
+
+
+async def test_title_outranks_body_and_stemming_and_accents(store: SQLiteStore) -> None:
+    body_only = await add(
+        store, "Markets today", "Traders watched the central bank and inflation numbers closely."
+    )
+    in_title = await add(
+        store, "Inflation surprises economists", "Prices rose faster than expected this month."
+    )
+    hits = await search(store, "inflation", ALL)
+    assert [h.id for h in hits] == [in_title.id, body_only.id]
+    assert hits[0].score > hits[1].score
+    # porter stemming: "watching" finds "watched"; accent folding: "cafe" finds "Café"
+    assert [h.id for h in await search(store, "watching", ALL)] == [body_only.id]
+    cafe = await add(store, "Le Café de Flore reopens", "The café in Paris reopened after a long closure.")
+    assert [h.id for h in await search(store, "cafe", ALL)] == [cafe.id]
+    assert [h.id for h in await search(store, "CAFÉ flore", ALL)] == [cafe.id]
+
+
+async def test_phrase_prefix_exclusion_and_snippet_marker(store: SQLiteStore) -> None:
+    a = await add(store, "Rates", "The central bank raised interest rates again on Thursday.")
+    b = await add(store, "Interest", "Rates of interest vary; the bank kept them.")
+    assert [h.id for h in await search(store, '"interest rates"', ALL)] == [a.id]
+    assert {h.id for h in await search(store, "interest", ALL)} == {a.id, b.id}
+    assert [h.id for h in await search(store, "interest -thursday", ALL)] == [b.id]
+    assert {h.id for h in await search(store, "thur*", ALL)} == {a.id}
+    hits = await search(store, "raised", ALL, marker=("<b>", "</b>"))
+    assert "<b>raised</b>" in hits[0].snippet
+    assert "**raised**" in (await search(store, "raised", ALL))[0].snippet
+
+
+async def test_hostile_syntax_is_text(store: SQLiteStore) -> None:
+    a = await add(store, "NEAR miss at airport", "Two planes came close; officials said AND denied it.")
+    for text in ["NEAR(miss airport)", "miss AND", '"', "-", "title:near", "(", ")", "miss*)", "AND OR NOT"]:
+        await search(store, text, ALL)  # never raises
+    assert [h.id for h in await search(store, "NEAR miss", ALL)] == [a.id]
+    assert [h.id for h in await search(store, "title:airport", ALL)] == []  # "title airport" is a phrase
+
+
+async def test_filters(store: SQLiteStore) -> None:
+    old = await add(
+        store,
+        "Election night",
+        "Votes were counted.",
+        source="BBC",
+        section="Politics",
+        authors=["Jane Smith"],
+        published=datetime(2022, 5, 1, tzinfo=UTC),
+        language="en-GB",
+    )
+    new = await add(
+        store,
+        "Election results",
+        "Votes were counted again.",
+        source="Reuters",
+        section="World",
+        authors=["Tom Brown"],
+        published=datetime(2022, 7, 1, tzinfo=UTC),
+        language="fr",
+    )
+
+    async def ids(**kw: str) -> list[int]:
+        filters = build_filters(**kw)  # type: ignore[arg-type]
+        return sorted(h.id for h in await search(store, "votes", ALL, filters))
+
+    assert await ids() == sorted([old.id, new.id])
+    assert await ids(source="bbc") == [old.id]
+    assert await ids(section="world") == [new.id]
+    assert await ids(author="smith") == [old.id]
+    assert await ids(since="2022-06-01") == [new.id]
+    assert await ids(until="2022-05-01") == [old.id]  # inclusive day
+    assert await ids(until="2022-04-30") == []
+    assert await ids(language="en") == [old.id]
+    assert await ids(author="50%_") == []
+    with pytest.raises(InvalidQuery):
+        build_filters(since="last tuesday")
+
+
+async def test_scope_and_copies(store: SQLiteStore) -> None:
+    glob = await add(store, "Storm hits coast", "A storm hit the coast overnight.")
+    mine = await add(store, "Storm damage", "Storm damage in town.", guild_id=1)
+    other = await add(store, "Storm warning", "Storm warning issued.", guild_id=2)
+    copy = await add(
+        store, "Storm hits coast (wire)", "A storm hit the coast overnight, wire copy.", duplicate_of=glob.id
+    )
+    assert {h.id for h in await search(store, "storm", Scope.guild(1))} == {glob.id, mine.id}
+    assert {h.id for h in await search(store, "storm", Scope.guild(None))} == {glob.id}
+    assert {h.id for h in await search(store, "storm", ALL)} == {glob.id, mine.id, other.id}
+    assert copy.id not in {h.id for h in await search(store, "wire", ALL)}
+
+
+async def test_limit_and_offset(store: SQLiteStore) -> None:
+    for i in range(5):
+        await add(store, f"Budget story {i}", "budget " * (i + 1))
+    first = await search(store, "budget", ALL, limit=2)
+    second = await search(store, "budget", ALL, limit=2, offset=2)
+    assert len(first) == 2 and len(second) == 2 and not {h.id for h in first} & {h.id for h in second}
