@@ -1,0 +1,88 @@
+"""`newsbot run`: start the Discord bot (until SIGINT/SIGTERM)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import sys
+
+from bot.cli.common import Context
+from bot.errors import ConfigError, NewsbotError
+
+log = logging.getLogger(__name__)
+
+NO_TOKEN = (
+    "newsbot run: no Discord bot token. Set DISCORD_TOKEN in the environment or in a .env file beside "
+    "newsbot (see deploy/.env.example). To get one, create an application at "
+    "https://discord.com/developers/applications, open its Bot page and press Reset Token; no privileged "
+    "intents are needed. Invite the bot with the OAuth2 URL generator using the scopes "
+    "`bot applications.commands` and the permissions View Channels, Send Messages, Send Messages in "
+    "Threads, Embed Links, Attach Files and Read Message History (permissions integer 274878024704), e.g. "
+    "https://discord.com/oauth2/authorize?client_id=YOUR_APPLICATION_ID&scope=bot+applications.commands"
+    "&permissions=274878024704 . Set NEWSBOT_SYNC_GUILD to a server id to make new commands appear there at "
+    "once while testing."
+)
+
+
+class TokenRejected(NewsbotError):
+    exit_code = 2
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("run", help="run the Discord bot (DISCORD_TOKEN; stops cleanly on SIGINT/SIGTERM)")
+    p.set_defaults(handler=cmd_run, needs_store=False)
+
+
+async def cmd_run(args: argparse.Namespace, ctx: Context) -> int:
+    settings = ctx.settings
+    if not settings.token:
+        print(NO_TOKEN, file=sys.stderr)
+        return 2
+    import discord
+
+    from bot.client import NewsBot
+    from bot.discord_endpoints import apply_endpoint_overrides
+
+    apply_endpoint_overrides(settings.discord_api, settings.discord_gateway)
+    page_timeout = _float_env("NEWSBOT_PAGE_TIMEOUT", 180.0)
+    bot = NewsBot(settings, db_path=ctx.db_path, page_timeout=page_timeout)
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        async with bot:
+            runner = asyncio.create_task(bot.start(settings.token), name="newsbot:gateway")
+            waiter = asyncio.create_task(stop.wait(), name="newsbot:signals")
+            done, _ = await asyncio.wait({runner, waiter}, return_when=asyncio.FIRST_COMPLETED)
+            if waiter in done:
+                log.info("signal received, stopping")
+            else:
+                waiter.cancel()
+            await bot.close()
+            if runner in done:
+                runner.result()  # re-raise why the bot stopped
+            else:
+                runner.cancel()
+                await asyncio.gather(runner, return_exceptions=True)
+    except discord.LoginFailure as exc:
+        raise TokenRejected(f"Discord refused the token ({exc}); check DISCORD_TOKEN") from exc
+    except discord.PrivilegedIntentsRequired as exc:  # pragma: no cover - newsbot asks for none
+        raise ConfigError(str(exc)) from exc
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+    return 0
+
+
+def _float_env(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return max(1.0, float(raw))
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, not {raw!r}") from None
