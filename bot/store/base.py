@@ -9,8 +9,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from bot.feeds.types import Feed, FeedSubscription
 from bot.models import Analysis, Article
 from bot.search.types import Candidate, ParsedQuery, SearchFilters, SearchHit, StoredVectors, TermStats
+from bot.topics.types import Topic
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,3 +195,109 @@ class ArticleStore(abc.ABC):
     @abc.abstractmethod
     async def indexed_documents(self) -> int:
         """How many articles have vectors (cheap; tells callers when cached term stats went stale)."""
+
+    # --- feeds (implemented for SQLite in bot/store/sqlite_feeds.py) ---------------------------
+    @abc.abstractmethod
+    async def add_feed_subscription(
+        self,
+        url: str,
+        guild_id: int | None,
+        *,
+        channel_id: int | None = None,
+        topic_id: int | None = None,
+        added_by: str | None = None,
+        interval_s: int | None = None,
+        now: datetime | None = None,
+    ) -> tuple[FeedSubscription, bool]:
+        """Follow `url` (one feed row per URL however many servers follow it); (subscription, created)."""
+
+    @abc.abstractmethod
+    async def list_feed_subscriptions(
+        self, guild_id: int | None, *, everything: bool = False
+    ) -> list[FeedSubscription]: ...
+
+    @abc.abstractmethod
+    async def feed_subscribers(self, feed_id: int) -> list[FeedSubscription]: ...
+
+    @abc.abstractmethod
+    async def remove_feed_subscription(
+        self, subscription_id: int, guild_id: int | None, *, everything: bool = False
+    ) -> bool:
+        """Unfollow; the feed itself goes when nobody follows it any more."""
+
+    @abc.abstractmethod
+    async def set_subscription_paused(
+        self, subscription_id: int, guild_id: int | None, reason: str | None, *, everything: bool = False
+    ) -> FeedSubscription | None:
+        """Pause with a reason, or resume (None: also clears a pause the poller set)."""
+
+    @abc.abstractmethod
+    async def due_feeds(self, now: datetime, limit: int = 100) -> list[Feed]: ...
+
+    @abc.abstractmethod
+    async def next_feed_poll(self) -> datetime | None: ...
+
+    @abc.abstractmethod
+    async def get_feed(self, feed_id: int) -> Feed | None: ...
+
+    @abc.abstractmethod
+    async def update_feed(self, feed: Feed) -> None: ...
+
+    @abc.abstractmethod
+    async def mark_pause_notified(self, subscription_ids: Sequence[int]) -> None: ...
+
+    @abc.abstractmethod
+    async def seen_feed_keys(self, feed_id: int, keys: Sequence[str]) -> set[str]: ...
+
+    @abc.abstractmethod
+    async def add_feed_keys(self, feed_id: int, keys: Sequence[tuple[str, int | None]]) -> None: ...
+
+    # --- topics (implemented for SQLite in bot/store/sqlite_topics.py) -------------------------
+    @abc.abstractmethod
+    async def add_topic(self, topic: Topic) -> Topic: ...
+
+    @abc.abstractmethod
+    async def add_topics(self, topics: list[Topic]) -> None: ...
+
+    @abc.abstractmethod
+    async def update_topic(self, topic: Topic) -> None: ...
+
+    @abc.abstractmethod
+    async def get_topic(self, topic_id: int, guild_id: int | None, *, everything: bool = True) -> Topic | None: ...
+
+    @abc.abstractmethod
+    async def list_topics(self, guild_id: int | None, *, everything: bool = False) -> list[Topic]: ...
+
+    @abc.abstractmethod
+    async def delete_topic(self, topic_id: int, guild_id: int | None, *, everything: bool = False) -> bool: ...
+
+    @abc.abstractmethod
+    async def due_topics(self, now: datetime, limit: int = 500) -> list[Topic]:
+        """Topics whose `next_run_at` has come (paused topics have none), earliest first."""
+
+    @abc.abstractmethod
+    async def next_topic_run(self) -> datetime | None: ...
+
+    @abc.abstractmethod
+    async def max_article_id(self) -> int: ...
+
+    @abc.abstractmethod
+    async def last_article_id_before(self, when: datetime) -> int: ...
+
+    @abc.abstractmethod
+    async def topic_matches(
+        self,
+        query: ParsedQuery,
+        filters: SearchFilters,
+        scope: Scope,
+        *,
+        after_id: int,
+        up_to_id: int | None = None,
+        limit: int = 25,
+    ) -> list[SearchHit]:
+        """Search hits (same grammar and filters as `search`) among articles with after_id < id <= up_to_id."""
+
+    @abc.abstractmethod
+    async def count_topic_matches(
+        self, query: ParsedQuery, filters: SearchFilters, scope: Scope, *, after_id: int, up_to_id: int | None = None
+    ) -> int: ...

@@ -104,4 +104,70 @@ MIGRATIONS: list[str] = [
     CREATE INDEX articles_duplicate_of ON articles(duplicate_of) WHERE duplicate_of IS NOT NULL;
     CREATE INDEX articles_section ON articles(section COLLATE NOCASE);
     """,
+    # 3: feeds (one row per URL, fetched once), per-server subscriptions, seen items (GUID / URL / content
+    # keys); topics (saved searches with a schedule; `next_run_at` NULL while paused, `pending` = digest intent)
+    """
+    CREATE TABLE feeds (
+        id             INTEGER PRIMARY KEY,
+        url            TEXT NOT NULL UNIQUE,
+        title          TEXT,
+        etag           TEXT,
+        last_modified  TEXT,
+        interval_s     INTEGER NOT NULL DEFAULT 900,
+        next_poll_at   TEXT NOT NULL,
+        last_polled_at TEXT,
+        last_ok_at     TEXT,
+        failures       INTEGER NOT NULL DEFAULT 0,
+        last_error     TEXT,
+        paused_reason  TEXT,
+        primed         INTEGER NOT NULL DEFAULT 0,
+        created_at     TEXT NOT NULL
+    );
+    CREATE INDEX feeds_due ON feeds(next_poll_at) WHERE paused_reason IS NULL;
+    CREATE TABLE feed_subscriptions (
+        id             INTEGER PRIMARY KEY,
+        feed_id        INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+        guild_id       INTEGER,
+        channel_id     INTEGER,
+        topic_id       INTEGER,
+        added_by       TEXT,
+        paused_reason  TEXT,
+        pause_notified INTEGER NOT NULL DEFAULT 0,
+        created_at     TEXT NOT NULL
+    );
+    CREATE INDEX feed_subscriptions_feed ON feed_subscriptions(feed_id);
+    CREATE INDEX feed_subscriptions_guild ON feed_subscriptions(guild_id);
+    CREATE TABLE feed_items (
+        feed_id    INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+        key        TEXT NOT NULL,
+        article_id INTEGER,
+        seen_at    TEXT NOT NULL,
+        PRIMARY KEY (feed_id, key)
+    ) WITHOUT ROWID;
+    CREATE TABLE topics (
+        id              INTEGER PRIMARY KEY,
+        guild_id        INTEGER,
+        channel_id      INTEGER NOT NULL,
+        name            TEXT,
+        query           TEXT NOT NULL,
+        filters         TEXT NOT NULL DEFAULT '{}',
+        every           TEXT NOT NULL,
+        hour            INTEGER NOT NULL,
+        minute          INTEGER NOT NULL,
+        timezone        TEXT NOT NULL,
+        weekday         INTEGER NOT NULL DEFAULT 0,
+        mention_role_id INTEGER,
+        thread          INTEGER NOT NULL DEFAULT 0,
+        created_by      TEXT,
+        created_at      TEXT NOT NULL,
+        next_run_at     TEXT,
+        last_run_at     TEXT,
+        last_article_id INTEGER NOT NULL DEFAULT 0,
+        paused_reason   TEXT,
+        pending         TEXT,
+        failures        INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX topics_due ON topics(next_run_at) WHERE next_run_at IS NOT NULL;
+    CREATE INDEX topics_guild ON topics(guild_id, id);
+    """,
 ]

@@ -32,7 +32,9 @@ from bot.store.codec import (
     paragraphs_to_db,
 )
 from bot.store.migrations import MIGRATIONS
+from bot.store.sqlite_feeds import SQLiteFeedsMixin
 from bot.store.sqlite_search import SQLiteSearchMixin
+from bot.store.sqlite_topics import SQLiteTopicsMixin
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +55,7 @@ def scope_clause(scope: Scope, column: str = "guild_id") -> tuple[str, list[Any]
     return f"({column} = ? OR {column} IS NULL)", [scope.guild_id]
 
 
-class SQLiteStore(SQLiteSearchMixin, ArticleStore):
+class SQLiteStore(SQLiteSearchMixin, SQLiteFeedsMixin, SQLiteTopicsMixin, ArticleStore):
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self._db: aiosqlite.Connection | None = None
