@@ -98,7 +98,16 @@ class NewsBot(commands.Bot):
         await self.sync_commands()
 
     async def sync_commands(self) -> list[discord.app_commands.AppCommand]:
-        """Globally, or to NEWSBOT_SYNC_GUILD (instant, for development)."""
+        """Globally, or to NEWSBOT_SYNC_GUILD (instant, for development).
+
+        Admin commands are hidden from members without Manage Server by default; when NEWSBOT_ADMIN_ROLES
+        names roles, that default is lifted so those roles see them too (the run-time check still applies).
+        """
+        if self.settings.admin_roles:
+            manage = discord.Permissions(manage_guild=True)
+            for command in self.tree.get_commands():
+                if command.default_permissions == manage:
+                    command.default_permissions = None
         if self.settings.sync_guild:
             guild = discord.Object(self.settings.sync_guild)
             self.tree.copy_global_to(guild=guild)

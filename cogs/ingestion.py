@@ -81,7 +81,7 @@ class IngestTextModal(discord.ui.Modal, title="Add an article"):
             settings = await news.guild_settings(interaction.guild_id)
             await interaction.followup.send(embed=outcome_embed(outcome, settings.accent_colour), ephemeral=True)
 
-    async def on_error(self, interaction: discord.Interaction[Any], error: Exception) -> None:
+    async def on_error(self, interaction: discord.Interaction[Any], error: Exception) -> None:  # type: ignore[override]
         from cogs.errors import report_error
 
         await report_error(interaction, error)

@@ -84,6 +84,7 @@ def oversized_article() -> tuple[Article, dedupe.Fingerprint]:
         title=title,
         paragraphs=paragraphs,
         url="https://example.org/" + "long/" * 50,
+        canonical_url=dedupe.canonical_url("https://example.org/" + "long/" * 50),
         subtitle="Subtitle " * 300,
         authors=[f"Author {'Y' * 80} {i}" for i in range(40)],
         published=datetime(2024, 5, 1, 12, 0, tzinfo=UTC),
