@@ -20,7 +20,7 @@ from bot.models import Entities, Paragraph, join_body
 
 MentionKind = Literal["person", "place", "organization", "other"]
 
-_CAP_WORD = r"(?:(?:[A-Z]\.){2,4}|(?:Mr|Mrs|Ms|Dr|St|Gen|Sen|Rep|Gov|Lt|Col|Jr|Sr)\.|[A-Z]\.(?=[ \t]+[A-Z])|[A-Z][\w'’-]*|(?:al|el|bin|ibn)-[A-Z][\w'’-]*)"
+_CAP_WORD = r"(?:(?:[A-Z]\.){2,4}|(?:Mr|Mrs|Ms|Dr|St|Gen|Sen|Rep|Gov|Lt|Col|Jr|Sr|Rev|Sgt|Capt|Adm|Prof|Fr|Hon)\.|[A-Z]\.(?=[ \t]+[A-Z])|[A-Z][\w'’-]*|(?:al|el|bin|ibn)-[A-Z][\w'’-]*)"
 _CONNECTOR = r"(?:of|of the|for|for the|and|de|del|da|van|von|der|den|la|le|du|al|bin|ibn)"
 _SPAN = re.compile(rf"{_CAP_WORD}(?:[ \t]+(?:{_CONNECTOR}[ \t]+)?{_CAP_WORD})*")
 _ACRONYM = re.compile(r"^(?:[A-Z]{2,6}|(?:[A-Z]\.){2,4})$")
@@ -85,68 +85,123 @@ def _find_mentions(text: str) -> list[Mention]:
     mid_sentence = {m.group(0) for m in spans if not _is_sentence_start(text, m.start())}
     lower_words = set(re.findall(r"\b[a-z][a-z'’-]+\b", text))
     out: list[Mention] = []
-    for m in spans:
-        raw = _strip_possessive(m.group(0).rstrip(".,"))
-        if raw.endswith(".") and not re.search(r"(?:^|\s)[A-Z]\.$|[A-Z]\.[A-Z]\.$", raw):
-            raw = raw[:-1]
-        words = raw.split()
-        start = m.start()
-        titles: set[str] = set()
-        while len(words) > 2 and words[0].lower() in PERSON_TITLES and words[1] in {"of", "for"}:
-            words = words[2:]  # "Secretary of the National Security Council" -> the council
-            if words[0] == "the":
+    for m0 in spans:
+        for start, raw0, titles in _pieces(m0.start(), m0.group(0)):
+            raw = _strip_possessive(raw0.rstrip(".,"))
+            if raw.endswith(".") and not re.search(r"(?:^|\s)[A-Z]\.$|[A-Z]\.[A-Z]\.$|(?:Jr|Sr)\.$", raw):
+                raw = raw[:-1]
+            words = raw.split()
+            while len(words) > 2 and words[0].lower() in PERSON_TITLES and words[1] in {"of", "for"}:
+                words = words[2:]  # "Secretary of the National Security Council" -> the council
+                if words[0] == "the":
+                    words = words[1:]
+                raw = " ".join(words)
+                start = text.find(raw, start)
+            if _classify(words, set()) == "organization" and words[0].lower() not in NAME_NOISE:
+                out.append(Mention(start, start + len(raw), raw, "organization", set()))
+                continue
+            # Leading noise: sentence-initial common words, titles, demonyms ("Belarusian President ...").
+            while words:
+                w = words[0]
+                lw = w.lower().rstrip(".")
+                if lw in PERSON_TITLES or w.lower() in PERSON_TITLES:
+                    titles.add(lw)
+                elif lw in NAME_NOISE or lw in STOPWORDS or (
+                    _DEMONYM.match(w)
+                    and w not in PLACES
+                    and len(words) > 1
+                    and (words[1].lower().rstrip(".") in PERSON_TITLES or _DEMONYM.match(words[1]))
+                ):
+                    pass
+                elif (
+                    len(words) == 1
+                    and _is_sentence_start(text, start)
+                    and w not in mid_sentence
+                    and w not in PLACES
+                    and (w.lower() in lower_words or re.search(r"(?:ly|ing|ed)$", w))
+                ):
+                    pass  # "Combined" at a sentence start, seen lower-case elsewhere: an ordinary word
+                elif w in _CALENDAR:
+                    pass
+                else:
+                    break
+                start = text.find(words[0], start) + len(words[0])
                 words = words[1:]
-            raw = " ".join(words)
-            start = text.find(raw, start)
-        if _classify(words, set()) == "organization" and words[0].lower() not in NAME_NOISE:
-            out.append(Mention(start, start + len(raw), raw, "organization", set()))
-            continue
-        # Leading noise: sentence-initial common words, titles, demonyms ("Belarusian President ...").
-        while words:
-            w = words[0]
-            lw = w.lower().rstrip(".")
-            if lw in PERSON_TITLES or w.lower() in PERSON_TITLES:
-                titles.add(lw)
-            elif lw in NAME_NOISE or lw in STOPWORDS or (
-                _DEMONYM.match(w)
-                and w not in PLACES
-                and len(words) > 1
-                and (words[1].lower().rstrip(".") in PERSON_TITLES or _DEMONYM.match(words[1]))
-            ):
-                pass
-            elif (
-                len(words) == 1
-                and _is_sentence_start(text, start)
-                and w not in mid_sentence
-                and w not in PLACES
-                and (w.lower() in lower_words or re.search(r"(?:ly|ing|ed)$", w))
-            ):
-                pass  # "Combined" at a sentence start, seen lower-case elsewhere: an ordinary word
-            elif w in _CALENDAR:
-                pass
-            else:
-                break
-            start = text.find(words[0], start) + len(words[0])
-            words = words[1:]
-            while start < len(text) and text[start] == " ":
-                start += 1
-        while words and words[-1].lower() in {"of", "for", "and", "the", "de", "on", "al"}:
-            words = words[:-1]
-        if not words:
-            continue
-        if len(words) == 1 and (_DEMONYM.match(words[0]) and words[0] not in PLACES) and not titles:
-            continue
-        name = " ".join(words)
-        if len(words) == 1 and words[0].lower() in STOPWORDS:
-            continue
-        # A lower-case role just before the span: "sociologist Andriy Vardamatsky", "opposition leader X".
-        pre = re.search(r"(?<![A-Za-z])([a-z]+)\s+$", text[max(0, start - 30) : start])
-        if pre and pre.group(1) in _ROLE_WORDS:
-            titles.add(pre.group(1))
-        kind = _classify(words, titles)
-        out.append(Mention(start, start + len(name), name, kind, titles))
+                while start < len(text) and text[start] == " ":
+                    start += 1
+            while words and words[-1].lower() in {"of", "for", "and", "the", "de", "on", "al"}:
+                words = words[:-1]
+            if not words:
+                continue
+            if len(words) == 1 and (_DEMONYM.match(words[0]) and words[0] not in PLACES) and not titles:
+                continue
+            name = " ".join(words)
+            if len(words) == 1 and words[0].lower() in STOPWORDS:
+                continue
+            # A lower-case role just before the span: "sociologist Andriy Vardamatsky", "opposition leader X".
+            pre = re.search(r"(?<![A-Za-z])([a-z]+)\s+$", text[max(0, start - 30) : start])
+            if pre and pre.group(1) in _ROLE_WORDS:
+                titles.add(pre.group(1))
+            kind = _classify(words, titles)
+            out.append(Mention(start, start + len(name), name, kind, titles))
     _add_appositive_titles(text, out)
     return out
+
+
+_NAME_WORD = re.compile(r"(?:[A-Z]\.|[A-Z][a-z'’]+(?:-[A-Za-z][a-z'’]+)*|Mc[A-Z][a-z]+|O['’][A-Z][a-z]+|(?:Jr|Sr)\.?|II|III|"
+                        r"[A-Z][a-z]*[A-Z][a-z]+|van|von|der|den|de|da|del|bin|ibn|al)")
+_SPLIT_AND = re.compile(r"\s+(?:and|&)\s+")
+
+
+def _name_like(words: list[str]) -> bool:
+    """1-4 words that can make up a person's name (no organisation word, capitalised first and last)."""
+    return (
+        1 <= len(words) <= 4
+        and all(_NAME_WORD.fullmatch(w) for w in words)
+        and words[0][:1].isupper()
+        and not any(w.lower().rstrip(".") in ORG_WORDS for w in words)
+        and words[-1].lower().rstrip(".") not in PERSON_TITLES
+    )
+
+
+def _pieces(start: int, span: str) -> list[tuple[int, str, set[str]]]:
+    """Split a capitalised span into name candidates: "Bruno Tonioli and Carrie Ann Inaba" gives two, "White House
+    Press Secretary Stephanie Grisham" gives the name after the last title, "Martin Taylor of Aberdeenshire" the
+    name before "of". Returns (start, text, titles seen) for each."""
+    lows = [w.lower().rstrip(".,") for w in span.split()]
+    if " and " in span or " & " in span:
+        if not any(w in ORG_WORDS for w in lows):
+            out: list[tuple[int, str, set[str]]] = []
+            pos = 0
+            for part in _SPLIT_AND.split(span):
+                j = span.find(part, pos)
+                out += _pieces(start + j, part)
+                pos = j + len(part)
+            return out
+    words = span.split()
+    titles: set[str] = set()
+    cut = -1
+    for i, w in enumerate(words[:-1]):
+        if w.lower().rstrip(".,") in PERSON_TITLES or w.lower() in PERSON_TITLES:
+            cut = i
+    if cut >= 0:
+        rest = words[cut + 1 :]
+        if rest and rest[0] in {"of", "for"}:  # "Secretary of State Mike Pompeo"
+            rest = rest[1:]
+            if rest and rest[0] == "the":
+                rest = rest[1:]
+            rest = rest[1:] if len(rest) >= 3 else []
+        tail = [w.rstrip(",") for w in rest]
+        if tail and _name_like([_strip_possessive(w) for w in tail]):
+            titles = {w.lower().rstrip(".,") for w in words[: len(words) - len(rest)] if w.lower().rstrip(".,") in PERSON_TITLES}
+            j = span.rfind(" ".join(rest))
+            return [(start + j, " ".join(rest), titles)]
+    if " of " in span:
+        left = span.split(" of ", 1)[0]
+        lw = left.split()
+        if len(lw) >= 2 and _name_like(lw) and not any(w.lower() in PERSON_TITLES for w in lw):
+            return [(start, left, titles)]
+    return [(start, span, titles)]
 
 
 def _add_appositive_titles(text: str, mentions: list[Mention]) -> None:
@@ -181,10 +236,15 @@ def canonical_names(mentions: list[Mention]) -> dict[str, str]:
     return out
 
 
+def _surname(name: str) -> str:
+    words = [w for w in name.split() if w.rstrip(".") not in {"Jr", "Sr", "II", "III"}]
+    return words[-1] if words else name
+
+
 def person_names(mentions: list[Mention]) -> set[str]:
     """Names that denote people: typed persons, plus single words that are a known person's surname."""
     people = {m.text for m in mentions if m.kind == "person"}
-    surnames = {p.split()[-1] for p in people if len(p.split()) > 1}
+    surnames = {_surname(p) for p in people if len(p.split()) > 1}
     return people | {m.text for m in mentions if m.kind == "other" and m.text in surnames}
 
 
