@@ -34,6 +34,7 @@ from bot.store.codec import (
 from bot.store.migrations import MIGRATIONS
 from bot.store.sqlite_feeds import SQLiteFeedsMixin
 from bot.store.sqlite_search import SQLiteSearchMixin
+from bot.store.sqlite_settings import SQLiteSettingsMixin
 from bot.store.sqlite_topics import SQLiteTopicsMixin
 
 log = logging.getLogger(__name__)
@@ -55,7 +56,7 @@ def scope_clause(scope: Scope, column: str = "guild_id") -> tuple[str, list[Any]
     return f"({column} = ? OR {column} IS NULL)", [scope.guild_id]
 
 
-class SQLiteStore(SQLiteSearchMixin, SQLiteFeedsMixin, SQLiteTopicsMixin, ArticleStore):
+class SQLiteStore(SQLiteSearchMixin, SQLiteFeedsMixin, SQLiteTopicsMixin, SQLiteSettingsMixin, ArticleStore):
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self._db: aiosqlite.Connection | None = None
@@ -281,8 +282,9 @@ class SQLiteStore(SQLiteSearchMixin, SQLiteFeedsMixin, SQLiteTopicsMixin, Articl
         clause, params = scope_clause(scope, "a.guild_id")
         marks = ",".join("?" * len(bands))
         sql = (
+            # CROSS JOIN fixes the order: look bands up first (a few rows), never walk the articles.
             "SELECT a.id, a.minhash, a.shingle_count, count(*) AS hits FROM dedupe_bands b "
-            f"JOIN articles a ON a.id = b.article_id WHERE b.band_key IN ({marks}) AND {clause} "
+            f"CROSS JOIN articles a ON a.id = b.article_id WHERE b.band_key IN ({marks}) AND {clause} "
             "GROUP BY a.id ORDER BY hits DESC, a.id LIMIT ?"
         )
         async with self.db.execute(sql, [*bands, *params, limit]) as cur:
