@@ -230,8 +230,7 @@ class NewsService:
         cached = self._settings.get(guild_id)
         if cached is not None:
             return cached
-        loader = getattr(self.store, "get_guild_settings", None)
-        value = (await loader(guild_id) if loader is not None else None) or GuildSettings()
+        value = await self.store.get_guild_settings(guild_id) or GuildSettings()
         self._settings[guild_id] = value
         return value
 
@@ -250,9 +249,7 @@ class NewsService:
             accent_colour=current.accent_colour if accent_colour is None else accent_colour,
             show_images=current.show_images if show_images is None else show_images,
         )
-        saver = getattr(self.store, "set_guild_settings", None)
-        if saver is not None:
-            await saver(guild_id, changed)
+        await self.store.set_guild_settings(guild_id, changed)
         self._settings[guild_id] = changed
         return changed
 

@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.feeds.types import Feed, FeedSubscription
+from bot.guild_settings import GuildSettings
 from bot.models import Analysis, Article
 from bot.search.types import Candidate, ParsedQuery, SearchFilters, SearchHit, StoredVectors, TermStats
 from bot.topics.types import Topic
@@ -301,3 +302,11 @@ class ArticleStore(abc.ABC):
     async def count_topic_matches(
         self, query: ParsedQuery, filters: SearchFilters, scope: Scope, *, after_id: int, up_to_id: int | None = None
     ) -> int: ...
+
+    # --- per-server display settings (SQLite: bot/store/sqlite_settings.py) ---------------------------
+    @abc.abstractmethod
+    async def get_guild_settings(self, guild_id: int) -> GuildSettings | None:
+        """A server's display settings, or None when it never changed them."""
+
+    @abc.abstractmethod
+    async def set_guild_settings(self, guild_id: int, settings: GuildSettings) -> None: ...

@@ -170,4 +170,14 @@ MIGRATIONS: list[str] = [
     CREATE INDEX topics_due ON topics(next_run_at) WHERE next_run_at IS NOT NULL;
     CREATE INDEX topics_guild ON topics(guild_id, id);
     """,
+    # 4: per-server display settings (default summary length, accent colour, images)
+    """
+    CREATE TABLE guild_settings (
+        guild_id       INTEGER PRIMARY KEY,
+        summary_length TEXT NOT NULL DEFAULT 'medium',
+        accent_colour  INTEGER NOT NULL,
+        show_images    INTEGER NOT NULL DEFAULT 1,
+        updated_at     TEXT NOT NULL
+    );
+    """,
 ]
