@@ -37,9 +37,56 @@ testify testified assure assured assert asserted asserts maintain maintained com
 boast boasted charge charged thunder thundered counter countered contend contended caution cautioned
 threaten threatened pledge pledged recalled reiterate reiterated reiterates repeat repeated concede conceded
 agree agreed agrees disagree disagreed talk talks talked speak speaks spoke spoken
+comments commenting demand demands demanded describe describes described describing explaining insisting
+stating declaring arguing quips quipping jokes joking recalling conceding cautioning charging asking replying
+responding answering adds tweeting writes posting announcing acknowledging acknowledges admitting reiterating
 """.split()
 SPEECH_VERBS = frozenset(_SPEECH_STEMS)
-SPEECH_PHRASES = ("according to", "pointed out", "put it", "went on", "quoted as saying", "in a statement")
+SPEECH_PHRASES = ("according to", "pointed out", "put it", "went on", "quoted as saying", "in a statement", "chimed in")
+# Words before a name that are not its subject ("with Rusty Humphries", "under President Obama").
+PREPOSITIONS = frozenset(
+    "by of with to for from against at in on under about over via than between among toward towards into like "
+    "including after before during behind beside besides near without within upon onto unlike versus vs".split()
+)
+# Nouns for an organisation's voice: "the statement said" speaks for the organisation last named.
+ORG_VOICE_NOUNS = frozenset(
+    "statement report release company agency ministry military office department group firm label organisation "
+    "organization government administration campaign party committee council court team club union network "
+    "newspaper website site board commission police army navy service".split()
+)
+# Given names common in English-language news, for "he"/"she" resolution (evidence in the article wins).
+FEMALE_NAMES = frozenset(
+    """
+    mary patricia jennifer linda elizabeth barbara susan jessica sarah karen nancy lisa betty margaret sandra ashley
+    kimberly emily donna michelle carol amanda dorothy melissa deborah stephanie rebecca sharon laura cynthia kathleen
+    amy angela shirley anna brenda pamela emma nicole helen samantha katherine christine debra rachel carolyn janet
+    catherine maria heather diane ruth julie olivia joyce virginia victoria kelly lauren christina joan evelyn judith
+    megan andrea cheryl hannah jacqueline martha gloria teresa ann sara madison frances kathryn janice jean abigail
+    alice judy sophia grace denise amber doris marilyn danielle beverly isabella theresa diana natalie brittany
+    charlotte marie kayla alexis lori hillary hilary kamala nancy elizabeth theresa angela ursula marine giorgia
+    kristi tina julia yulia irina olena oksana svetlana natalia tatiana maria anne annie claire chloe ella ellen
+    eleanor ivanka melania michelle kristen kirsten kristin tulsi nikki sonia carrie ally
+    kylie dianne emily greta jacinda liz priti sanna kaja mette ilhan alexandria rashida ayanna
+    lindsey lindsay maxine nikki condoleezza madeleine sheryl marissa mia zoe lily leah rosa ruth naomi
+    """.split()
+)
+MALE_NAMES = frozenset(
+    """
+    james john robert michael william david richard joseph thomas charles christopher daniel matthew anthony mark
+    donald steven paul andrew joshua kenneth kevin brian george timothy ronald edward jason jeffrey ryan jacob gary
+    nicholas eric jonathan stephen larry justin scott brandon benjamin samuel gregory alexander frank patrick
+    raymond jack dennis jerry tyler aaron jose adam nathan henry douglas zachary peter kyle walter ethan jeremy
+    harold keith christian roger noah gerald carl terry sean austin arthur lawrence jesse dylan bryan joe jordan
+    billy bruce albert willie gabriel logan alan juan wayne roy ralph randy eugene vincent russell elijah louis
+    bobby philip johnny barack bill boris vladimir volodymyr emmanuel xi recep benjamin mike ted bernie jeb rand
+    marco chris tim tom jim bob dick rick ron steve dan ben sam max oleksiy alexei alexey sergei sergey dmitry
+    oleg andriy andrii mykhailo viktor viktor yevgeny yevgeniy ramzan rafael novak roger andy dominic jeremy
+    keir rishi olaf friedrich angelo luigi giuseppe pedro carlos miguel luis antonio manuel jorge francisco
+    ahmed mohammed muhammad mohamed ali hassan hussein omar abdullah martin owen steve
+    brent marco cam sheldon myles mason larry norman rusty lloyd aaron lester anderson matt
+    jimmy kurt alexander gordon jon jeff sherrod david reilly nicolas diego feliciano
+    """.split()
+)
 # Verbs that name something rather than report speech: quotes after them are terms, not quotations.
 NAMING_WORDS = frozenset(
     """
@@ -74,8 +121,24 @@ ROLE_NOUNS = frozenset(
     economist scientist sociologist politician lawmaker legislator candidate author writer reporter journalist
     editor activist founder executive ceo premier sheriff coach player manager doctor physician teacher
     student witness victim resident mother father wife husband son daughter actor actress singer star
-    spokesman economist envoy negotiator adviser advisor aide deputy head owner
+    spokesman economist envoy negotiator adviser advisor aide deputy head owner businessman businesswoman
+    nominee host fellow member scholar physicist commenter user veteran senior chair congressman congresswoman
+    representative governor-elect president-elect physician surgeon nurse worker employee protester demonstrator
+    analyst strategist consultant historian philosopher novelist poet artist musician guitarist drummer rapper
+    comedian model athlete champion captain quarterback pitcher striker midfielder goalkeeper referee umpire
+    banker investor trader entrepreneur engineer developer designer architect farmer pastor priest rabbi imam
+    monk nun bishop cardinal detective investigator inspector sergeant lieutenant soldier pilot astronaut
+    teammate opponent partner neighbor neighbour friend girlfriend boyfriend brother sister grandmother
+    grandfather uncle aunt cousin boy girl man woman
     """.split()
+)
+FEMALE_ROLES = frozenset(
+    "mother wife daughter actress spokeswoman chairwoman queen princess businesswoman congresswoman sister "
+    "grandmother aunt girlfriend woman girl nun mrs ms miss lady dame".split()
+)
+MALE_ROLES = frozenset(
+    "father husband son actor spokesman chairman king prince businessman congressman brother grandfather uncle "
+    "boyfriend man boy monk priest mr sir lord".split()
 )
 # Capitalised words that mark an organisation name.
 ORG_WORDS = frozenset(
@@ -87,6 +150,7 @@ ORG_WORDS = frozenset(
     church center centre hospital school college fund board authority reuters bloomberg cnn bbc nato fbi cia
     administration academy coalition command airlines airways motors industries holdings systems technologies
     tribune herald gazette guardian telegraph daily weekly magazine television tv radio channel studios
+    productions entertainment records media labs partners robotics
     bureau directorate secretariat cabinet regime embassy consulate mission brigade battalion regiment division
     """.split()
 )

@@ -16,8 +16,13 @@ from dataclasses import dataclass, field
 
 from bot.analysis.entities import Mention, canonical_names, find_mentions, person_names
 from bot.analysis.lexicon import (
+    FEMALE_NAMES,
+    FEMALE_ROLES,
+    MALE_NAMES,
+    MALE_ROLES,
     NAMING_WORDS,
-    PLURAL_PRONOUNS,
+    ORG_VOICE_NOUNS,
+    PREPOSITIONS,
     PRONOUNS,
     ROLE_NOUNS,
     SPEECH_PHRASES,
@@ -188,16 +193,21 @@ class _Ctx:
     canon: dict[str, str]
     sentences: list[tuple[int, int]]
     sentence_starts: list[int]
-    quote_ranges: list[tuple[int, int]]  # whole quotations, marks included
-    inner_ranges: list[tuple[int, int]]  # just the quoted words
+    quote_ranges: list[tuple[int, int]]  # quotations (not terms), marks included
+    inner_ranges: list[tuple[int, int]]  # the quoted words of every quoted stretch, terms included
+    paren_ranges: list[tuple[int, int]] = field(default_factory=list)
+    gender: dict[str, str] = field(default_factory=dict)  # full name -> "m" | "f"
 
     def in_quote(self, pos: int) -> bool:
         return any(a <= pos < b for a, b in self.inner_ranges)
 
+    def in_parens(self, pos: int) -> bool:
+        return any(a <= pos < b for a, b in self.paren_ranges)
+
     def mentions_between(self, a: int, b: int) -> list[Mention]:
         lo = bisect.bisect_left(self.mention_starts, a)
         hi = bisect.bisect_left(self.mention_starts, b)
-        return [m for m in self.mentions[lo:hi] if m.end <= b and not self.in_quote(m.start)]
+        return [m for m in self.mentions[lo:hi] if m.end <= b and not self.in_quote(m.start) and not self.in_parens(m.start)]
 
     def sentence_of(self, pos: int) -> int:
         return max(0, bisect.bisect_right(self.sentence_starts, pos) - 1)
@@ -209,58 +219,124 @@ class _Ctx:
         return m.text in self.people
 
 
-_SUBJECT_NP = re.compile(
-    r"(?:^|[\s,])(?P<np>(?:the|a|an|this|that|one|another|his|her|their)\s+(?:[\w’'-]+\s+){0,3}?(?P<head>[a-z’'-]+))\s*$",
+@dataclass(slots=True)
+class _Cand:
+    start: int
+    end: int
+    phrase: str
+    how: str  # "name" | "org" | "place" | "pronoun" | "role:<noun>" | "desc"
+
+
+_ADVERBS = (
+    r"(?:also|later|previously|then|once|again|further|repeatedly|recently|quickly|tearfully|simply|jokingly|"
+    r"angrily|flatly|bluntly|earlier|himself|herself|itself|themselves|has|had|have|was|is|were|would|will|could|"
+    r"did|does|do|not|never|often|first|finally|initially|publicly|privately|reportedly|separately|"
+    r"[a-z]+ly)"
+)
+_PRONOUN_END = re.compile(rf"\b(he|she|they|it|we|I)(?:\s+{_ADVERBS}){{0,2}}\s*$")
+_NP_END = re.compile(
+    rf"(?:^|[\s,])(?P<np>(?P<det>the|a|an|one|another|this|that|his|her|their|some)\s+(?:[^\s,;]+\s+){{0,4}}?"
+    rf"(?P<head>[a-z][a-z-]+))(?:\s+{_ADVERBS}){{0,2}}\s*$",
     re.IGNORECASE,
 )
+_BARE_END = re.compile(rf"^\s*[,—–-]?\s*(?P<np>(?:[a-z][a-z-]+\s+){{0,2}}[a-z]+s)(?:\s+{_ADVERBS}){{0,2}}\s*$")
+_PERSONISH = re.compile(r"(?:er|or|ist|ian|man|woman|ant|ent|ee|ess)$")
+_NOT_HEAD = frozenset("way time day year week month thing point case issue matter fact idea news end".split())
+_ABBREV = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Rev|Sen|Rep|Gov|Gen|Jr|Sr|St|Lt|Col|Sgt|Capt|Prof|[A-Z])\.")
 
 
-def _subject_left(ctx: _Ctx, a: int, b: int) -> tuple[str | None, str]:
-    """The speaker phrase nearest before position b (not before a): a name, a pronoun or a role noun."""
-    seg = ctx.text[a:b]
-    cands: list[tuple[int, str, str]] = []
+def _role_head(head: str) -> str | None:
+    """'role:<noun>' for a person noun, 'orgvoice' for an organisation's voice, None otherwise."""
+    h = head.lower()
+    if h in ORG_VOICE_NOUNS:
+        return "orgvoice"
+    if h in ROLE_NOUNS or (_PERSONISH.search(h) and h not in _NOT_HEAD and len(h) > 3):
+        return "role:" + h
+    return None
+
+
+def _named_cands(ctx: _Ctx, a: int, b: int) -> list[_Cand]:
+    out = []
     for m in ctx.mentions_between(a, b):
-        if m.kind == "place":
-            continue
-        cands.append((m.end, ctx.name(m) if ctx.is_person(m) else m.text, "name" if ctx.is_person(m) else "org"))
-    for pm in re.finditer(r"\b(he|she|they|we|i)\b", seg, re.IGNORECASE):
-        if not ctx.in_quote(a + pm.start()):
-            cands.append((a + pm.end(), pm.group(1).lower(), "pronoun"))
-    for rm in re.finditer(r"\b(?:the|a|an)\s+(?:[\w’'-]+\s+){0,3}?([a-z]+)\b", seg):
-        if rm.group(1) in ROLE_NOUNS and not ctx.in_quote(a + rm.start()):
-            cands.append((a + rm.end(), rm.group(0), "role:" + rm.group(1)))
-    if not cands:
-        return None, ""
-    # Nearest to the verb, but a name that heads the clause beats a role noun inside an appositive.
-    cands.sort(key=lambda c: c[0])
-    end, phrase, how = cands[-1]
-    if how.startswith("role:"):
-        names = [c for c in cands if c[2] == "name" and c[0] < end]
-        if names and re.fullmatch(r",\s*(?:the|a|an)\s+.*", ctx.text[names[-1][0] : end].strip() or ",", re.S):
-            return names[-1][1], "name"
-    return phrase, how
+        if ctx.is_person(m):
+            out.append(_Cand(m.start, m.end, ctx.name(m), "name"))
+        elif m.kind == "organization":
+            out.append(_Cand(m.start, m.end, m.text, "org"))
+        elif m.kind == "place":
+            out.append(_Cand(m.start, m.end, m.text, "place"))
+    return out
 
 
-def _subject_right(ctx: _Ctx, a: int, b: int) -> tuple[str | None, str]:
-    """Inverted attribution: 'said Oleksiy Danilov, the council secretary'."""
-    seg = ctx.text[a:b]
-    ms = [m for m in ctx.mentions_between(a, b) if m.kind != "place"]
-    stop = _SPEAKER_STOP.search(seg)
+def _after_preposition(ctx: _Ctx, pos: int) -> bool:
+    prev = re.search(r"([A-Za-z]+)[\s’'s]*$", ctx.text[max(0, pos - 20) : pos])
+    return bool(prev and prev.group(1).lower() in PREPOSITIONS)
+
+
+def _main_subject(ctx: _Ctx, a: int, b: int) -> _Cand | None:
+    """The first subject-like name or pronoun of a clause: not after a preposition, outside quotes."""
+    cands = [c for c in _named_cands(ctx, a, b) if c.how in ("name", "org") and not _after_preposition(ctx, c.start)]
+    for pm in re.finditer(r"\b(he|she|they|He|She|They|I)\b", ctx.text[a:b]):
+        p = a + pm.start()
+        if not ctx.in_quote(p) and not _after_preposition(ctx, p):
+            cands.append(_Cand(p, a + pm.end(), pm.group(1).lower(), "pronoun"))
+    return min(cands, key=lambda c: c.start) if cands else None
+
+
+def _gap_words(ctx: _Ctx, a: int, b: int) -> int:
+    seg = re.sub(r"\([^)]*\)", " ", ctx.text[a:b])
+    return len(_words(seg))
+
+
+def _subject_left(ctx: _Ctx, a: int, b: int, cue: str, sent_start: int) -> _Cand | None:
+    """The speaker phrase of a cue at b, looking left of it (not before a)."""
+    pre = ctx.text[a:b]
+    if (cue.endswith("ing") and re.search(r",\s*$", pre)) or re.search(rf"\band(?:\s+{_ADVERBS})?\s*$", pre):
+        main = _main_subject(ctx, sent_start, b)  # "..., saying", "... and said": the clause's subject speaks
+        if main is not None:
+            return main
+    cands = _named_cands(ctx, a, b)
+    for c in reversed(cands):  # "Steve Clarke, deputy associate administrator ..., said"
+        if c.how == "name" and re.fullmatch(rf"\s*,[^;:\"“”]*,\s*(?:{_ADVERBS}\s+)*", ctx.text[c.end : b]):
+            return c
+    pm = _PRONOUN_END.search(pre)
+    if pm and not ctx.in_quote(a + pm.start(1)):
+        return _Cand(a + pm.start(1), a + pm.end(1), pm.group(1).lower(), "pronoun")
+    nm = _NP_END.search(pre)
+    if nm and not ctx.in_quote(a + nm.start("np")):
+        how = _role_head(nm.group("head"))
+        inner = [c for c in cands if c.start >= a + nm.start("np")]
+        if how and not any(c.how == "name" for c in inner):
+            return _Cand(a + nm.start("np"), a + nm.end("np"), nm.group("np"), how)
+    if cands and _gap_words(ctx, cands[-1].end, b) <= 3:
+        return cands[-1]
+    bm = _BARE_END.match(pre)
+    if bm and not cands:
+        return _Cand(a + bm.start("np"), a + bm.end("np"), bm.group("np"), "desc")
+    subj = [c for c in cands if c.how in ("name", "org") and not _after_preposition(ctx, c.start)]
+    return subj[-1] if subj else None
+
+
+def _subject_right(ctx: _Ctx, a: int, b: int) -> _Cand | None:
+    """Inverted attribution: 'said Oleksiy Danilov, the council secretary', 'said the actor'."""
+    seg = _ABBREV.sub(lambda m: "x" * len(m.group(0)), ctx.text[a:b])
+    stop = re.search(r"[.;:!?()\"“”«»]", seg)
     limit = a + (stop.start() if stop else len(seg))
+    ms = [c for c in _named_cands(ctx, a, b) if c.how != "place" or c.start - a < 3]
     if ms and ms[0].start <= limit and ms[0].start - a < 60:
-        m = ms[0]
-        return (ctx.name(m), "name") if ctx.is_person(m) else (m.text, "org")
-    pm = re.match(r"\s*(he|she|they)\b", seg, re.IGNORECASE)
+        return ms[0]
+    pm = re.match(r"\s*(he|she|they|it)\b", ctx.text[a:b], re.IGNORECASE)
     if pm:
-        return pm.group(1).lower(), "pronoun"
-    rm = re.match(r"\s*((?:the|a|an)\s+(?:[\w’'-]+\s+){0,3}?([a-z]+))\b", seg)
-    if rm and rm.group(2) in ROLE_NOUNS:
-        return rm.group(1), "role:" + rm.group(2)
-    return None, ""
+        return _Cand(a + pm.start(1), a + pm.end(1), pm.group(1).lower(), "pronoun")
+    rm = re.match(r"\s*((?:the|a|an|one|another)\s+(?:[\w’'-]+\s+){0,3}?([a-z]+))\b", ctx.text[a:b])
+    if rm:
+        how = _role_head(rm.group(2))
+        if how:
+            return _Cand(a + rm.start(1), a + rm.end(1), rm.group(1), how)
+    return None
 
 
-def _salient_person(ctx: _Ctx, before: int, role: str | None = None) -> str | None:
-    """Walk back sentence by sentence; in each, the first person named (the likely subject) wins."""
+def _salient_person(ctx: _Ctx, before: int, role: str | None = None, gender: str | None = None) -> str | None:
+    """Walk back sentence by sentence; in each, the first fitting subject-like person (else the first person) wins."""
     si = ctx.sentence_of(before)
     for k in range(si, max(-1, si - 12), -1):
         s, e = ctx.sentences[k]
@@ -268,8 +344,22 @@ def _salient_person(ctx: _Ctx, before: int, role: str | None = None) -> str | No
         people = [m for m in ctx.mentions_between(s, e) if ctx.is_person(m)]
         if role:
             people = [m for m in people if role in m.titles or role in _titles_of(ctx, m)]
+        if gender:
+            people = [m for m in people if ctx.gender.get(ctx.name(m), gender) == gender]
         if people:
-            return ctx.name(people[0])
+            subj = [m for m in people if not _after_preposition(ctx, m.start)]
+            return ctx.name((subj or people)[0])
+    return None
+
+
+def _salient_org(ctx: _Ctx, before: int) -> str | None:
+    si = ctx.sentence_of(before)
+    for k in range(si, max(-1, si - 5), -1):
+        s, e = ctx.sentences[k]
+        orgs = [m for m in ctx.mentions_between(s, min(e, before)) if m.kind == "organization" and not ctx.is_person(m)]
+        subj = [m for m in orgs if not _after_preposition(ctx, m.start)]
+        if subj:
+            return subj[0].text
     return None
 
 
@@ -282,27 +372,63 @@ def _titles_of(ctx: _Ctx, m: Mention) -> set[str]:
     return out
 
 
-def _resolve(ctx: _Ctx, phrase: str | None, how: str, pos: int) -> tuple[str | None, str]:
-    if phrase is None:
+def _genders(ctx: _Ctx) -> dict[str, str]:
+    """Each person's gender where the article makes it clear: titles, gendered roles, given names, pronouns."""
+    votes: dict[str, int] = {}
+    for m in ctx.mentions:
+        if not ctx.is_person(m):
+            continue
+        full = ctx.name(m)
+        v = votes.get(full, 0)
+        v += sum(3 for t in m.titles if t in MALE_ROLES) - sum(3 for t in m.titles if t in FEMALE_ROLES)
+        votes[full] = v
+    for full in list(votes):
+        first = full.split()[0].lower()
+        if first in MALE_NAMES:
+            votes[full] += 2
+        elif first in FEMALE_NAMES:
+            votes[full] -= 2
+    for s, e in ctx.sentences:  # a sentence about one person: its he/she counts a little
+        names = {ctx.name(m) for m in ctx.mentions_between(s, e) if ctx.is_person(m)}
+        if len(names) == 1:
+            seg = ctx.text[s:e]
+            he = len(re.findall(r"\b(?:he|him|his)\b", seg, re.IGNORECASE))
+            she = len(re.findall(r"\b(?:she|her|hers)\b", seg, re.IGNORECASE))
+            full = next(iter(names))
+            votes[full] = votes.get(full, 0) + (1 if he > she else -1 if she > he else 0)
+    return {n: ("m" if v > 0 else "f") for n, v in votes.items() if v != 0}
+
+
+def _resolve(ctx: _Ctx, c: _Cand | None, pos: int) -> tuple[str | None, str]:
+    if c is None:
         return None, ""
-    if how == "pronoun":
-        if phrase in PRONOUNS or phrase == "i":
+    if c.how == "pronoun":
+        if c.phrase in PRONOUNS:
+            return _salient_person(ctx, pos, gender="m" if c.phrase == "he" else "f"), "pronoun"
+        if c.phrase == "i":
             return _salient_person(ctx, pos), "pronoun"
-        if phrase in PLURAL_PRONOUNS:
-            return None, "pronoun"
-        return None, ""
-    if how.startswith("role:"):
-        role = how[5:]
-        person = _salient_person(ctx, pos, role)
-        if person:
-            return person, "role"
-        np = re.sub(r"^(?:the|a|an)\s+", "", phrase.strip(), flags=re.IGNORECASE)
-        return np, "role"
-    return phrase, how
+        if c.phrase in ("they", "it"):
+            return _salient_org(ctx, pos), "org"
+        return None, "pronoun"
+    if c.how == "orgvoice":
+        np = re.sub(r"^(?:the|a|an)\s+", "", c.phrase.strip(), flags=re.IGNORECASE)
+        if re.match(r"[A-Z]", np):  # "the US military", "Russia's foreign ministry"
+            return np, "org"
+        return _salient_org(ctx, pos) or np, "org"
+    if c.how.startswith("role:"):
+        role = c.how[5:]
+        det = c.phrase.split()[0].lower()
+        np = re.sub(r"^(?:the|a|an)\s+", "", c.phrase.strip(), flags=re.IGNORECASE)
+        if det in ("a", "an", "one", "another", "some"):
+            return np, "role"  # an unnamed speaker: "one user quipped"
+        gender = "f" if role in FEMALE_ROLES else "m" if role in MALE_ROLES else None
+        person = _salient_person(ctx, pos, role, gender) or _salient_person(ctx, pos, None, gender)
+        return (person or np), "role"
+    return c.phrase, c.how
 
 
 def _clause_after(ctx: _Ctx, pos: int) -> tuple[int, int]:
-    """From pos to the end of its sentence (at most 200 characters)."""
+    """From pos to the end of its sentence (at most 300 characters)."""
     si = ctx.sentence_of(pos)
     end = ctx.sentences[si][1] if si < len(ctx.sentences) else len(ctx.text)
     if end <= pos:
@@ -311,12 +437,13 @@ def _clause_after(ctx: _Ctx, pos: int) -> tuple[int, int]:
     para_end = ctx.text.find("\n\n", pos)
     if para_end != -1:
         end = min(end, para_end)
-    return pos, min(end, pos + 200)
+    return pos, min(end, pos + 300)
 
 
 def _attribute(ctx: _Ctx, q: _Span) -> tuple[str | None, str, bool]:
     """(speaker, how, has_cue) for one quotation."""
     text = ctx.text
+    sent_start = ctx.sentences[ctx.sentence_of(q.open_at)][0] if ctx.sentences else 0
     # 1. Between the pieces of a split quote, or right after the quote: '..." Lukashenko emphasized.'
     regions: list[tuple[int, int]] = []
     if q.merged_cue:
@@ -329,37 +456,43 @@ def _attribute(ctx: _Ctx, q: _Span) -> tuple[str | None, str, bool]:
         if not re.match(r"^\s*[,—–-]?\s*\S", clause) or len(_words(clause)) == 0:
             continue
         cue = _find_cue(clause)
-        if cue and len(_words(clause[: cue[0]])) <= 6:
-            phrase, how = _subject_left(ctx, ra, ra + cue[0])
-            if phrase is None:
-                phrase, how = _subject_right(ctx, ra + cue[1], rb)
-            if clause[cue[0] : cue[1]].lower() == "according to":
-                phrase, how = _subject_right(ctx, ra + cue[1], rb)
-            speaker, how2 = _resolve(ctx, phrase, how, ra)
-            if phrase is not None:
-                return speaker, how2, True
+        if not cue:
+            continue
+        lead = _words(clause[: cue[0]])
+        first = _named_cands(ctx, ra, ra + cue[0])
+        appositive = bool(first) and first[0].how == "name" and len(_words(text[ra : first[0].start])) == 0
+        if len(lead) > 6 and not (appositive and len(lead) <= 30):
+            continue
+        cue_word = clause[cue[0] : cue[1]].lower()
+        if cue_word == "according to":
+            c = _subject_right(ctx, ra + cue[1], rb)
+        else:
+            c = _subject_left(ctx, ra, ra + cue[0], cue_word, sent_start) or _subject_right(ctx, ra + cue[1], rb)
+        if c is not None:
+            speaker, how = _resolve(ctx, c, ra)
+            return speaker, how, True
     # 2. Before the quote, within its sentence: 'Danilov once again noted that "..."', 'he said: "..."'.
-    si = ctx.sentence_of(q.open_at)
-    s0 = ctx.sentences[si][0] if ctx.sentences else 0
-    s0 = max(s0, max((r[1] for r in ctx.quote_ranges if r[1] <= q.open_at), default=0))
+    s0 = max(sent_start, max((r[1] for r in ctx.quote_ranges if r[1] <= q.open_at), default=0))
     pre = text[s0 : q.open_at]
     cue = _find_last_cue(pre)
     if cue:
-        if pre[cue[0] : cue[1]].lower() == "according to":
-            phrase, how = _subject_right(ctx, s0 + cue[1], q.open_at)
+        cue_word = pre[cue[0] : cue[1]].lower()
+        if cue_word == "according to":
+            c = _subject_right(ctx, s0 + cue[1], q.open_at)
         else:
-            phrase, how = _subject_left(ctx, s0, s0 + cue[0])
-            if phrase is None:
-                phrase, how = _subject_right(ctx, s0 + cue[1], q.open_at)
-        if phrase is not None:
-            speaker, how2 = _resolve(ctx, phrase, how, s0)
-            return speaker, how2, True
-    if re.search(r":\s*$", pre):  # "Lukashenko on the war:" -- a colon introduces speech
-        phrase, how = _subject_left(ctx, s0, q.open_at)
-        if phrase is not None:
-            speaker, how2 = _resolve(ctx, phrase, how, s0)
-            return speaker, how2, True
+            c = _subject_left(ctx, s0, s0 + cue[0], cue_word, sent_start) or _subject_right(ctx, s0 + cue[1], q.open_at)
+        if c is not None:
+            speaker, how = _resolve(ctx, c, s0)
+            return speaker, how, True
+    if re.search(r":\s*$", pre) and len(_words(pre)) <= 8:  # "Lukashenko on the war:" introduces speech
+        c = _main_subject(ctx, s0, q.open_at)
+        if c is not None and c.how in ("name", "pronoun"):
+            speaker, how = _resolve(ctx, c, s0)
+            return speaker, how, True
     return None, "", False
+
+
+_CLOSING = "”\"»’'」』"
 
 
 def _merge_split(text: str, spans: list[_Span]) -> list[_Span]:
@@ -370,12 +503,18 @@ def _merge_split(text: str, spans: list[_Span]) -> list[_Span]:
             prev = out[-1]
             between = text[prev.close_at : s.open_at]
             words = _words(between)
+            last_piece = text[prev.pieces[-1][0] : prev.pieces[-1][1]]
+            nxt_piece = text[s.pieces[0][0] : s.pieces[-1][1]]
+            after = text[s.close_at : s.close_at + 3]
             if (
                 "\n\n" not in between
-                and 1 <= len(words) <= 12
+                and 1 <= len(words) <= 30
                 and re.fullmatch(r"\s*[,.—–-]?\s*[^\"“”«»]*?[.,:—–-]\s*", between)
-                and _find_cue(between)
-                and re.search(r"[,.!?—–-]\s*$", text[prev.pieces[-1][0] : prev.pieces[-1][1]])
+                and (cue := _find_cue(between))
+                and len(_words(between[: cue[0]])) <= 6 + (len(words) > 6) * 24
+                and re.search(rf"[,.!?—–-][{_CLOSING}]*\s*$", last_piece)
+                and not _looks_like_title(last_piece)
+                and (re.search(r"[.!?,…—–-]\s*$", nxt_piece) or re.match(r"\s*(?:[.,;:!?]|\n|$)", after))
             ):
                 prev.merged_cue = (prev.close_at, s.open_at)
                 prev.pieces.extend(s.pieces)
@@ -417,10 +556,24 @@ def _naming_context(text: str, q: _Span) -> bool:
     return any(w in NAMING_WORDS for w in last) or before.rstrip().endswith(("so-called", "as", "the"))
 
 
+def _is_term(text: str, s: _Span, body: str, words: list[str]) -> bool:
+    """Scare quotes, names, titles and slogans: short, Title Case, or introduced/followed by a naming word."""
+    if _looks_like_title(body) and len(words) <= 6:
+        return True
+    if _naming_context(text, s) and len(words) <= 4:
+        return True
+    nxt = re.match(r"\s*([a-z]+)", text[s.close_at : s.close_at + 20])
+    if nxt and nxt.group(1) in NAMING_WORDS and len(words) <= 8:
+        return True  # 'the "Meth. We're on it." campaign'
+    first = body.lstrip("…. [(")[:1]
+    return not (first.isupper() or first.isdigit()) and len(words) <= 3
+
+
 def extract_quotes(paragraphs: list[Paragraph]) -> list[Quote]:
     """Every direct quotation in article order, with its speaker (or None), kind and paragraph index."""
     texts = [p.text for p in paragraphs]
-    text = "\n\n".join(texts)
+    # Doubled single marks stand for double ones ('voters,’’ Will Moy'); same length, so offsets hold.
+    text = "\n\n".join(texts).replace("’’", "” ").replace("‘‘", " “")
     paras: list[tuple[int, int]] = []
     pos = 0
     for t in texts:
@@ -429,6 +582,8 @@ def extract_quotes(paragraphs: list[Paragraph]) -> list[Quote]:
     para_starts = [a for a, _ in paras]
     raw_spans = _scan(text, paras)
     spans = _merge_split(text, raw_spans)
+    bodies = [_quote_text(text, s) for s in spans]
+    terms = [_is_term(text, s, body, _words(body)) for s, body in zip(spans, bodies, strict=True)]
     sentences = sentence_spans(text)
     mentions = find_mentions(text)
     ctx = _Ctx(
@@ -439,26 +594,21 @@ def extract_quotes(paragraphs: list[Paragraph]) -> list[Quote]:
         canon=canonical_names(mentions),
         sentences=sentences or [(0, len(text))],
         sentence_starts=[a for a, _ in sentences] or [0],
-        quote_ranges=[(s.open_at, s.close_at) for s in spans],
+        quote_ranges=[(s.open_at, s.close_at) for s, term in zip(spans, terms, strict=True) if not term],
         inner_ranges=[p for s in spans for p in s.pieces],
+        paren_ranges=[(m.start(), m.end()) for m in re.finditer(r"\([^()\n]{0,60}\)", text)],
     )
+    ctx.gender = _genders(ctx)
     quotes: list[Quote] = []
     last: tuple[str | None, int, int] | None = None  # (speaker, paragraph, close position) of the previous quote
-    for s in spans:
-        body = _quote_text(text, s)
+    for s, body, term in zip(spans, bodies, terms, strict=True):
         words = _words(body)
-        if not words:
+        if not words or term:
             continue
-        first = body.lstrip("…. ")[:1]
+        first = body.lstrip("…. [(")[:1]
         whole = first.isupper() or first.isdigit() or (first.isalpha() and not first.islower())
         speaker, _how, has_cue = _attribute(ctx, s)
         pi = max(0, bisect.bisect_right(para_starts, s.open_at) - 1)
-        if _looks_like_title(body) and len(words) <= 6:
-            continue
-        if _naming_context(text, s) and len(words) <= 8:
-            continue
-        if not whole and len(words) <= 3:
-            continue  # scare quotes and terms
         if whole and len(words) <= 3 and not (has_cue and re.search(r"[,.!?]$", body)):
             continue
         if not whole and len(words) <= 5 and not has_cue:
@@ -467,9 +617,9 @@ def extract_quotes(paragraphs: list[Paragraph]) -> list[Quote]:
             # A quote standing alone right after another one continues that speaker.
             if last is not None and last[0] and pi - last[1] <= 1 and not _has_sentence_between(ctx, last[2], s.open_at):
                 speaker = last[0]
-            elif whole and len(words) >= 4 and _para_is_quote(text, paras[pi], s):
-                speaker = _salient_person(ctx, s.open_at) if last is None else last[0]
-            elif not whole:
+            elif whole and len(words) >= 4:
+                speaker = _salient_person(ctx, s.open_at)  # the person the narration just spoke of
+            else:
                 continue
         kind = "full" if whole and len(words) >= 4 else "partial"
         quotes.append(Quote(text=body, speaker=speaker, kind=kind, paragraph=pi))  # type: ignore[arg-type]
