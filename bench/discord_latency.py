@@ -17,7 +17,6 @@ import os
 import random
 import shlex
 import signal
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -80,8 +79,8 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
 
 
-async def first_response(emu: DiscordEmulator, inter: Interaction, timeout: float = 10.0) -> float:
-    cb = await emu.wait_response(inter, timeout=timeout)
+async def first_response(emu: DiscordEmulator, inter: Interaction, wait: float = 10.0) -> float:
+    cb = await emu.wait_response(inter, timeout=wait)
     return (cb.at - inter.sent_at) * 1000
 
 

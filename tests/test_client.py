@@ -142,7 +142,7 @@ def test_fit_embed_and_escape() -> None:
     from cogs.formatting import clip, escape, fit_embed
 
     embed = discord.Embed(title="t" * 400, description="d" * 5000)
-    for i in range(30):
+    for _ in range(30):
         embed.add_field(name="n" * 300, value="v" * 2000)
     fit_embed(embed)
     assert len(embed.title or "") <= 256 and len(embed.description or "") <= 4096

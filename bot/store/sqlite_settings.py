@@ -29,7 +29,7 @@ class SQLiteSettingsMixin:
             row = await cur.fetchone()
         if row is None:
             return None
-        length = row[0] if row[0] in SUMMARY_LENGTHS else "medium"
+        length = next((x for x in SUMMARY_LENGTHS if x == row[0]), "medium")
         return GuildSettings(summary_length=length, accent_colour=int(row[1]), show_images=bool(row[2]))
 
     async def set_guild_settings(self, guild_id: int, settings: GuildSettings) -> None:
