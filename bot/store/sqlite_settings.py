@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import aiosqlite
 
-from bot.guild_settings import SUMMARY_LENGTHS, GuildSettings
+from bot.guild_settings import SUMMARY_LENGTHS, GuildSettings, SummaryLength
 from bot.store.codec import now_utc
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ class SQLiteSettingsMixin:
             row = await cur.fetchone()
         if row is None:
             return None
-        length = next((x for x in SUMMARY_LENGTHS if x == row[0]), "medium")
+        length: SummaryLength = next((x for x in SUMMARY_LENGTHS if x == row[0]), "medium")
         return GuildSettings(summary_length=length, accent_colour=int(row[1]), show_images=bool(row[2]))
 
     async def set_guild_settings(self, guild_id: int, settings: GuildSettings) -> None:
