@@ -60,7 +60,7 @@ def _text(value: object) -> str | None:
 
 def _when(entry: Any) -> datetime | None:
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        parsed = entry.get(key)
+        parsed = dict.get(entry, key)  # plain lookup: no feedparser key-mapping warning
         if parsed:
             try:
                 return datetime.fromtimestamp(calendar.timegm(parsed), UTC)

@@ -228,7 +228,13 @@ class ArticleStore(abc.ABC):
 
     @abc.abstractmethod
     async def set_subscription_paused(
-        self, subscription_id: int, guild_id: int | None, reason: str | None, *, everything: bool = False
+        self,
+        subscription_id: int,
+        guild_id: int | None,
+        reason: str | None,
+        *,
+        everything: bool = False,
+        now: datetime | None = None,
     ) -> FeedSubscription | None:
         """Pause with a reason, or resume (None: also clears a pause the poller set)."""
 

@@ -108,14 +108,21 @@ class SQLiteFeedsMixin:
                     "VALUES (?,?,?,?,?,?)",
                     (feed_id, guild_id, channel_id, topic_id, added_by, dt_to_db(now)),
                 )
-            else:
+            elif existing is not None:
                 await self.db.execute(
                     "UPDATE feed_subscriptions SET channel_id=coalesce(?, channel_id), "
                     "topic_id=coalesce(?, topic_id) WHERE id=?",
                     (channel_id, topic_id, existing["id"]),
                 )
-        subs = [s for s in await self.list_feed_subscriptions(guild_id) if s.feed_id == feed_id]
-        return subs[0], created
+        clause, params = _guild_clause(guild_id)
+        sql = (
+            f"SELECT {_SUB_COLS}, {_FEED_COLS} FROM feed_subscriptions s JOIN feeds f ON f.id = s.feed_id "
+            f"WHERE s.feed_id = ? AND {clause}"
+        )
+        async with self.db.execute(sql, [feed_id, *params]) as cur:
+            row = await cur.fetchone()
+        assert row is not None
+        return _sub(row), created
 
     async def list_feed_subscriptions(self, guild_id: int | None, *, everything: bool = False) -> list[FeedSubscription]:
         clause, params = ("1=1", []) if everything else _guild_clause(guild_id)
@@ -152,7 +159,13 @@ class SQLiteFeedsMixin:
         return True
 
     async def set_subscription_paused(
-        self, subscription_id: int, guild_id: int | None, reason: str | None, *, everything: bool = False
+        self,
+        subscription_id: int,
+        guild_id: int | None,
+        reason: str | None,
+        *,
+        everything: bool = False,
+        now: datetime | None = None,
     ) -> FeedSubscription | None:
         """Pause (reason) or resume (None) a subscription; resuming also clears the feed's own pause."""
         clause, params = ("1=1", []) if everything else _guild_clause(guild_id)
@@ -169,7 +182,7 @@ class SQLiteFeedsMixin:
             if reason is None:
                 await self.db.execute(
                     "UPDATE feeds SET paused_reason=NULL, failures=0, next_poll_at=? WHERE id=?",
-                    (dt_to_db(now_utc()), row["feed_id"]),
+                    (dt_to_db(now or now_utc()), row["feed_id"]),
                 )
                 await self.db.execute(
                     "UPDATE feed_subscriptions SET pause_notified=0 WHERE feed_id=?", (row["feed_id"],)

@@ -107,7 +107,8 @@ class SQLiteTopicsMixin:
 
     async def get_topic(self, topic_id: int, guild_id: int | None, *, everything: bool = True) -> Topic | None:
         """With `everything` False only a topic of `guild_id` is found (a server never sees another's)."""
-        where, params = ("id = ?", [topic_id])
+        where = "id = ?"
+        params: list[int | None] = [topic_id]
         if not everything:
             where += " AND guild_id IS ?"
             params.append(guild_id)

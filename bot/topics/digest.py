@@ -76,7 +76,10 @@ async def build_digest(
     query = parse_query(topic.query)
     if query.is_empty():
         return Digest([], watermark)
-    filters = build_filters(**{k: v for k, v in topic.filters.items() if k in _FILTER_KEYS})
+    f = topic.filters
+    filters = build_filters(
+        source=f.get("source"), author=f.get("author"), section=f.get("section"), language=f.get("language")
+    )
     scope = Scope.guild(topic.guild_id)
     start = topic.last_article_id if after_id is None else after_id
     hits = await store.topic_matches(query, filters, scope, after_id=start, up_to_id=watermark, limit=limit + 1)
@@ -96,7 +99,6 @@ async def build_digest(
     return Digest(items, watermark, max(more, 0))
 
 
-_FILTER_KEYS = ("source", "author", "section", "language")
 _LINK_UNSAFE = re.compile(r"[\[\]]")
 
 

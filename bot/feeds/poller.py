@@ -1,0 +1,370 @@
+"""The feed poller: one task for every feed, driven by the store's `next_poll_at`.
+
+Politeness: conditional GET (ETag / Last-Modified), one fetch per URL whatever the number of servers
+following it, at most `per_host` requests in flight per host, jitter on every next poll, Retry-After
+honoured, exponential back-off after failures. Safety: a failing feed is paused with a reason after a
+few failures in a row (at once when its address is blocked) and each following channel told once.
+Nothing a feed serves can crash the loop: every poll ends in stored articles or a recorded reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
+from typing import Protocol
+
+from yarl import URL
+
+from bot.errors import (
+    BlockedAddress,
+    ExtractionError,
+    HTTPStatusError,
+    InvalidURL,
+    NewsbotError,
+    ResponseTooLarge,
+    UnsupportedContentType,
+)
+from bot.feeds.items import entry_article, entry_keys
+from bot.feeds.parse import FeedTooLarge, NotAFeed, parse_feed
+from bot.feeds.types import MAX_INTERVAL, Feed, FeedEntry, FeedSubscription
+from bot.ingest.fetch import FEED_TYPES, PAGE_TYPES, Fetcher
+from bot.ingest.pipeline import Ingestor
+from bot.models import ExtractedArticle
+from bot.store.base import ArticleStore
+
+log = logging.getLogger(__name__)
+
+FIRST_POLL_ITEMS = 50  # a new feed's first poll stores at most this many (newest) items
+MAX_NEW_PER_POLL = 100  # a flood beyond this is marked seen, not ingested
+PAUSE_AFTER = {"not found": 3, "not a feed": 3, "too large": 3, "blocked": 1, "too many failures": 8}
+MAX_BACKOFF = timedelta(hours=6)
+_FEED_ACCEPT = frozenset(FEED_TYPES | PAGE_TYPES)  # an HTML page gets "not a feed", not a content-type error
+
+
+class FeedNotifier(Protocol):
+    async def feed_paused(self, subscription: FeedSubscription, feed: Feed, reason: str) -> bool:
+        """Tell the subscription's channel; True when told (so it is told only once)."""
+
+    async def new_items(self, subscription: FeedSubscription, feed: Feed, items: list[NewItem]) -> None: ...
+
+
+@dataclass(slots=True)
+class NewItem:
+    article_id: int
+    title: str
+    url: str | None
+
+
+@dataclass(slots=True)
+class PollResult:
+    feed_id: int
+    status: str  # "ok", "not modified", "failed", "paused", "skipped"
+    new: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    skipped: int = 0
+    error: str | None = None
+    items: dict[int, list[NewItem]] = field(default_factory=dict)  # per subscription id
+
+
+def classify(exc: BaseException) -> str:
+    """The pause reason a failure counts towards."""
+    if isinstance(exc, BlockedAddress | InvalidURL):
+        return "blocked"
+    if isinstance(exc, HTTPStatusError):
+        if exc.status in (404, 410):
+            return "not found"
+        if exc.status in (401, 403, 451):
+            return "blocked"
+        return "too many failures"
+    if isinstance(exc, ResponseTooLarge | FeedTooLarge):
+        return "too large"
+    if isinstance(exc, NotAFeed | UnsupportedContentType):
+        return "not a feed"
+    return "too many failures"
+
+
+def _retry_after(exc: BaseException, now: datetime) -> timedelta | None:
+    raw = getattr(exc, "retry_after", None)
+    if not raw:
+        return None
+    try:
+        return timedelta(seconds=min(int(raw), 86400))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(raw)
+    except (TypeError, ValueError):
+        return None
+    return max(when - now, timedelta(0)) if when.tzinfo else None
+
+
+class FeedPoller:
+    def __init__(
+        self,
+        store: ArticleStore,
+        ingestor: Ingestor,
+        fetcher: Fetcher,
+        *,
+        clock: object,
+        notifier: FeedNotifier | None = None,
+        concurrency: int = 8,
+        per_host: int = 2,
+        fetch_articles: bool = True,
+        jitter: Callable[[int], float] | None = None,
+    ) -> None:
+        self.store = store
+        self.ingestor = ingestor
+        self.fetcher = fetcher
+        self.clock = clock
+        self.notifier = notifier
+        self.concurrency = concurrency
+        self.per_host = per_host
+        self.fetch_articles = fetch_articles
+        self.jitter = jitter or (lambda interval: random.uniform(0, min(60.0, interval * 0.1)))
+        self._hosts: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(self.per_host))
+        self._wake = asyncio.Event()
+        self._stopping = False
+
+    def _now(self) -> datetime:
+        return self.clock.now()  # type: ignore[attr-defined,no-any-return]
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+
+    async def run(self) -> None:
+        log.info("feed poller started")
+        while not self._stopping:
+            try:
+                await self.poll_due()
+                upcoming = await self.store.next_feed_poll()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("feed poller iteration failed")
+                upcoming = None
+            now = self._now()
+            until = min(upcoming, now + timedelta(minutes=5)) if upcoming else now + timedelta(minutes=5)
+            self._wake.clear()
+            if until > now:
+                await self.clock.sleep_until(until, self._wake)  # type: ignore[attr-defined]
+
+    async def poll_due(self, limit: int = 200) -> list[PollResult]:
+        due = await self.store.due_feeds(self._now(), limit=limit)
+        sem = asyncio.Semaphore(self.concurrency)
+
+        async def one(feed: Feed) -> PollResult:
+            async with sem:
+                return await self.poll_feed(feed)
+
+        return list(await asyncio.gather(*(one(f) for f in due)))
+
+    def _host_slot(self, url: str) -> asyncio.Semaphore:
+        try:
+            host = (URL(url).host or "").lower()
+        except ValueError:
+            host = ""
+        return self._hosts[host]
+
+    async def poll_feed(self, feed: Feed) -> PollResult:
+        """Poll one feed now. Never raises for anything the feed or the network does."""
+        now = self._now()
+        feed.last_polled_at = now
+        announce = feed.primed  # the first poll stores and announces nothing
+        try:
+            subs = [s for s in await self.store.feed_subscribers(feed.id) if not s.paused_reason]
+            if not subs:
+                feed.next_poll_at = now + timedelta(seconds=feed.interval_s)
+                await self.store.update_feed(feed)
+                return PollResult(feed.id, "skipped")
+            async with self._host_slot(feed.url):
+                page = await self.fetcher.fetch(
+                    feed.url, etag=feed.etag, last_modified=feed.last_modified, accept=_FEED_ACCEPT
+                )
+            if page.not_modified:
+                result = PollResult(feed.id, "not modified")
+            else:
+                parsed = await asyncio.to_thread(
+                    parse_feed, page.body, url=page.final_url, content_type=page.content_type
+                )
+                feed.title = parsed.title or feed.title
+                result = await self._ingest_entries(feed, parsed.entries, subs)
+            feed.etag, feed.last_modified = page.etag, page.last_modified
+        except (NewsbotError, OSError) as exc:
+            return await self._failed(feed, exc, now)
+        except Exception as exc:  # a bug must not stop the poller or leave the feed stuck
+            log.exception("feed poll crashed", extra={"feed": feed.url})
+            return await self._failed(feed, exc, now)
+        feed.failures = 0
+        feed.last_error = None
+        feed.last_ok_at = now
+        feed.next_poll_at = now + timedelta(seconds=feed.interval_s + self.jitter(feed.interval_s))
+        await self.store.update_feed(feed)
+        if announce:
+            await self._announce(feed, subs, result)
+        return result
+
+    async def _failed(self, feed: Feed, exc: BaseException, now: datetime) -> PollResult:
+        reason = classify(exc)
+        message = " ".join(str(exc).split())[:300] or type(exc).__name__
+        feed.failures += 1
+        feed.last_error = message
+        log.warning("feed poll failed", extra={"feed": feed.url, "error": message, "failures": feed.failures})
+        if feed.failures >= PAUSE_AFTER[reason]:
+            feed.paused_reason = reason
+            feed.next_poll_at = now
+            await self.store.update_feed(feed)
+            await self._notify_paused(feed)
+            return PollResult(feed.id, "paused", error=f"{reason}: {message}")
+        backoff = timedelta(seconds=feed.interval_s) * (2 ** (feed.failures - 1))
+        wait = max(min(backoff, MAX_BACKOFF), _retry_after(exc, now) or timedelta(0))
+        feed.next_poll_at = now + wait + timedelta(seconds=self.jitter(feed.interval_s))
+        await self.store.update_feed(feed)
+        return PollResult(feed.id, "failed", error=message)
+
+    async def _notify_paused(self, feed: Feed) -> None:
+        if self.notifier is None:
+            return
+        told: list[int] = []
+        for sub in await self.store.feed_subscribers(feed.id):
+            if sub.pause_notified or sub.channel_id is None:
+                continue
+            try:
+                if await self.notifier.feed_paused(sub, feed, feed.paused_reason or "paused"):
+                    told.append(sub.id)
+            except Exception:  # telling is best effort; the pause itself is recorded
+                log.exception("could not tell a channel about a paused feed", extra={"feed": feed.url})
+        await self.store.mark_pause_notified(told)
+
+    async def _ingest_entries(
+        self, feed: Feed, entries: list[FeedEntry], subs: list[FeedSubscription]
+    ) -> PollResult:
+        result = PollResult(feed.id, "ok")
+        keyed = [(e, entry_keys(e)) for e in entries]
+        seen = await self.store.seen_feed_keys(feed.id, [k for _, keys in keyed for k in keys])
+        fresh: list[tuple[FeedEntry, list[str]]] = []
+        fresh_keys: set[str] = set()
+        for entry, keys in keyed:
+            if not keys or any(k in seen or k in fresh_keys for k in keys):
+                continue
+            fresh.append((entry, keys))
+            fresh_keys.update(keys)
+        result.new = len(fresh)
+        cap = FIRST_POLL_ITEMS if not feed.primed else MAX_NEW_PER_POLL
+        fresh.sort(key=lambda pair: pair[0].published.timestamp() if pair[0].published else 0.0, reverse=True)
+        kept, dropped = fresh[:cap], fresh[cap:]
+        if dropped:
+            log.info(
+                "feed flood: only the newest items are ingested",
+                extra={"feed": feed.url, "skipped": len(dropped)},
+            )
+        result.skipped = len(dropped)
+        recorded: list[tuple[str, int | None]] = [(k, None) for _, keys in dropped for k in keys]
+        guilds = list(dict.fromkeys(s.guild_id for s in subs))
+        for entry, keys in kept:
+            article_id = await self._ingest_one(feed, entry, subs, guilds, result)
+            recorded.extend((k, article_id) for k in keys)
+        # keys of already-seen entries may carry a new GUID (churn): remember those too
+        for _, keys in keyed:
+            recorded.extend((k, None) for k in keys if k not in seen and k not in fresh_keys)
+        await self.store.add_feed_keys(feed.id, recorded)
+        feed.primed = True
+        return result
+
+    async def _article(self, feed: Feed, entry: FeedEntry) -> ExtractedArticle:
+        own: ExtractedArticle | None
+        try:
+            own = entry_article(entry, feed_title=feed.title)
+        except ExtractionError:
+            own = None
+        if self.fetch_articles and entry.link:
+            try:
+                async with self._host_slot(entry.link):
+                    page = await self.fetcher.fetch(entry.link)
+                if page.content_type and "html" in page.content_type:
+                    from bot.ingest.html_extract import decode_html, extract_html
+
+                    html = decode_html(page.body, content_type=page.content_type)
+                    fetched = await asyncio.to_thread(extract_html, html, url=page.final_url)
+                    if own is None or len(fetched.body) >= len(own.body):
+                        fetched.url = fetched.url or page.final_url
+                        fetched.title = fetched.title or entry.title
+                        fetched.published = fetched.published or entry.published
+                        fetched.source = fetched.source or feed.title
+                        if not fetched.authors:
+                            fetched.authors = list(entry.authors)
+                        return fetched
+            except (NewsbotError, OSError) as exc:
+                log.info(
+                    "article link not usable; using the feed's text",
+                    extra={"url": entry.link, "error": str(exc)},
+                )
+        if own is None:
+            raise ExtractionError("the item has no text and its link gave no article")
+        return own
+
+    async def _ingest_one(
+        self,
+        feed: Feed,
+        entry: FeedEntry,
+        subs: list[FeedSubscription],
+        guilds: list[int | None],
+        result: PollResult,
+    ) -> int | None:
+        try:
+            article = await self._article(feed, entry)
+        except NewsbotError as exc:
+            log.info("feed item skipped", extra={"feed": feed.url, "guid": entry.guid, "error": str(exc)})
+            return None
+        first_id: int | None = None
+        for guild_id in guilds:
+            source = entry.link or f"{feed.url}#{entry.guid or ''}"
+            try:
+                outcome = await self.ingestor.store_extracted(
+                    article, origin="feed", source=source, guild_id=guild_id, ingested_by=f"feed:{feed.id}"
+                )
+            except NewsbotError as exc:
+                log.info("feed item not stored", extra={"feed": feed.url, "error": str(exc)})
+                continue
+            first_id = first_id or outcome.id
+            if outcome.status == "created" and outcome.id is not None:
+                result.stored += 1
+                for sub in subs:
+                    if sub.guild_id == guild_id:
+                        result.items.setdefault(sub.id, []).append(
+                            NewItem(outcome.id, outcome.title or article.title or "Untitled", article.url)
+                        )
+            else:
+                result.duplicates += 1
+        return first_id
+
+    async def _announce(self, feed: Feed, subs: list[FeedSubscription], result: PollResult) -> None:
+        if self.notifier is None or not result.items:
+            return
+        for sub in subs:
+            items = result.items.get(sub.id)
+            if not items or sub.channel_id is None or sub.topic_id is not None:
+                continue
+            try:
+                await self.notifier.new_items(sub, feed, items)
+            except Exception:
+                log.exception("could not announce feed items", extra={"feed": feed.url})
+
+
+def clamp_interval(minutes: int | None) -> int:
+    """Seconds between polls from user-typed minutes: default 15, at least 5, at most a day."""
+    from bot.feeds.types import DEFAULT_INTERVAL, MIN_INTERVAL
+
+    if minutes is None:
+        return DEFAULT_INTERVAL
+    return max(MIN_INTERVAL, min(int(minutes) * 60, MAX_INTERVAL))
