@@ -14,7 +14,16 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
 
-from bot.analysis.lexicon import NAME_NOISE, ORG_WORDS, PERSON_TITLES, PLACE_SUFFIXES, PLACES, STOPWORDS
+from bot.analysis.lexicon import (
+    FEMALE_NAMES,
+    MALE_NAMES,
+    NAME_NOISE,
+    ORG_WORDS,
+    PERSON_TITLES,
+    PLACE_SUFFIXES,
+    PLACES,
+    STOPWORDS,
+)
 from bot.analysis.lexicon import ROLE_NOUNS as _ROLE_WORDS
 from bot.models import Entities, Paragraph, join_body
 
@@ -84,6 +93,8 @@ def _find_mentions(text: str) -> list[Mention]:
     spans = list(_SPAN.finditer(text))
     mid_sentence = {m.group(0) for m in spans if not _is_sentence_start(text, m.start())}
     lower_words = set(re.findall(r"\b[a-z][a-z'’-]+\b", text))
+    # Last words of multi-word spans: "Vindman" after "Alexander Vindman" is a surname, not a demonym.
+    surnames = {_strip_possessive(w[-1].rstrip(".,")) for m in spans if len(w := m.group(0).split()) >= 2 and w[-2] not in ("and", "&")}
     out: list[Mention] = []
     for m0 in spans:
         for start, raw0, titles in _pieces(m0.start(), m0.group(0)):
@@ -133,7 +144,7 @@ def _find_mentions(text: str) -> list[Mention]:
                 words = words[:-1]
             if not words:
                 continue
-            if len(words) == 1 and (_DEMONYM.match(words[0]) and words[0] not in PLACES) and not titles:
+            if len(words) == 1 and _DEMONYM.match(words[0]) and words[0] not in PLACES | surnames and not titles:
                 continue
             name = " ".join(words)
             if len(words) == 1 and words[0].lower() in STOPWORDS:
@@ -150,6 +161,7 @@ def _find_mentions(text: str) -> list[Mention]:
 
 _NAME_WORD = re.compile(r"(?:[A-Z]\.|[A-Z][a-z'’]+(?:-[A-Za-z][a-z'’]+)*|Mc[A-Z][a-z]+|O['’][A-Z][a-z]+|(?:Jr|Sr)\.?|II|III|"
                         r"[A-Z][a-z]*[A-Z][a-z]+|van|von|der|den|de|da|del|bin|ibn|al)")
+GIVEN_NAMES = FEMALE_NAMES | MALE_NAMES
 _SPLIT_AND = re.compile(r"\s+(?:and|&)\s+")
 
 
@@ -196,6 +208,11 @@ def _pieces(start: int, span: str) -> list[tuple[int, str, set[str]]]:
             titles = {w.lower().rstrip(".,") for w in words[: len(words) - len(rest)] if w.lower().rstrip(".,") in PERSON_TITLES}
             j = span.rfind(" ".join(rest))
             return [(start + j, " ".join(rest), titles)]
+    if len(words) >= 3 and not any(w in ORG_WORDS for w in lows):
+        for k in (len(words) - 2, len(words) - 3):  # "Browns DL Sheldon Richardson": a given name starts the name
+            if k >= 1 and words[k].lower() in GIVEN_NAMES and _name_like(words[k:]):
+                j = span.rfind(" ".join(words[k:]))
+                return [(start + j, " ".join(words[k:]), titles)]
     if " of " in span:
         left = span.split(" of ", 1)[0]
         lw = left.split()
@@ -221,7 +238,9 @@ def _add_appositive_titles(text: str, mentions: list[Mention]) -> None:
 def canonical_names(mentions: list[Mention]) -> dict[str, str]:
     """Map every person mention to the fullest form used: "Lukashenko" -> "Alexander Lukashenko"."""
     people = [m.text for m in mentions if m.kind == "person"]
-    full = sorted(set(people), key=lambda s: -len(s.split()))
+    first_seen = {p: i for i, p in reversed(list(enumerate(people)))}
+    # Longest first; among equals the first introduced ("Cruz" is Ted Cruz, not his father Rafael Cruz named later).
+    full = sorted(set(people), key=lambda s: (-len(s.split()), first_seen[s]))
     out: dict[str, str] = {}
     for m in mentions:
         name = m.text

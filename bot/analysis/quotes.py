@@ -233,7 +233,7 @@ _ADVERBS = (
     r"did|does|do|not|never|often|first|finally|initially|publicly|privately|reportedly|separately|"
     r"[a-z]+ly)"
 )
-_PRONOUN_END = re.compile(rf"\b(he|she|they|it|we|I)(?:\s+{_ADVERBS}){{0,2}}\s*$")
+_PRONOUN_END = re.compile(rf"\b((?i:he|she|they|it|we)|I)(?:\s+{_ADVERBS}){{0,2}}\s*$")
 _NP_END = re.compile(
     rf"(?:^|[\s,])(?P<np>(?P<det>the|a|an|one|another|this|that|his|her|their|some)\s+(?:[^\s,;]+\s+){{0,4}}?"
     rf"(?P<head>[a-z][a-z-]+))(?:\s+{_ADVERBS}){{0,2}}\s*$",
