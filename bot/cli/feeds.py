@@ -1,0 +1,131 @@
+"""Feed and topic commands: `newsbot feeds add|list|remove|poll`, `newsbot topics list|add|remove`."""
+
+from __future__ import annotations
+
+import argparse
+
+from bot.cli.common import Context, emit_json
+from bot.errors import FeedError, TopicError
+from bot.feeds.poller import FeedPoller, clamp_interval
+from bot.ingest.netguard import validate_url
+from bot.ingest.pipeline import Ingestor, default_analyzer
+from bot.scheduler import clock_from_env
+from bot.topics.manage import new_topic
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("feeds", help="follow RSS/Atom/JSON feeds (polled by `newsbot run`)")
+    fsub = p.add_subparsers(dest="feeds_command", metavar="ACTION")
+    fsub.required = True
+    a = fsub.add_parser("add", help="follow a feed and store its current items now")
+    a.add_argument("url")
+    a.add_argument("--guild", type=int, metavar="ID", help="for one Discord server (default: global library)")
+    a.add_argument("--every", type=int, metavar="MIN", help="poll interval in minutes (default 15, at least 5)")
+    a.add_argument("--no-poll", action="store_true", help="only record it; the bot polls it later")
+    a.set_defaults(handler=cmd_add)
+    ls = fsub.add_parser("list", help="followed feeds with their state")
+    ls.add_argument("--guild", type=int, metavar="ID")
+    ls.add_argument("--all", action="store_true", help="every server's feeds")
+    ls.set_defaults(handler=cmd_list)
+    rm = fsub.add_parser("remove", help="stop following (by subscription id from `feeds list`)")
+    rm.add_argument("id", type=int)
+    rm.set_defaults(handler=cmd_remove)
+    po = fsub.add_parser("poll", help="poll every due feed once, now")
+    po.set_defaults(handler=cmd_poll)
+
+    t = sub.add_parser("topics", help="scheduled topic digests")
+    tsub = t.add_subparsers(dest="topics_command", metavar="ACTION")
+    tsub.required = True
+    tl = tsub.add_parser("list", help="every topic with its schedule and state")
+    tl.set_defaults(handler=cmd_topics_list)
+    ta = tsub.add_parser("add", help="add a topic (posting needs the bot: `newsbot run`)")
+    ta.add_argument("query")
+    ta.add_argument("--guild", type=int, required=True)
+    ta.add_argument("--channel", type=int, required=True)
+    ta.add_argument("--every", default="daily", choices=["hourly", "daily", "weekly"])
+    ta.add_argument("--at")
+    ta.add_argument("--timezone")
+    ta.add_argument("--day")
+    ta.add_argument("--role", type=int, help="role id to mention")
+    ta.add_argument("--thread", action="store_true")
+    ta.set_defaults(handler=cmd_topics_add)
+    tr = tsub.add_parser("remove", help="delete a topic")
+    tr.add_argument("id", type=int)
+    tr.set_defaults(handler=cmd_topics_remove)
+
+
+def _poller(ctx: Context) -> FeedPoller:
+    from bot.cli.articles import make_fetcher
+    from bot.ingest.fetch import Fetcher
+
+    fetcher = make_fetcher(ctx)
+    assert isinstance(fetcher, Fetcher)
+    ingestor = Ingestor(ctx.store, fetcher=fetcher, analyzer=default_analyzer())
+    return FeedPoller(ctx.store, ingestor, fetcher, clock=clock_from_env())
+
+
+async def cmd_add(args: argparse.Namespace, ctx: Context) -> int:
+    url = validate_url(args.url)
+    poller = _poller(ctx)
+    sub, created = await ctx.store.add_feed_subscription(
+        url, args.guild, interval_s=clamp_interval(args.every), added_by="cli", now=poller._now()
+    )
+    out: dict[str, object] = {"subscription": sub.id, "feed": sub.feed_id, "url": url, "created": created}
+    if not args.no_poll and sub.feed is not None:
+        try:
+            result = await poller.poll_feed(sub.feed)
+        finally:
+            await poller.fetcher.close()
+        out.update(status=result.status, stored=result.stored, duplicates=result.duplicates, error=result.error)
+        emit_json(out)
+        if result.status in ("failed", "paused"):
+            raise FeedError(f"{url}: {result.error}")
+        return 0
+    emit_json(out)
+    return 0
+
+
+async def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
+    for sub in await ctx.store.list_feed_subscriptions(args.guild, everything=args.all):
+        emit_json(sub.to_dict())
+    return 0
+
+
+async def cmd_remove(args: argparse.Namespace, ctx: Context) -> int:
+    if not await ctx.store.remove_feed_subscription(args.id, None, everything=True):
+        raise FeedError(f"no feed subscription {args.id}")
+    emit_json({"removed": args.id})
+    return 0
+
+
+async def cmd_poll(args: argparse.Namespace, ctx: Context) -> int:
+    poller = _poller(ctx)
+    try:
+        for r in await poller.poll_due():
+            emit_json({"feed": r.feed_id, "status": r.status, "new": r.new, "stored": r.stored, "error": r.error})
+    finally:
+        await poller.fetcher.close()
+    return 0
+
+
+async def cmd_topics_list(args: argparse.Namespace, ctx: Context) -> int:
+    for topic in await ctx.store.list_topics(None, everything=True):
+        emit_json(topic.to_dict())
+    return 0
+
+
+async def cmd_topics_add(args: argparse.Namespace, ctx: Context) -> int:
+    topic = await new_topic(
+        ctx.store, guild_id=args.guild, channel_id=args.channel, query=args.query, every=args.every, at=args.at,
+        timezone=args.timezone, day=args.day, mention_role_id=args.role, thread=args.thread, created_by="cli",
+        now=clock_from_env().now(),
+    )
+    emit_json(topic.to_dict())
+    return 0
+
+
+async def cmd_topics_remove(args: argparse.Namespace, ctx: Context) -> int:
+    if not await ctx.store.delete_topic(args.id, None, everything=True):
+        raise TopicError(f"no topic {args.id}")
+    emit_json({"removed": args.id})
+    return 0
