@@ -94,7 +94,9 @@ def _find_mentions(text: str) -> list[Mention]:
     mid_sentence = {m.group(0) for m in spans if not _is_sentence_start(text, m.start())}
     lower_words = set(re.findall(r"\b[a-z][a-z'’-]+\b", text))
     # Last words of multi-word spans: "Vindman" after "Alexander Vindman" is a surname, not a demonym.
-    surnames = {_strip_possessive(w[-1].rstrip(".,")) for m in spans if len(w := m.group(0).split()) >= 2 and w[-2] not in ("and", "&")}
+    surnames = {
+        _strip_possessive(ws[-1].rstrip(".,")) for m in spans if len(ws := m.group(0).split()) >= 2 and ws[-2] not in ("and", "&")
+    }
     out: list[Mention] = []
     for m0 in spans:
         for start, raw0, titles in _pieces(m0.start(), m0.group(0)):

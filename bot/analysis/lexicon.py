@@ -159,6 +159,7 @@ ORG_WORDS = frozenset(
 NAME_NOISE = frozenset(
     """
     the a an former late then acting interim incoming outgoing opposition embattled veteran new old dear
+    die der das dem den ein eine einer
     """.split()
 )
 

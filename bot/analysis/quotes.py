@@ -27,6 +27,7 @@ from bot.analysis.lexicon import (
     ROLE_NOUNS,
     SPEECH_PHRASES,
     SPEECH_VERBS,
+    STOPWORDS,
     content_stems,
 )
 from bot.analysis.sentences import sentence_spans
@@ -484,9 +485,10 @@ def _attribute(ctx: _Ctx, q: _Span) -> tuple[str | None, str, bool]:
         if c is not None:
             speaker, how = _resolve(ctx, c, s0)
             return speaker, how, True
-    if re.search(r":\s*$", pre) and len(_words(pre)) <= 8:  # "Lukashenko on the war:" introduces speech
+    if re.search(r":\s*$", pre) and len(_words(pre)) <= 8:
+        # "Lukashenko on the war:" introduces speech; only a person (not "Die Ausstellung ... Titel:") speaks
         c = _main_subject(ctx, s0, q.open_at)
-        if c is not None and c.how in ("name", "pronoun"):
+        if c is not None and (c.how == "name" or (c.how == "pronoun" and _english(pre))):
             speaker, how = _resolve(ctx, c, s0)
             return speaker, how, True
     return None, "", False
@@ -617,7 +619,7 @@ def extract_quotes(paragraphs: list[Paragraph]) -> list[Quote]:
             # A quote standing alone right after another one continues that speaker.
             if last is not None and last[0] and pi - last[1] <= 1 and not _has_sentence_between(ctx, last[2], s.open_at):
                 speaker = last[0]
-            elif whole and len(words) >= 4:
+            elif whole and len(words) >= 4 and _english(text[paras[pi][0] : paras[pi][1]]):
                 speaker = _salient_person(ctx, s.open_at)  # the person the narration just spoke of
             else:
                 continue
@@ -626,6 +628,12 @@ def extract_quotes(paragraphs: list[Paragraph]) -> list[Quote]:
         last = (speaker, pi, s.close_at)
     _score(quotes)
     return quotes
+
+
+def _english(seg: str) -> bool:
+    """Enough English function words that our name and cue rules apply (German nouns are capitalised too)."""
+    ws = [w.lower() for w in _words(seg)]
+    return bool(ws) and sum(1 for w in ws if w in STOPWORDS) >= 0.2 * len(ws)
 
 
 def _has_sentence_between(ctx: _Ctx, a: int, b: int) -> bool:
