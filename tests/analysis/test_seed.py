@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from bot.analysis import analysis_from_json, analysis_to_json, analyze
+from bot.analysis import analyze
 from bot.analysis.quotes import extract_quotes
 from bot.analysis.summary import summarize
 from bot.models import Paragraph, Quote
+from bot.store.codec import analysis_from_db, analysis_to_db
 
 
 def _find(quotes: list[Quote], fragment: str) -> Quote:
@@ -71,7 +72,7 @@ def test_seed_summary_word_budget(seed: list[Paragraph]) -> None:
 
 def test_analysis_json_round_trip(seed: list[Paragraph]) -> None:
     a = analyze(seed, title="Why Belarus will or won't join the war")
-    b = analysis_from_json(analysis_to_json(a))
+    b = analysis_from_db(analysis_to_db(a))
     assert b == a
     assert "Alexander Lukashenko" in a.entities.people
     assert "Belarus" in a.entities.places
