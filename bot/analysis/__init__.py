@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 
@@ -11,7 +10,7 @@ from bot.analysis.keywords import extract_keywords
 from bot.analysis.quotes import extract_quotes
 from bot.analysis.sentences import split_sentences
 from bot.analysis.summary import summarize
-from bot.models import Analysis, Entities, Paragraph, Quote
+from bot.models import Analysis, Paragraph
 
 __all__ = [
     "analyze",
