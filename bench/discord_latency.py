@@ -145,7 +145,8 @@ async def run(args: argparse.Namespace) -> None:
         violations = len(emu.violations)
         print(f"emulator spec violations: {violations}")
     finally:
-        proc.send_signal(signal.SIGTERM)
+        if proc.returncode is None:
+            proc.send_signal(signal.SIGTERM)
         await proc.wait()
         await emu.stop()
 

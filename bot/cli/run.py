@@ -42,6 +42,7 @@ async def cmd_run(args: argparse.Namespace, ctx: Context) -> int:
         print(NO_TOKEN, file=sys.stderr)
         return 2
     import discord
+    import discord.ext.commands
 
     from bot.client import NewsBot
     from bot.discord_endpoints import apply_endpoint_overrides
@@ -72,6 +73,10 @@ async def cmd_run(args: argparse.Namespace, ctx: Context) -> int:
         raise TokenRejected(f"Discord refused the token ({exc}); check DISCORD_TOKEN") from exc
     except discord.PrivilegedIntentsRequired as exc:  # pragma: no cover - newsbot asks for none
         raise ConfigError(str(exc)) from exc
+    except discord.app_commands.CommandSyncFailure as exc:
+        raise NewsbotError(f"Discord refused the slash command definitions: {exc}") from exc
+    except discord.ext.commands.ExtensionError as exc:
+        raise NewsbotError(f"a cog failed to load: {exc}") from exc
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
