@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 
+from bot.ingest import plaintext_lexicon as lexicon
+
 _WORD = re.compile(r"\w+", re.UNICODE)
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 BULLET = re.compile(r"^(?:[*+•·▪◦‣●o\-–]|\d{1,2}[.)])\s+(?=\S)")
@@ -42,8 +44,10 @@ _END_MARKERS = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 
+_END_INTL = re.compile(r"^(?:" + "|".join(lexicon.END_PHRASES) + r")$", re.IGNORECASE | re.VERBOSE)
+_BOILER_ALONE = re.compile(r"^(?:" + "|".join(lexicon.BOILER_ALONE) + r")\b", re.IGNORECASE | re.VERBOSE)
 _PAYWALL = re.compile(
-    r"monthly limit|free articles?\b|to read the full (?:article|story)|to continue reading|continue reading with"
+    "|".join(lexicon.PAYWALL) + r"|monthly limit|free articles?\b|to read the full (?:article|story)|to continue reading|continue reading with"
     r"|already (?:a subscriber|have an account|registered)|subscribe (?:now )?to (?:read|continue|unlock|get)"
     r"|(?:for|available to|exclusive to) (?:paying |premium |digital )?subscribers|unlimited (?:digital )?access"
     r"|unlock (?:this|the full) (?:article|story)|subscriber[- ]only|premium (?:article|content)|become a member",
@@ -59,8 +63,8 @@ _BOILER = re.compile(
     r"|all rights reserved|skip to|main menu|search|watch video|listen to (?:this|the) (?:article|story)"
     r"|sign up|contact us|about us|support (?:our|us)|donate|inbox|reprints?|permissions|feedback|podcasts?"
     r"|hide caption|toggle caption|enlarge (?:this )?image|image \d+ of \d+|\d+ of \d+|loading|next article"
-    r"|previous article|back to top|view (?:all|more|comments)|see (?:all|more)|load more|play video)\b"
-    r"|©|\bRSS\b",
+    r"|previous article|back to top|view (?:all|more|comments)|see (?:all|more)|load more|play video|"
+    + "|".join(lexicon.BOILER_WORDS) + r")\b|©|\bRSS\b|" + "|".join(lexicon.BOILER_CJK),
     re.IGNORECASE,
 )
 # Boilerplate that is unmistakable even in a long, punctuated line.
@@ -145,7 +149,10 @@ def is_caption_hint(text: str) -> bool:
 
 
 def is_end_marker(text: str) -> bool:
-    return len(text) <= 80 and bool(_END_MARKERS.match(text.strip(" :»›>|-–—•*")))
+    if len(text) > 80:
+        return False
+    core = text.strip(" :»›>|-–—•*")
+    return bool(_END_MARKERS.match(core) or _END_INTL.match(core))
 
 
 _INLINE_END = re.compile(
@@ -167,7 +174,11 @@ def is_paywall(text: str) -> bool:
 def is_boiler(text: str, words: int) -> bool:
     if _STRONG_BOILER.search(text):
         return True
-    return words <= 12 and bool(_BOILER.search(text))
+    if words > 12:
+        return False
+    if _BOILER.search(text):
+        return True
+    return words <= 3 and bool(_BOILER_ALONE.match(text))
 
 
 def is_date_line(text: str, max_words: int = 14) -> bool:

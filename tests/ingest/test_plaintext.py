@@ -161,3 +161,39 @@ def test_short_markdown_note_keeps_title() -> None:
     (article,) = clean_page_text("# Council notes\n\nShort body.\n")
     assert article.title == "Council notes"
     assert [p.text for p in article.paragraphs] == ["Short body."]
+
+
+DE_PROSE = [
+    "Der Stadtrat hat am Dienstag beschlossen, das Busnetz zu erweitern und drei neue Linien bis in die "
+    "nördlichen Vororte zu führen.",
+    "Nach Angaben der Verwaltung kostet der Plan rund 40 Millionen Euro, die zum größten Teil aus einem "
+    "Förderprogramm des Bundes stammen.",
+    "Die Anwohner waren geteilter Meinung. Manche begrüßten kürzere Wege, andere fürchteten mehr Verkehr in "
+    "engen Wohnstraßen.",
+]
+JA_PROSE = [
+    "市議会は火曜日、北部の郊外まで三つの新しい路線を延ばすバス網の拡大計画を可決した。",
+    "市によると、計画の費用は約四十億円で、その大部分は春に承認された国の補助金でまかなわれる。",
+    "会合で発言した住民の意見は分かれ、通勤時間の短縮を歓迎する声がある一方で、狭い住宅街の交通量を心配する声もあった。",
+]
+
+
+@pytest.mark.parametrize(
+    ("nav", "prose", "end", "links", "footer"),
+    [
+        (["Startseite", "Politik", "Wirtschaft", "Newsletter abonnieren"], DE_PROSE, "Mehr zum Thema",
+         ["Die neue Straßenbahn für den Süden soll im Frühjahr gebaut werden, teilte die Stadt am Montag mit.",
+          "Warum die Seilbahn über den Fluss nie gebaut wurde, obwohl sich fast alle Parteien dafür ausgesprochen "
+          "hatten."],
+         "© 2024 Beispiel Medien. Alle Rechte vorbehalten."),
+        (["ホーム", "ニュース", "ログイン"], JA_PROSE, "関連記事",
+         ["南部の路面電車計画は来春に着工する予定で、市は住民説明会を開催する方針を示した。",
+          "川を渡るロープウェー構想が実現しなかった理由について、交通の専門家に詳しく話を聞いた。"],
+         "Copyright © 2024 Example. 無断転載を禁じます。"),
+    ],
+)
+def test_non_english_end_markers_and_furniture(nav: list[str], prose: list[str], end: str, links: list[str],
+                                               footer: str) -> None:
+    text = "\n".join(nav) + "\n\n" + "\n\n".join(prose) + f"\n\n{end}\n" + "\n".join(links) + f"\n\n{footer}\n"
+    article = clean_page_text(text)[0]
+    assert [p.text for p in article.paragraphs] == prose
