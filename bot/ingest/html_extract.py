@@ -9,17 +9,16 @@ from __future__ import annotations
 import logging
 import re
 
-from lxml.html import HtmlElement
+from lxml.etree import _Element
 from trafilatura import bare_extraction
-from trafilatura.metadata import extract_metadata
 from trafilatura.settings import Document
 from trafilatura.utils import load_html
 
 from bot.errors import ExtractionError
 from bot.ingest.html_blocks import clean_text, trafilatura_paragraphs
 from bot.ingest.html_decode import decode_html
-from bot.ingest.html_fusion import fuse
-from bot.ingest.html_meta import page_language, precise_published, published_datetime, real_dek
+from bot.ingest.html_fusion import fuse, prefer_referee
+from bot.ingest.html_meta import page_language, page_metadata, precise_published, published_datetime, real_dek
 from bot.ingest.html_readability import readability_paragraphs
 from bot.models import ExtractedArticle, Paragraph, join_body
 
@@ -45,12 +44,9 @@ def _check_markup(text: str) -> None:
         raise ExtractionError("the input has no HTML markup")
 
 
-def _metadata(tree: HtmlElement, url: str | None) -> Document:
-    try:
-        return extract_metadata(tree, url)
-    except Exception as exc:  # metadata is optional; never lose the body over it
-        log.debug("metadata extraction failed: %s", exc)
-        return Document()
+def _unstructured(body: _Element) -> bool:
+    """trafilatura's test for a structurally deficient body: no paragraph text, or more tables than paragraphs."""
+    return not body.xpath(".//p//text()") or len(body.findall(".//table")) > len(body.findall(".//p"))
 
 
 def _authors(raw: str | None) -> list[str]:
@@ -85,15 +81,19 @@ def extract_html(html: str | bytes, *, url: str | None = None) -> ExtractedArtic
     heavy = sum(1 for _ in tree.iter()) > HEAVY_ELEMENTS
     if heavy:
         log.info("heavy page (%s): fast extraction only", url or "no url")
+    precise = precise_published(tree)
+    meta = page_metadata(tree, url, extensive_date=precise is None and not heavy)
+    # Fast mode: trafilatura's own fallbacks are replaced by the readability referee below.
     found = bare_extraction(
-        tree, url=url, fast=heavy, favor_precision=True, include_comments=False, include_tables=True,
-        with_metadata=True, date_extraction_params={"original_date": True, "extensive_search": not heavy},
+        tree, url=url, fast=True, favor_precision=True, include_comments=False, include_tables=True,
     )
-    doc = found if isinstance(found, Document) else None
-    base = trafilatura_paragraphs(doc.body) if doc is not None else []
+    body = found.body if isinstance(found, Document) else None
+    base = trafilatura_paragraphs(body)
     referee = [] if heavy else readability_paragraphs(tree)
-    paragraphs = fuse(base, referee) if base else referee
-    meta = doc if doc is not None else _metadata(tree, url)
+    if prefer_referee(base, referee, base_unstructured=body is not None and _unstructured(body)):
+        paragraphs = referee
+    else:
+        paragraphs = fuse(base, referee)
     paragraphs = _drop_title_heading(paragraphs, meta.title)
 
     body = join_body(paragraphs)
@@ -106,7 +106,7 @@ def extract_html(html: str | bytes, *, url: str | None = None) -> ExtractedArtic
         title=clean_text(meta.title) if meta.title else None,
         subtitle=real_dek(meta.description, meta.title, body),
         authors=_authors(meta.author),
-        published=published_datetime(meta.date, precise_published(tree)),
+        published=published_datetime(meta.date, precise),
         section=categories[0] if categories else None,
         source=meta.sitename or None,
         language=meta.language or page_language(tree),

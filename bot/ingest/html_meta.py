@@ -1,12 +1,28 @@
-"""Metadata helpers trafilatura leaves coarse: exact publication time, language, the dek."""
+"""Page metadata: trafilatura's fields we store, plus what it leaves coarse (exact time, language, dek)."""
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 from datetime import UTC, date, datetime, time
 
+from courlan import extract_domain
+from htmldate import find_date
 from lxml.html import HtmlElement
+from trafilatura.metadata import (
+    META_URL,
+    examine_meta,
+    extract_author,
+    extract_catstags,
+    extract_meta_json,
+    extract_sitename,
+    extract_title,
+    extract_url,
+)
+from trafilatura.settings import Document
+
+log = logging.getLogger(__name__)
 
 _DATE_META = (
     "article:published_time", "og:published_time", "og:article:published_time", "datepublished",
@@ -16,6 +32,51 @@ _DATE_META = (
 _TOKEN = re.compile(r"\w+")
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DEK_VOCAB_SHARE = 0.3  # a dek shares at least this much of its vocabulary with the article
+
+
+def page_metadata(tree: HtmlElement, url: str | None, *, extensive_date: bool = True) -> Document:
+    """trafilatura's `extract_metadata` limited to the fields we store (no tags, no licence).
+
+    Same steps in the same order; `extensive_date=False` spares htmldate's search through the
+    page text when the page declares its date (it then reads markup only). Never raises: a page
+    whose metadata cannot be read still has a body worth keeping.
+    """
+    try:
+        return _page_metadata(tree, url, extensive_date)
+    except Exception as exc:  # trafilatura/htmldate bugs on odd markup
+        log.debug("metadata extraction failed: %s", exc)
+        return Document()
+
+
+def _page_metadata(tree: HtmlElement, url: str | None, extensive_date: bool) -> Document:
+    metadata = examine_meta(tree)
+    if metadata.author and " " not in metadata.author:
+        metadata.author = None  # a single token is a handle or a site, not a byline
+    try:
+        metadata = extract_meta_json(tree, metadata)
+    except Exception as exc:  # trafilatura's JSON-LD reader has bugs on odd data
+        log.debug("JSON-LD metadata failed: %s", exc)
+    if not metadata.title:
+        metadata.title = extract_title(tree)
+    if not metadata.author:
+        metadata.author = extract_author(tree)
+    if not metadata.url:
+        metadata.url = extract_url(tree, url)
+    if metadata.url:
+        metadata.hostname = extract_domain(metadata.url, fast=True)
+    metadata.date = find_date(tree, extensive_search=extensive_date, original_date=True, url=metadata.url)
+    if not metadata.sitename:
+        metadata.sitename = extract_sitename(tree)
+    if metadata.sitename:
+        metadata.sitename = metadata.sitename.lstrip("@")
+        if metadata.sitename and "." not in metadata.sitename and not metadata.sitename[0].isupper():
+            metadata.sitename = metadata.sitename.title()
+    elif metadata.url and (match := META_URL.match(metadata.url)):
+        metadata.sitename = match[1]
+    if not metadata.categories:
+        metadata.categories = extract_catstags("category", tree)
+    metadata.clean_and_trim()
+    return metadata
 
 
 def _parse_iso(value: str) -> datetime | None:
