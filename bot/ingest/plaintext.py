@@ -36,6 +36,8 @@ SHORT_MIN_WORDS = 3  # shorter non-prose lines inside the body are kept only as 
 TAIL_COST = 6.0  # value of one short line when trimming the end of the main run
 HEADER_WINDOW = 12  # lines above a region searched for title/byline/section
 MIN_TEASER_WORDS = 30
+TEXT_SHORT_WORDS = 4  # a short line this long that reads like text (not a headline) ...
+TEXT_BLOCK_MIN = 3  # ... and a block of at least this many of them continues the body
 
 
 @dataclass(slots=True)
@@ -65,6 +67,8 @@ def clean_page_text(text: str, *, url: str | None = None) -> list[ExtractedArtic
         return [ExtractedArticle(paragraphs=paragraphs, title=title, url=url)]
     slug = _slug_words(url)
     main = _trim_tail(lines, _extend(lines, regions, max(regions, key=lambda r: _region_score(lines, r, slug))))
+    block_end, _ = _text_block_end(lines, main)
+    main = Region(main.start, block_end, main.words)
     article = _build(lines, main, url)
     if not article.paragraphs:
         raise ExtractionError("the text holds no article")
@@ -128,11 +132,52 @@ def _is_wrapped(block: list[str]) -> bool:
 def _lines(text: str) -> list[Line]:
     pairs = _unwrap(text.split("\n"))
     counts = Counter(line for line, _ in pairs)
-    return [classify(line, i, counts[line], blank) for i, (line, blank) in enumerate(pairs)]
+    lines = [classify(line, i, counts[line], blank) for i, (line, blank) in enumerate(pairs)]
+    first: dict[str, int] = {}
+    last: dict[str, int] = {}
+    for i, (raw, _) in enumerate(pairs):
+        first.setdefault(raw, i)
+        last[raw] = i
+    for line in lines:
+        line.first, line.last = first[line.raw], last[line.raw]
+    return lines
+
+
+def _repeated_outside(line: Line, region: Region) -> bool:
+    """Repeated elsewhere on the page, outside this region: site furniture. Repeats only inside are structure."""
+    return line.repeated > 1 and (line.first < region.start or line.last > region.end)
 
 
 def _is_prose(line: Line) -> bool:
     return line.kind is Kind.PROSE and not (line.bullet and line.words < 15 and not line.punct_end)
+
+
+_ELLIPSIS_END = re.compile(r"(?:…|\.\.\.|\[…\]|\[\.\.\.\])$")
+_INNER_DIGIT = re.compile(r"\D\d")  # a figure after the first character: a table row, a date, a quantity
+_DIGIT = re.compile(r"\d")
+_CAP_WORD = re.compile(r"\b[^\W\d_]{4,}\b")
+
+
+def _is_title_case(text: str) -> bool:
+    """Headline capitalisation ("Why Breakfast Really Does Matter"): most longer words after the first capitalised."""
+    long_words = _CAP_WORD.findall(text)[1:]
+    return len(long_words) >= 2 and sum(w[0].isupper() for w in long_words) >= 0.6 * len(long_words)
+
+
+def _is_text_short(line: Line, region: Region | None = None) -> bool:
+    """A short line that reads like body text (list item, table row, one-line paragraph), not like a link or label.
+
+    Bodies made of such lines (recipes, tables, bullet lists) would otherwise fall apart into prose-less gaps.
+    Within a known region, lines repeated only inside it (a recipe's structure) still count.
+    """
+    if line.kind is not Kind.SHORT or line.md_level or line.words < TEXT_SHORT_WORDS:
+        return False
+    if line.repeated > 1 if region is None else _repeated_outside(line, region):
+        return False
+    text = line.text
+    if _ELLIPSIS_END.search(text) or (_is_title_case(text) and not _INNER_DIGIT.search(text)):
+        return False
+    return not (is_date_line(text) or is_credit(text) or is_genre_label(text) or _is_byline(line))
 
 
 # -------------------------------------------------------------------------------------------- regions
@@ -192,7 +237,8 @@ def _is_listing(lines: list[Line], region: Region) -> bool:
 
 
 def _extend(lines: list[Line], regions: list[Region], main: Region) -> Region:
-    """Join the following runs that are only separated by short text (no end marker, no listing)."""
+    """Join the following runs that are only separated by short text (no end marker, no listing), and the runs
+    just above that are only separated by an in-text related box."""
     merged = Region(main.start, main.end, main.words)
     for nxt in regions:
         if nxt.start <= merged.end:
@@ -209,13 +255,26 @@ def _extend(lines: list[Line], regions: list[Region], main: Region) -> Region:
         if _is_listing(lines, nxt):
             break
         merged = Region(merged.start, nxt.end, merged.words + nxt.words)
+    # Backwards only across an in-text related box: the article's first paragraphs sit above it.
+    for prev in reversed(regions):
+        if prev.end >= merged.start:
+            continue
+        between = lines[prev.end + 1: merged.start]
+        ends = [ln for ln in between if ln.kind is Kind.END]
+        if not ends or len(between) > 8 or not all(is_inline_marker(ln.text) for ln in ends):
+            break
+        if prev.words < 40 or _is_teaser_list(lines, prev) or _is_listing(lines, prev):
+            break
+        if sum(ln.kind is Kind.BOILER for ln in between) > 1:
+            break
+        merged = Region(prev.start, merged.end, merged.words + prev.words)
     return merged
 
 
-def _line_value(line: Line) -> float:
+def _line_value(line: Line, region: Region) -> float:
     if _is_prose(line):
         return float(line.words)
-    if line.kind is Kind.BOILER or line.repeated > 1:
+    if line.kind is Kind.BOILER or _repeated_outside(line, region):
         return -2 * TAIL_COST
     return -TAIL_COST
 
@@ -224,11 +283,42 @@ def _trim_tail(lines: list[Line], region: Region) -> Region:
     """End the run where its running value peaks: a sparse tail of short lines is not article."""
     total, best, best_end = 0.0, float("-inf"), region.end
     for i in range(region.start, region.end + 1):
-        total += _line_value(lines[i])
+        total += _line_value(lines[i], region)
         if _is_prose(lines[i]) and total > best:
             best, best_end = total, i
     words = sum(ln.words for ln in lines[region.start: best_end + 1] if _is_prose(ln))
     return Region(region.start, best_end, words)
+
+
+def _text_block_end(lines: list[Line], region: Region) -> tuple[int, int]:
+    """(last line, words) of the block of text-like short lines that directly continues a run, or (end, 0).
+
+    A recipe, a table or a list of short items after the prose is body; it ends at furniture (an end marker,
+    boilerplate, a line repeated elsewhere on the page) or after a few label-like lines in a row.
+    """
+    last, words, texts, others, misses = region.end, 0, 0, 0, 0
+    for i in range(region.end + 1, min(len(lines), region.end + 400)):
+        line = lines[i]
+        if line.kind in (Kind.END, Kind.BOILER) or _repeated_outside(line, region) or line.bullet and line.words < 4:
+            break
+        if _is_prose(line) or _is_text_short(line, region):
+            texts += 1
+            words += line.words
+            last, misses = i, 0
+        elif line.kind is Kind.SHORT and line.words:
+            others += 1
+            misses += 1
+            if misses > 3:
+                break
+    block = [ln for ln in lines[region.end + 1: last + 1] if _is_prose(ln) or _is_text_short(ln, region)]
+    if texts < TEXT_BLOCK_MIN or texts < others:
+        return region.end, 0
+    # Items and rows carry figures or end like sentences; a list of headline links does neither.
+    figures = sum(1 for ln in block if _DIGIT.search(ln.text))
+    sentences = sum(1 for ln in block if ln.punct_end)
+    if figures < 0.5 * len(block) and sentences < 0.2 * len(block):
+        return region.end, 0
+    return last, words
 
 
 def _is_teaser_list(lines: list[Line], region: Region) -> bool:

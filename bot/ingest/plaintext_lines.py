@@ -27,10 +27,11 @@ _END_MARKERS = re.compile(
         keep\ reading|continue\ reading|read\ more|read\ full\ (?:article|story)|show\ (?:less|more)
       | (?:\d+\s+)?comments?(?:\s*\(\d+\))?|leave\ a\ (?:comment|reply)|join\ the\ (?:conversation|discussion)
       | related(?:\ (?:articles?|stories|posts|coverage|content|news|reading|topics))?:?
+      | related\ (?:articles?|stories|posts|coverage|content|news|reading)\ (?:from|on|in|about)\ .{1,60}
       | more\ (?:from|on|in|about|stories|news|like\ this)\b.{0,40}
       | (?:the\ )?latest(?:\ (?:news|stories|articles|headlines))?
       | most\ (?:read|popular|viewed|shared|emailed|commented)\b.{0,30}
-      | (?:trending|popular)(?:\ (?:now|topics|stories|articles|on\ .{1,30}))?:?
+      | (?:trending|popular)(?:\ (?:now|topics|stories|articles|(?:on|in)\ .{1,30}))?:?
       | recommended(?:\ (?:for\ you|stories|articles|reading))?:?
       | you\ (?:may|might)\ (?:also\ )?(?:like|enjoy|be\ interested\ in)\b.{0,20}
       | (?:also\ )?(?:see|read)\ also:?|what\ to\ read\ next|up\ next|around\ the\ web|from\ around\ the\ web
@@ -123,6 +124,8 @@ class Line:
     paywall: bool
     repeated: int  # how many times this exact text occurs on the page
     blank_before: bool
+    first: int = -1  # index of the first and last line with the same text (site furniture repeats far apart)
+    last: int = -1
 
 
 def word_count(text: str) -> int:

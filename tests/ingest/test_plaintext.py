@@ -197,3 +197,36 @@ def test_non_english_end_markers_and_furniture(nav: list[str], prose: list[str],
     text = "\n".join(nav) + "\n\n" + "\n\n".join(prose) + f"\n\n{end}\n" + "\n".join(links) + f"\n\n{footer}\n"
     article = clean_page_text(text)[0]
     assert [p.text for p in article.paragraphs] == prose
+
+
+TOUR = [f"June {d} – {city} @ {venue}" for d, city, venue in (
+    (9, "West Palm Beach, FL", "Coral Sky Amphitheatre"), (10, "Tampa, FL", "Credit Union Amphitheatre"),
+    (14, "Alpharetta, GA", "Ameris Bank Amphitheatre"), (17, "Nashville, TN", "Bridgestone Arena"),
+    (19, "Charlotte, NC", "PNC Music Pavilion"))]
+HEADLINES = ["Ten things to do in the city this weekend", "Why the tram plan was shelved for good",
+             "Meet the drivers who know every stop by heart", "The bakery that opens before the first bus"]
+
+
+def test_table_of_short_rows_after_the_prose_is_body() -> None:
+    text = ("Buses for the north\n\nBy Jane Doe\n\n" + "\n\n".join(PROSE) + "\n\nTour dates\n" + "\n".join(TOUR)
+            + "\n\nShare this article\n\nMost read\n" + "\n".join(HEADLINES) + "\n")
+    article = clean_page_text(text)[0]
+    texts = [p.text for p in article.paragraphs]
+    assert texts[: len(PROSE)] == PROSE
+    assert all(row in texts for row in TOUR)
+    assert not any(h in texts for h in HEADLINES)
+
+
+def test_headline_links_after_the_prose_are_not_body() -> None:
+    text = "Buses for the north\n\nBy Jane Doe\n\n" + "\n\n".join(PROSE) + "\n\nOn our radar\n" + "\n".join(HEADLINES)
+    article = clean_page_text(text)[0]
+    assert [p.text for p in article.paragraphs] == PROSE
+
+
+def test_lead_paragraphs_above_an_in_text_related_box_are_kept() -> None:
+    lead = [f"Last year, {p[0].lower()}{p[1:]}" for p in PROSE[:2]]
+    text = ("Buses for the north\n\nBy Jane Doe\n\n" + "\n\n".join(lead)
+            + "\n\nRelated\n" + "\n".join(HEADLINES[:2]) + "\nRelated\n" + "\n".join(HEADLINES[2:]) + "\n\n"
+            + "\n\n".join(PROSE) + "\n\nComments\n\nGreat news for the suburbs, finally something is being done.\n")
+    article = clean_page_text(text)[0]
+    assert [p.text for p in article.paragraphs] == lead + PROSE
