@@ -154,6 +154,22 @@ class DiscordFeedNotifier:
         )
 
 
+class DigestChannel(app_commands.Transformer):
+    """A text, announcement or forum channel. Spelled out rather than `TextChannel | ForumChannel`, whose
+    channel types include media channels (16), which Discord's published command schema does not list."""
+
+    @property
+    def type(self) -> discord.AppCommandOptionType:
+        return discord.AppCommandOptionType.channel
+
+    @property
+    def channel_types(self) -> list[discord.ChannelType]:
+        return [discord.ChannelType.text, discord.ChannelType.news, discord.ChannelType.forum]
+
+    async def transform(self, interaction: discord.Interaction[Any], value: Any) -> Any:
+        return value
+
+
 def _topic_line(t: Any) -> str:
     state = f"⏸️ paused: {t.paused_reason}" if t.paused_reason else (
         f"next <t:{int(t.next_run_at.timestamp())}:R>" if t.next_run_at else "not scheduled"
@@ -183,7 +199,7 @@ class Topics(commands.Cog):
         self,
         interaction: discord.Interaction[Any],
         query: app_commands.Range[str, 1, 300],
-        channel: discord.TextChannel | discord.ForumChannel,
+        channel: app_commands.Transform[Any, DigestChannel],
         every: Literal["hourly", "daily", "weekly"] = "daily",
         at: str | None = None,
         timezone: str | None = None,
