@@ -9,7 +9,9 @@ from __future__ import annotations
 import logging
 import re
 
+from lxml import etree
 from lxml.etree import _Element
+from lxml.html import HtmlElement
 from trafilatura import bare_extraction
 from trafilatura.settings import Document
 from trafilatura.utils import load_html
@@ -42,6 +44,22 @@ def _check_markup(text: str) -> None:
         raise ExtractionError("the input is binary data, not an HTML page")
     if not _TAG.search(sample):
         raise ExtractionError("the input has no HTML markup")
+
+
+# Never text, and dropped by both extractors anyway, but costly for their per-element XPaths and
+# regexes if left in: scripts (all but JSON-LD, which trafilatura reads), styles, SVG, comments.
+_JUNK = ("script", "style", "noscript", "template", "svg", etree.Comment, etree.ProcessingInstruction)
+_ELEMENT_COUNT = etree.XPath("count(//*)")  # counted in C, no Python object per element
+_JSON_LD = etree.XPath('//script[@type="application/ld+json"]')
+
+
+def _strip_junk(tree: HtmlElement) -> None:
+    json_ld = _JSON_LD(tree)
+    for script in json_ld:
+        script.tag = "json-ld"  # spared by strip_elements below
+    etree.strip_elements(tree, *_JUNK, with_tail=False)
+    for script in json_ld:
+        script.tag = "script"
 
 
 def _unstructured(body: _Element) -> bool:
@@ -78,7 +96,8 @@ def extract_html(html: str | bytes, *, url: str | None = None) -> ExtractedArtic
     if tree is None:
         raise ExtractionError("the page could not be parsed as HTML")
 
-    heavy = sum(1 for _ in tree.iter()) > HEAVY_ELEMENTS
+    _strip_junk(tree)
+    heavy = _ELEMENT_COUNT(tree) > HEAVY_ELEMENTS
     if heavy:
         log.info("heavy page (%s): fast extraction only", url or "no url")
     precise = precise_published(tree)
@@ -87,10 +106,10 @@ def extract_html(html: str | bytes, *, url: str | None = None) -> ExtractedArtic
     found = bare_extraction(
         tree, url=url, fast=True, favor_precision=True, include_comments=False, include_tables=True,
     )
-    body = found.body if isinstance(found, Document) else None
-    base = trafilatura_paragraphs(body)
+    traf_body = found.body if isinstance(found, Document) else None
+    base = trafilatura_paragraphs(traf_body)
     referee = [] if heavy else readability_paragraphs(tree)
-    if prefer_referee(base, referee, base_unstructured=body is not None and _unstructured(body)):
+    if prefer_referee(base, referee, base_unstructured=traf_body is not None and _unstructured(traf_body)):
         paragraphs = referee
     else:
         paragraphs = fuse(base, referee)

@@ -17,7 +17,7 @@ import re
 from bot.models import Paragraph
 
 _TOKEN = re.compile(r"\w+")
-_SHINGLE = 3
+_SHINGLE = 3  # `_shingles` zips this many shifted token lists
 _SHORT = 6  # paragraphs under this many tokens must appear verbatim in the other text
 _MATCH = 0.5  # share of a paragraph's shingles the other extraction must hold
 _MIN_AGREEMENT = 0.3  # below this overlap readability is looking at another part of the page
@@ -32,7 +32,7 @@ def _tokens(text: str) -> list[str]:
 def _shingles(tokens: list[str]) -> set[tuple[str, ...]]:
     if len(tokens) < _SHINGLE:
         return {tuple(tokens)} if tokens else set()
-    return {tuple(tokens[i : i + _SHINGLE]) for i in range(len(tokens) - _SHINGLE + 1)}
+    return set(zip(tokens, tokens[1:], tokens[2:], strict=False))
 
 
 class _Index:
