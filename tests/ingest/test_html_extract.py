@@ -135,6 +135,29 @@ def test_huge_page_is_handled() -> None:
     assert "Paragraph 6" in article.body
 
 
+@pytest.mark.timeout(60)  # about 1-2 s here; a runaway (quadratic) step would take minutes
+def test_five_megabyte_page_with_60k_elements_still_yields_the_article() -> None:
+    remark = "I think the council is wrong about this and the tram will never come, mark my words. "
+    comments = "".join(
+        f"<li class='comment' id='c{i}'><span class='who'>user{i}</span><p>Comment {i}: {remark * 3}</p></li>"
+        for i in range(15_000)
+    )
+    script = "<script>var data = [" + "[1,2,3]," * 20_000 + "0];</script>"
+    svg = "<svg>" + "<path d='M0 0L1 1'/>" * 5_000 + "</svg>"
+    page = _article_page(JSON_LD + META).replace(
+        "<footer>", f"{svg}<section id='comments'><ol>{comments}</ol></section>{script}<footer>"
+    )
+    assert len(page) > 4_500_000 and page.count("<") > 60_000
+    article = extract_html(page, url="https://gazette.example/news/tram")
+    assert article.title == "Council approves tram extension"
+    assert article.authors == ["Jane Doe", "Omar Haddad"]
+    assert [p.text.split(" Paragraph ")[-1] for p in article.paragraphs[:6]] == [
+        f"{i} adds detail number {i} about budgets, routes and timetables." for i in range(1, 7)
+    ]
+    assert "follows the vote in the spring" in article.body
+    assert "Comment" not in article.body and "var data" not in article.body
+
+
 RUSSIAN = (
     "Городской совет во вторник одобрил продление трамвайной линии в северные районы. "
     "Жители добивались этого решения больше десяти лет, а строительство начнётся весной."
