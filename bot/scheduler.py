@@ -106,6 +106,7 @@ class TopicScheduler:
         concurrency: int = 16,
         batch: int = 500,
         idle: timedelta = timedelta(minutes=5),
+        drain: float = 10.0,
     ) -> None:
         self.store = store
         self.clock = clock or SystemClock()
@@ -113,6 +114,7 @@ class TopicScheduler:
         self.concurrency = concurrency
         self.batch = batch
         self.idle = idle
+        self.drain = drain
         self._wake = asyncio.Event()
         self._stopping = False
 
@@ -143,20 +145,37 @@ class TopicScheduler:
         log.info("topic scheduler stopped")
 
     async def run_due(self) -> int:
-        """Post every digest due now; returns how many topics ran."""
+        """Post every digest due now; returns how many topics ran.
+
+        Cancelled (the bot is stopping), it starts no new digest but lets those already being sent finish
+        for up to `drain` seconds: a digest cut between sending and recording would only be recovered at
+        the next start, and a SIGTERM is no crash."""
         total = 0
         sem = asyncio.Semaphore(self.concurrency)
+        stopping = False
+
+        async def one(topic_id: int) -> None:
+            async with sem:
+                if not stopping:
+                    await self.runner.run_topic(topic_id)
+
         while True:
             now = self.clock.now()
             due = await self.store.due_topics(now, limit=self.batch)
             if not due:
                 return total
-
-            async def one(topic_id: int) -> None:
-                async with sem:
-                    await self.runner.run_topic(topic_id)
-
-            await asyncio.gather(*(one(t.id) for t in due))
+            tasks = [asyncio.create_task(one(t.id), name=f"topic-{t.id}") for t in due]
+            try:
+                await asyncio.gather(*(asyncio.shield(task) for task in tasks))
+            except asyncio.CancelledError:
+                stopping = True
+                running = [task for task in tasks if not task.done()]
+                if running:
+                    log.info("stopping: finishing digests in flight", extra={"count": len(running)})
+                    _, late = await asyncio.wait(running, timeout=self.drain)
+                    for task in late:
+                        task.cancel()
+                raise
             total += len(due)
             if len(due) < self.batch:
                 return total

@@ -184,9 +184,9 @@ class DigestRunner:
         if topic.paused_reason and not manual:
             return "paused"
         now = self.clock.now()
+        resumed = topic.pending is not None
         try:
             kind = await self.poster.channel_kind(topic.channel_id)
-            resumed = topic.pending is not None
             if not resumed:
                 digest = await build_digest(self.store, topic)
                 if not digest.items:
@@ -235,6 +235,10 @@ class DigestRunner:
         topic.last_run_at = now
         if not pending.get("manual"):
             topic.next_run_at = next_run_after(topic.schedule, now)
+            if resumed and next_run_after(topic.schedule, datetime.fromisoformat(pending["created"])) <= now:
+                # the recovered digest belongs to an earlier slot and later ones passed while the bot was
+                # down: run again at once, so what arrived since gets its one catch-up digest
+                topic.next_run_at = now
         await self.store.update_topic(topic)
         log.info("digest posted", extra={"topic_id": topic.id})
         return "posted"

@@ -5,9 +5,11 @@ down, and 500 topics due in the same minute while Discord answers with 429s."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+import pytest
 import pytest_asyncio
 
 from tests.emulator import DiscordEmulator
@@ -73,4 +75,93 @@ async def test_daily_topic_fires_at_local_time_across_dst(emu: DiscordEmulator, 
     fired = _instant(topic["last_run_at"])
     assert datetime(2024, 3, 31, 6, 0, tzinfo=UTC) <= fired < datetime(2024, 3, 31, 6, 0, 30, tzinfo=UTC)
     assert _instant(topic["next_run_at"]) == datetime(2024, 4, 1, 6, 0, tzinfo=UTC)
+    assert operated.problems() == []
+
+
+def _kill_on_digest(emu: DiscordEmulator, operated: OperatedBot) -> list[int]:
+    """SIGKILL the bot the moment Discord has stored its digest message, before the reply reaches it (so
+    the bot can never have recorded the message id). Returns the ids of the messages stored at the kill."""
+    stored = emu._store_message
+    killed: list[int] = []
+
+    def store_then_kill(channel: Any, msg: dict[str, Any]) -> None:
+        stored(channel, msg)
+        if not killed and "📰" in (msg.get("content") or ""):
+            killed.append(int(msg["id"]))
+            operated.kill_now()
+
+    emu._store_message = store_then_kill  # type: ignore[method-assign]
+    return killed
+
+
+@pytest.mark.parametrize("down_for", [timedelta(seconds=30), timedelta(minutes=10)], ids=["nonce", "history"])
+async def test_sigkill_right_after_sending_posts_the_digest_once(
+    emu: DiscordEmulator, operated: OperatedBot, down_for: timedelta
+) -> None:
+    guild = emu.create_guild("Newsroom")
+    general = next(iter(guild.channels.values()))
+    operated.set_clock(datetime(2024, 6, 3, 7, 0, tzinfo=UTC))
+    await operated.start()
+    _, answer = await operated.ask(
+        "topic follow", {"query": "harbour tunnel", "channel": general, "at": "08:00"}, guild=guild
+    )
+    assert "Following" in answer, answer
+    article = await operated.ingest("Harbour tunnel reopens", story("harbour tunnel", "Engineer Ruth Kim", 3))
+    killed = _kill_on_digest(emu, operated)
+    operated.set_clock(datetime(2024, 6, 3, 7, 59, 59, tzinfo=UTC))
+    await emu.wait_until(lambda: killed and operated.proc and operated.proc.returncode is not None, 15, "the kill")
+    assert operated.proc is not None and operated.proc.returncode == -9
+    [topic] = await operated.topics()
+    assert topic["last_run_at"] is None  # the crash came before the bot could record the post
+    sends = emu.requests_to("POST", "/channels/{id}/messages")
+    assert len(sends) == 1 and sends[0].json["enforce_nonce"] is True
+
+    operated.set_clock(datetime(2024, 6, 3, 8, 0, tzinfo=UTC) + down_for)
+    await operated.start()
+    await emu.wait_until(
+        lambda: "digest posted" in operated.log_text(), 15, "the restarted bot to finish the digest"
+    )
+    posts = digests(emu.messages(general))
+    assert [int(p["id"]) for p in posts] == killed  # exactly once: the message from before the crash
+    assert f"(#{article})" in posts[0]["content"]
+    resent = emu.requests_to("POST", "/channels/{id}/messages")[1:]
+    if down_for < timedelta(minutes=4):  # within Discord's nonce window: the same nonce, answered with the same message
+        assert [r.json["nonce"] for r in resent] == [sends[0].json["nonce"]]
+    else:  # past it: found in the channel's history, not sent again
+        assert resent == [] and emu.requests_to("GET", "/channels/{id}/messages")
+    [topic] = await operated.topics()
+    assert _instant(topic["next_run_at"]) == datetime(2024, 6, 4, 8, 0, tzinfo=UTC)
+    assert topic["last_run_at"] is not None
+    assert operated.problems() == []
+
+
+async def test_three_days_down_posts_one_catch_up_digest(emu: DiscordEmulator, operated: OperatedBot) -> None:
+    guild = emu.create_guild("Newsroom")
+    general = next(iter(guild.channels.values()))
+    operated.set_clock(datetime(2024, 9, 2, 7, 0, tzinfo=UTC))
+    await operated.start()
+    _, answer = await operated.ask(
+        "topic follow", {"query": "museum library", "channel": general, "at": "08:00"}, guild=guild
+    )
+    assert "Following" in answer, answer
+    first = await operated.ingest("Museum library opens", story("museum library", "Curator Ana Diaz", 4))
+    operated.set_clock(datetime(2024, 9, 2, 7, 59, 59, tzinfo=UTC))
+    await emu.wait_until(lambda: digests(emu.messages(general)), 15, "the first digest")
+    assert await operated.stop() == 0  # at once: SIGTERM lets the digest being sent be recorded
+    [topic] = await operated.topics()
+    assert _instant(topic["next_run_at"]) == datetime(2024, 9, 3, 8, 0, tzinfo=UTC)
+
+    later = [
+        await operated.ingest(f"Museum library update {n}", story("museum library", "Curator Ana Diaz", 10 + n))
+        for n in range(3)
+    ]
+    operated.set_clock(datetime(2024, 9, 5, 9, 30, tzinfo=UTC))  # the 3rd, 4th and 5th slots were missed
+    await operated.start()
+    await emu.wait_until(lambda: len(digests(emu.messages(general))) >= 2, 15, "the catch-up digest")
+    [topic] = await operated.topics()
+    assert _instant(topic["next_run_at"]) == datetime(2024, 9, 6, 8, 0, tzinfo=UTC)
+    posts = digests(emu.messages(general))
+    assert len(posts) == 2, [p["content"][:80] for p in posts]
+    assert all(f"(#{a})" in posts[1]["content"] for a in later) and f"(#{first})" not in posts[1]["content"]
+    assert "3 new articles" in posts[1]["content"]
     assert operated.problems() == []

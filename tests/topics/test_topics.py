@@ -63,6 +63,8 @@ class FakePoster:
         self.crash_after_send = False
         self.fail_every = 0
         self.calls = 0
+        self.sending = asyncio.Event()  # set when a send starts
+        self.release: asyncio.Event | None = None  # when given, a send waits for it (a slow Discord)
 
     async def channel_kind(self, channel_id: int) -> str:
         if channel_id in self.gone:
@@ -71,6 +73,9 @@ class FakePoster:
 
     async def send(self, channel_id: int, content: str, *, nonce: str, role_id: int | None = None) -> int:
         self.calls += 1
+        self.sending.set()
+        if self.release is not None:
+            await self.release.wait()
         if self.fail_every and self.calls % self.fail_every == 0:
             raise PostFailed("HTTP 503")
         if nonce in self.by_nonce:  # enforce_nonce: the same message comes back
@@ -140,6 +145,46 @@ async def test_crash_after_send_posts_exactly_once(store: ArticleStore) -> None:
     assert len(poster.sent) == 1
     stored = await store.get_topic(topic.id, 1)
     assert stored and stored.pending is None and stored.last_article_id >= 1
+
+
+async def test_stopping_lets_a_digest_in_flight_finish(store: ArticleStore) -> None:
+    clock, poster = ManualClock(START), FakePoster()
+    topic = await new_topic(store, guild_id=1, channel_id=10, query="ukraine", now=clock.now())
+    await add_article(store, 1, "ukraine")
+    clock.current = topic.next_run_at
+    poster.release = asyncio.Event()
+    sched = TopicScheduler(store, poster, clock=clock)  # type: ignore[arg-type]
+    running = asyncio.create_task(sched.run_due())
+    await asyncio.wait_for(poster.sending.wait(), 5)
+    running.cancel()  # SIGTERM while Discord is still answering
+    await asyncio.sleep(0.05)
+    poster.release.set()
+    with pytest.raises(asyncio.CancelledError):
+        await running
+    stored = await store.get_topic(topic.id, 1)
+    assert stored and stored.pending is None and stored.last_run_at == clock.now() and len(poster.sent) == 1
+
+
+async def test_recovered_digest_from_an_earlier_slot_is_followed_by_one_catch_up(store: ArticleStore) -> None:
+    clock, poster = ManualClock(START), FakePoster()
+    topic = await new_topic(store, guild_id=1, channel_id=10, query="ukraine", now=clock.now())
+    await add_article(store, 1, "ukraine")
+    clock.current = topic.next_run_at
+    poster.crash_after_send = True
+    with pytest.raises(asyncio.CancelledError):
+        await TopicScheduler(store, poster, clock=clock).run_due()  # type: ignore[arg-type]
+    for n in range(2, 4):  # arrive while the bot is down for three days
+        await add_article(store, n, "ukraine")
+    clock.advance(timedelta(days=3, hours=2))
+    sched = TopicScheduler(store, poster, clock=clock)  # type: ignore[arg-type]
+    assert await sched.run_due() == 1  # the recovered digest; the topic is due again at once
+    assert await sched.run_due() == 1
+    assert await sched.run_due() == 0
+    assert len(poster.sent) == 2  # the interrupted digest once, then one catch-up with what came since
+    assert "story 1" in poster.sent[0][1] and "story 1" not in poster.sent[1][1]
+    assert "story 2" in poster.sent[1][1] and "story 3" in poster.sent[1][1]
+    stored = await store.get_topic(topic.id, 1)
+    assert stored and stored.pending is None and stored.next_run_at and stored.next_run_at > clock.now()
 
 
 async def test_three_days_down_gives_one_catch_up(store: ArticleStore) -> None:
