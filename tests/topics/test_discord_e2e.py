@@ -4,6 +4,8 @@ down, and 500 topics due in the same minute while Discord answers with 429s."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -164,4 +166,47 @@ async def test_three_days_down_posts_one_catch_up_digest(emu: DiscordEmulator, o
     assert len(posts) == 2, [p["content"][:80] for p in posts]
     assert all(f"(#{a})" in posts[1]["content"] for a in later) and f"(#{first})" not in posts[1]["content"]
     assert "3 new articles" in posts[1]["content"]
+    assert operated.problems() == []
+
+
+async def test_500_topics_in_100_servers_due_at_once_all_posted_through_429s(
+    emu: DiscordEmulator, operated: OperatedBot
+) -> None:
+    channels = []
+    for g in range(100):
+        guild = emu.create_guild(f"Server {g}", text_channels=tuple(f"news-{c}" for c in range(5)))
+        channels.extend(guild.channels.values())
+    operated.set_clock(datetime(2024, 5, 1, 7, 0, tzinfo=UTC))
+    await operated.start()
+
+    async def follow(channel: Any) -> None:
+        _, answer = await operated.ask(
+            "topic follow", {"query": "observatory depot", "channel": channel, "at": "08:00"},
+            guild=emu.guilds[channel.guild_id],
+        )
+        assert "Following" in answer, answer
+
+    for start in range(0, len(channels), 50):
+        await asyncio.gather(*(follow(c) for c in channels[start : start + 50]))
+    assert len(await operated.topics()) == 500
+    article = await operated.ingest("Observatory depot plan", story("observatory depot", "Director Lee Park", 5))
+
+    emu.ratelimit("POST /channels/{id}/messages", every_n=7)
+    before = len(emu.requests)
+    operated.set_clock(datetime(2024, 5, 1, 7, 59, 59, tzinfo=UTC))
+    due_at = time.monotonic() + 1.0
+
+    def posted() -> int:
+        return sum(1 for c in channels if digests(emu.messages(c)))
+
+    await emu.wait_until(lambda: posted() == 500, 61, "500 digests within 60 s of their minute")
+    print(f"500 digests in {time.monotonic() - due_at:.1f} s after they were due")
+    for channel in channels:
+        [post] = digests(emu.messages(channel))
+        assert f"(#{article})" in post["content"]
+    sends = [r for r in emu.requests[before:] if r.method == "POST" and r.path.endswith("/messages")]
+    assert sum(r.status == 429 for r in sends) >= 500 // 7 and sum(r.status == 200 for r in sends) == 500
+    await emu.wait_until(lambda: operated.log_text().count("digest posted") == 500, 10, "every post recorded")
+    topics = await operated.topics()
+    assert all(_instant(t["next_run_at"]) == datetime(2024, 5, 2, 8, 0, tzinfo=UTC) for t in topics)
     assert operated.problems() == []
