@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from bot.analysis import analyze, summarize
+from bot.analysis.access import select_quotes
 from bot.errors import ArticleNotFound, InvalidQuery
 from bot.guild_settings import GuildSettings, SummaryLength, parse_summary_length
 from bot.ingest.dedupe import canonical_url
@@ -166,9 +167,8 @@ class NewsService:
             if q.speaker:
                 counts[q.speaker] = counts.get(q.speaker, 0) + 1
         speakers = sorted(counts, key=lambda s: (-counts[s], s))
-        wanted = " ".join((speaker or "").split()).casefold()
-        chosen = [q for q in ranked if q.speaker and wanted in q.speaker.casefold()] if wanted else ranked
-        return QuoteSelection(chosen[: max(1, limit)], len(ranked), speaker or None, speakers)
+        chosen = select_quotes(analysis, " ".join((speaker or "").split()), max(1, limit))
+        return QuoteSelection(chosen, len(ranked), speaker or None, speakers)
 
     async def related(self, article: Article, scope: Scope, count: int = 5) -> RelatedResult:
         from bot.search.related import related_to_article
