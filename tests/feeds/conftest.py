@@ -117,3 +117,6 @@ def rss(items: list[dict[str, str]], title: str = "Test feed") -> bytes:
         parts.append("</item>")
     parts.append("</channel></rss>")
     return "".join(parts).encode()
+
+
+from tests.topics.e2e import operated  # noqa: E402, F401  (the bot run as an operator runs it, for e2e tests)

@@ -9,10 +9,12 @@ import asyncio
 import json
 import os
 import signal
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+import pytest_asyncio
 
 from tests.emulator import DiscordEmulator, Interaction
 
@@ -165,6 +167,18 @@ class OperatedBot:
             return inter, str(msg.get("content") or "")
         assert cb.type == 4 and cb.data is not None, cb
         return inter, str(cb.data.get("content") or "")
+
+
+@pytest_asyncio.fixture
+async def operated(emulator: DiscordEmulator, tmp_path: Path) -> AsyncIterator[OperatedBot]:
+    """The bot's files in a temporary folder; a bot still running at the end must stop cleanly on SIGTERM."""
+    bot = OperatedBot(tmp_path, emulator, {"NEWSBOT_FETCH_ALLOW": "127.0.0.1"})
+    try:
+        yield bot
+    finally:
+        if bot.proc is not None and bot.proc.returncode is None:
+            code = await bot.stop()
+            assert code == 0, f"newsbot run exited {code} on SIGTERM:\n{bot.log_text()[-3000:]}"
 
 
 def digests(messages: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:

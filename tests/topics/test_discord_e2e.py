@@ -6,38 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
-import pytest_asyncio
 
 from tests.emulator import DiscordEmulator
 from tests.topics.e2e import OperatedBot, digests, story
-
-
-@pytest_asyncio.fixture
-async def emu() -> AsyncIterator[DiscordEmulator]:
-    emulator = DiscordEmulator()
-    await emulator.start()
-    try:
-        yield emulator
-    finally:
-        await emulator.stop()
-    emulator.assert_no_violations()
-
-
-@pytest_asyncio.fixture
-async def operated(emu: DiscordEmulator, tmp_path: Path) -> AsyncIterator[OperatedBot]:
-    bot = OperatedBot(tmp_path, emu)
-    try:
-        yield bot
-    finally:
-        if bot.proc is not None and bot.proc.returncode is None:
-            code = await bot.stop()
-            assert code == 0, f"newsbot run exited {code} on SIGTERM:\n{bot.log_text()[-3000:]}"
 
 
 def _instant(text: str | None) -> datetime:
@@ -45,8 +20,8 @@ def _instant(text: str | None) -> datetime:
     return datetime.fromisoformat(text).astimezone(UTC)
 
 
-async def test_daily_topic_fires_at_local_time_across_dst(emu: DiscordEmulator, operated: OperatedBot) -> None:
-    guild = emu.create_guild("Newsroom")
+async def test_daily_topic_fires_at_local_time_across_dst(emulator: DiscordEmulator, operated: OperatedBot) -> None:
+    guild = emulator.create_guild("Newsroom")
     general = next(iter(guild.channels.values()))
     operated.set_clock(datetime(2024, 3, 29, 12, 0, tzinfo=UTC))
     await operated.start()
@@ -61,7 +36,7 @@ async def test_daily_topic_fires_at_local_time_across_dst(emu: DiscordEmulator, 
 
     first = await operated.ingest("Harbour ferry terminal approved", story("ferry terminal", "Mayor Jane Holt", 1))
     operated.set_clock(datetime(2024, 3, 30, 6, 59, 58, 500000, tzinfo=UTC))
-    msg = await emu.wait_message(general, lambda m: "📰" in m["content"], timeout=15)
+    msg = await emulator.wait_message(general, lambda m: "📰" in m["content"], timeout=15)
     assert f"(#{first})" in msg["content"]
     [topic] = await operated.topics()
     fired = _instant(topic["last_run_at"])
@@ -70,8 +45,8 @@ async def test_daily_topic_fires_at_local_time_across_dst(emu: DiscordEmulator, 
 
     second = await operated.ingest("Ferry terminal costs published", story("ferry terminal", "Mayor Jane Holt", 2))
     operated.set_clock(datetime(2024, 3, 31, 5, 59, 58, 500000, tzinfo=UTC))
-    await emu.wait_until(lambda: len(digests(emu.messages(general))) == 2, 15, "the second digest")
-    posts = digests(emu.messages(general))
+    await emulator.wait_until(lambda: len(digests(emulator.messages(general))) == 2, 15, "the second digest")
+    posts = digests(emulator.messages(general))
     assert f"(#{second})" in posts[1]["content"] and f"(#{first})" not in posts[1]["content"]
     [topic] = await operated.topics()
     fired = _instant(topic["last_run_at"])
@@ -80,10 +55,10 @@ async def test_daily_topic_fires_at_local_time_across_dst(emu: DiscordEmulator, 
     assert operated.problems() == []
 
 
-def _kill_on_digest(emu: DiscordEmulator, operated: OperatedBot) -> list[int]:
+def _kill_on_digest(emulator: DiscordEmulator, operated: OperatedBot) -> list[int]:
     """SIGKILL the bot the moment Discord has stored its digest message, before the reply reaches it (so
     the bot can never have recorded the message id). Returns the ids of the messages stored at the kill."""
-    stored = emu._store_message
+    stored = emulator._store_message
     killed: list[int] = []
 
     def store_then_kill(channel: Any, msg: dict[str, Any]) -> None:
@@ -92,15 +67,15 @@ def _kill_on_digest(emu: DiscordEmulator, operated: OperatedBot) -> list[int]:
             killed.append(int(msg["id"]))
             operated.kill_now()
 
-    emu._store_message = store_then_kill  # type: ignore[method-assign]
+    emulator._store_message = store_then_kill  # type: ignore[method-assign]
     return killed
 
 
 @pytest.mark.parametrize("down_for", [timedelta(seconds=30), timedelta(minutes=10)], ids=["nonce", "history"])
 async def test_sigkill_right_after_sending_posts_the_digest_once(
-    emu: DiscordEmulator, operated: OperatedBot, down_for: timedelta
+    emulator: DiscordEmulator, operated: OperatedBot, down_for: timedelta
 ) -> None:
-    guild = emu.create_guild("Newsroom")
+    guild = emulator.create_guild("Newsroom")
     general = next(iter(guild.channels.values()))
     operated.set_clock(datetime(2024, 6, 3, 7, 0, tzinfo=UTC))
     await operated.start()
@@ -109,36 +84,36 @@ async def test_sigkill_right_after_sending_posts_the_digest_once(
     )
     assert "Following" in answer, answer
     article = await operated.ingest("Harbour tunnel reopens", story("harbour tunnel", "Engineer Ruth Kim", 3))
-    killed = _kill_on_digest(emu, operated)
+    killed = _kill_on_digest(emulator, operated)
     operated.set_clock(datetime(2024, 6, 3, 7, 59, 59, tzinfo=UTC))
-    await emu.wait_until(lambda: killed and operated.proc and operated.proc.returncode is not None, 15, "the kill")
+    await emulator.wait_until(lambda: killed and operated.proc and operated.proc.returncode is not None, 15, "the kill")
     assert operated.proc is not None and operated.proc.returncode == -9
     [topic] = await operated.topics()
     assert topic["last_run_at"] is None  # the crash came before the bot could record the post
-    sends = emu.requests_to("POST", "/channels/{id}/messages")
+    sends = emulator.requests_to("POST", "/channels/{id}/messages")
     assert len(sends) == 1 and sends[0].json["enforce_nonce"] is True
 
     operated.set_clock(datetime(2024, 6, 3, 8, 0, tzinfo=UTC) + down_for)
     await operated.start()
-    await emu.wait_until(
+    await emulator.wait_until(
         lambda: "digest posted" in operated.log_text(), 15, "the restarted bot to finish the digest"
     )
-    posts = digests(emu.messages(general))
+    posts = digests(emulator.messages(general))
     assert [int(p["id"]) for p in posts] == killed  # exactly once: the message from before the crash
     assert f"(#{article})" in posts[0]["content"]
-    resent = emu.requests_to("POST", "/channels/{id}/messages")[1:]
+    resent = emulator.requests_to("POST", "/channels/{id}/messages")[1:]
     if down_for < timedelta(minutes=4):  # within Discord's nonce window: the same nonce, answered with the same message
         assert [r.json["nonce"] for r in resent] == [sends[0].json["nonce"]]
     else:  # past it: found in the channel's history, not sent again
-        assert resent == [] and emu.requests_to("GET", "/channels/{id}/messages")
+        assert resent == [] and emulator.requests_to("GET", "/channels/{id}/messages")
     [topic] = await operated.topics()
     assert _instant(topic["next_run_at"]) == datetime(2024, 6, 4, 8, 0, tzinfo=UTC)
     assert topic["last_run_at"] is not None
     assert operated.problems() == []
 
 
-async def test_three_days_down_posts_one_catch_up_digest(emu: DiscordEmulator, operated: OperatedBot) -> None:
-    guild = emu.create_guild("Newsroom")
+async def test_three_days_down_posts_one_catch_up_digest(emulator: DiscordEmulator, operated: OperatedBot) -> None:
+    guild = emulator.create_guild("Newsroom")
     general = next(iter(guild.channels.values()))
     operated.set_clock(datetime(2024, 9, 2, 7, 0, tzinfo=UTC))
     await operated.start()
@@ -148,7 +123,7 @@ async def test_three_days_down_posts_one_catch_up_digest(emu: DiscordEmulator, o
     assert "Following" in answer, answer
     first = await operated.ingest("Museum library opens", story("museum library", "Curator Ana Diaz", 4))
     operated.set_clock(datetime(2024, 9, 2, 7, 59, 59, tzinfo=UTC))
-    await emu.wait_until(lambda: digests(emu.messages(general)), 15, "the first digest")
+    await emulator.wait_until(lambda: digests(emulator.messages(general)), 15, "the first digest")
     assert await operated.stop() == 0  # at once: SIGTERM lets the digest being sent be recorded
     [topic] = await operated.topics()
     assert _instant(topic["next_run_at"]) == datetime(2024, 9, 3, 8, 0, tzinfo=UTC)
@@ -159,10 +134,10 @@ async def test_three_days_down_posts_one_catch_up_digest(emu: DiscordEmulator, o
     ]
     operated.set_clock(datetime(2024, 9, 5, 9, 30, tzinfo=UTC))  # the 3rd, 4th and 5th slots were missed
     await operated.start()
-    await emu.wait_until(lambda: len(digests(emu.messages(general))) >= 2, 15, "the catch-up digest")
+    await emulator.wait_until(lambda: len(digests(emulator.messages(general))) >= 2, 15, "the catch-up digest")
     [topic] = await operated.topics()
     assert _instant(topic["next_run_at"]) == datetime(2024, 9, 6, 8, 0, tzinfo=UTC)
-    posts = digests(emu.messages(general))
+    posts = digests(emulator.messages(general))
     assert len(posts) == 2, [p["content"][:80] for p in posts]
     assert all(f"(#{a})" in posts[1]["content"] for a in later) and f"(#{first})" not in posts[1]["content"]
     assert "3 new articles" in posts[1]["content"]
@@ -170,11 +145,11 @@ async def test_three_days_down_posts_one_catch_up_digest(emu: DiscordEmulator, o
 
 
 async def test_500_topics_in_100_servers_due_at_once_all_posted_through_429s(
-    emu: DiscordEmulator, operated: OperatedBot
+    emulator: DiscordEmulator, operated: OperatedBot
 ) -> None:
     channels = []
     for g in range(100):
-        guild = emu.create_guild(f"Server {g}", text_channels=tuple(f"news-{c}" for c in range(5)))
+        guild = emulator.create_guild(f"Server {g}", text_channels=tuple(f"news-{c}" for c in range(5)))
         channels.extend(guild.channels.values())
     operated.set_clock(datetime(2024, 5, 1, 7, 0, tzinfo=UTC))
     await operated.start()
@@ -182,7 +157,7 @@ async def test_500_topics_in_100_servers_due_at_once_all_posted_through_429s(
     async def follow(channel: Any) -> None:
         _, answer = await operated.ask(
             "topic follow", {"query": "observatory depot", "channel": channel, "at": "08:00"},
-            guild=emu.guilds[channel.guild_id],
+            guild=emulator.guilds[channel.guild_id],
         )
         assert "Following" in answer, answer
 
@@ -191,22 +166,22 @@ async def test_500_topics_in_100_servers_due_at_once_all_posted_through_429s(
     assert len(await operated.topics()) == 500
     article = await operated.ingest("Observatory depot plan", story("observatory depot", "Director Lee Park", 5))
 
-    emu.ratelimit("POST /channels/{id}/messages", every_n=7)
-    before = len(emu.requests)
+    emulator.ratelimit("POST /channels/{id}/messages", every_n=7)
+    before = len(emulator.requests)
     operated.set_clock(datetime(2024, 5, 1, 7, 59, 59, tzinfo=UTC))
     due_at = time.monotonic() + 1.0
 
     def posted() -> int:
-        return sum(1 for c in channels if digests(emu.messages(c)))
+        return sum(1 for c in channels if digests(emulator.messages(c)))
 
-    await emu.wait_until(lambda: posted() == 500, 61, "500 digests within 60 s of their minute")
+    await emulator.wait_until(lambda: posted() == 500, 61, "500 digests within 60 s of their minute")
     print(f"500 digests in {time.monotonic() - due_at:.1f} s after they were due")
     for channel in channels:
-        [post] = digests(emu.messages(channel))
+        [post] = digests(emulator.messages(channel))
         assert f"(#{article})" in post["content"]
-    sends = [r for r in emu.requests[before:] if r.method == "POST" and r.path.endswith("/messages")]
+    sends = [r for r in emulator.requests[before:] if r.method == "POST" and r.path.endswith("/messages")]
     assert sum(r.status == 429 for r in sends) >= 500 // 7 and sum(r.status == 200 for r in sends) == 500
-    await emu.wait_until(lambda: operated.log_text().count("digest posted") == 500, 10, "every post recorded")
+    await emulator.wait_until(lambda: operated.log_text().count("digest posted") == 500, 10, "every post recorded")
     topics = await operated.topics()
     assert all(_instant(t["next_run_at"]) == datetime(2024, 5, 2, 8, 0, tzinfo=UTC) for t in topics)
     assert operated.problems() == []
