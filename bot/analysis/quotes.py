@@ -624,6 +624,8 @@ def extract_quotes(paragraphs: list[Paragraph]) -> list[Quote]:
             else:
                 continue
         kind = "full" if whole and len(words) >= 4 else "partial"
+        if kind == "full" and body.endswith(","):  # "…like it," he said → a statement ends with a full stop
+            body = body[:-1] + "."
         quotes.append(Quote(text=body, speaker=speaker, kind=kind, paragraph=pi))  # type: ignore[arg-type]
         last = (speaker, pi, s.close_at)
     _score(quotes)

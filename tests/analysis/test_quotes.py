@@ -13,7 +13,7 @@ def test_after_attribution_and_short_name_becomes_full_name() -> None:
         "Foreign Minister Anna Berg arrived in Oslo on Monday.",
         "“The talks were difficult but useful,” Berg said.",
     )
-    assert out == [("The talks were difficult but useful,", "Anna Berg", "full", 1)]
+    assert out == [("The talks were difficult but useful.", "Anna Berg", "full", 1)]
 
 
 def test_inverted_attribution_and_according_to() -> None:
@@ -122,8 +122,8 @@ def test_he_and_she_follow_honorifics() -> None:
         '"The hard part starts now," he added.',
     )
     assert out == {
-        "We found common ground on almost every point,": "Okafor",
-        "The hard part starts now,": "Brandt",
+        "We found common ground on almost every point.": "Okafor",
+        "The hard part starts now.": "Brandt",
     }
 
 
