@@ -1,7 +1,8 @@
 """Article body and metadata from one HTML page.
 
-Body: trafilatura (precision mode) checked against readability-lxml (see `html_fusion`), both run
-on one parsed tree. Metadata: trafilatura's, refined by `html_meta`.
+Body: trafilatura (precision, fast mode) checked against readability-lxml (see `html_fusion`), both
+run on one parsed tree (each works on its own copy). Metadata: trafilatura's readers for the fields
+we store, refined by `html_meta`. About 23 ms of CPU per news page (bench/extraction.py).
 """
 
 from __future__ import annotations
@@ -28,8 +29,9 @@ log = logging.getLogger(__name__)
 
 MIN_WORDS = 25  # less than this is a stub, an error page or a gallery, not an article
 MAX_CHARS = 5_000_000  # beyond this the page is cut (lxml copes; extractors get slow)
-# News pages hold a few thousand elements; past this, the fallbacks and the second opinion are
-# skipped so that time stays bounded (roughly linear in the page, about 1 s per 10,000 elements).
+# News pages hold a few thousand elements (scripts, styles and SVG not counted); past this the
+# second opinion and htmldate's text search are skipped so that time stays bounded (roughly linear
+# in the page: a 60,000-element page takes 1-3 s, mostly trafilatura's byline and date searches).
 HEAVY_ELEMENTS = 20_000
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\ufffd]")
 _TAG = re.compile(r"<\s*[a-zA-Z!/?]")

@@ -7,13 +7,17 @@ import json
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
+import lxml.html
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bench._metric import corpus_f1
 from bot.errors import ExtractionError
 from bot.ingest.html_decode import decode_html
 from bot.ingest.html_extract import extract_html
-from bot.ingest.html_fusion import fuse
+from bot.ingest.html_fusion import fuse, prefer_referee
+from bot.ingest.html_readability import _text_length, readability_paragraphs
 from bot.models import Paragraph
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "extraction"
@@ -200,3 +204,35 @@ def test_fuse_trims_unconfirmed_edges_keeps_inner_text() -> None:
     assert fused == [core[0], core[1], caption, core[2], core[3]]
     # a referee that looked elsewhere on the page is ignored
     assert fuse(base, [boiler]) == base
+
+
+def test_prefer_referee_follows_trafilatura_rule() -> None:
+    short = [Paragraph("text", "Officials said construction would begin next spring.")]
+    long = [Paragraph("text", LOREM), Paragraph("text", LOREM + " More.")]
+    assert prefer_referee([], long)
+    assert prefer_referee(short, long)  # readability found more than twice the text
+    assert not prefer_referee(long, short)
+    assert not prefer_referee(long, [])
+    assert not prefer_referee(short, [Paragraph("text", '{"@type": "NewsArticle", "text": "' + LOREM + '"}')])
+    assert not prefer_referee(long, long[:1] + [Paragraph("text", LOREM[:100])])
+    assert prefer_referee(long, long[:1] + [Paragraph("text", LOREM)], base_unstructured=True)
+
+
+@given(st.text(alphabet="ab, \n\t\xa0\r\u2009", max_size=40))
+def test_fast_text_length_matches_readability_clean(text: str) -> None:
+    from readability.readability import clean
+
+    elem = lxml.html.fromstring("<div></div>")
+    elem.text = text
+    assert _text_length(elem) == len(clean(text))
+
+
+def test_readability_retry_pass_sees_the_whole_page_and_tree_is_kept() -> None:
+    # The only text sits in a class readability's first (ruthless) pass removes as unlikely; its
+    # lenient retry must start again from the full page, and the caller's tree must be untouched.
+    paras = "".join(f"<p>{LOREM} Item {i}.</p>" for i in range(3))
+    tree = lxml.html.fromstring(f"<html><body><div class='remarks'>{paras}</div></body></html>")
+    before = lxml.html.tostring(tree)
+    found = readability_paragraphs(tree)
+    assert [p.text for p in found] == [f"{LOREM} Item {i}." for i in range(3)]
+    assert lxml.html.tostring(tree) == before
