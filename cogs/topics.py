@@ -86,9 +86,11 @@ class DiscordPoster:
         return None
 
     async def start_thread(self, channel_id: int, message_id: int, name: str) -> int:
-        message = self.bot.get_partial_messageable(channel_id).get_partial_message(message_id)
+        channel = await self._channel(channel_id)  # a message needs its guild to start a thread
+        if not isinstance(channel, discord.TextChannel):
+            raise TargetGone("threads can only be started in a text channel")
         try:
-            thread = await message.create_thread(name=name)
+            thread = await channel.get_partial_message(message_id).create_thread(name=name)
         except discord.HTTPException as exc:
             if exc.code == THREAD_EXISTS:
                 return message_id  # a thread started from a message shares its id

@@ -218,7 +218,9 @@ class DigestRunner:
             topic.next_run_at = None
             await self.store.update_topic(topic)
             return "paused"
-        except (NewsbotError, OSError, TimeoutError) as exc:
+        except Exception as exc:  # transient (Discord 5xx, network) or a bug: the pending digest is retried
+            if not isinstance(exc, NewsbotError | OSError | TimeoutError):
+                log.exception("digest failed unexpectedly", extra={"topic_id": topic.id})
             topic.failures += 1
             step = RETRY_STEPS[min(topic.failures, len(RETRY_STEPS)) - 1]
             topic.next_run_at = now + timedelta(minutes=step)

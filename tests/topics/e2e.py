@@ -182,5 +182,5 @@ async def operated(emulator: DiscordEmulator, tmp_path: Path) -> AsyncIterator[O
 
 
 def digests(messages: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The digest messages (their header line) among a channel's messages."""
-    return [m for m in messages if "📰" in (m.get("content") or "")]
+    """The digest messages (their header line) among a channel's public messages (not ephemeral answers)."""
+    return [m for m in messages if "📰" in (m.get("content") or "") and not int(m.get("flags") or 0) & 64]

@@ -185,3 +185,61 @@ async def test_500_topics_in_100_servers_due_at_once_all_posted_through_429s(
     topics = await operated.topics()
     assert all(_instant(t["next_run_at"]) == datetime(2024, 5, 2, 8, 0, tzinfo=UTC) for t in topics)
     assert operated.problems() == []
+
+
+async def test_threads_forum_posts_role_mention_post_now_and_pause_on_missing_permission(
+    emulator: DiscordEmulator, operated: OperatedBot
+) -> None:
+    guild = emulator.create_guild("Newsroom")
+    general = next(iter(guild.channels.values()))
+    forum = emulator.create_forum(guild, "digests")
+    readers = emulator.create_role(guild, "Readers")
+    locked = emulator.create_guild("Read only", bot_permissions=1 << 10, everyone_permissions=1 << 10)  # view only
+    locked_channel = next(iter(locked.channels.values()))
+    operated.set_clock(datetime(2024, 5, 1, 7, 0, tzinfo=UTC))
+    await operated.start()
+    follows = [
+        ({"query": "canal airport", "channel": general, "thread": True, "mention": readers}, guild),
+        ({"query": "canal airport", "channel": forum, "timezone": "Asia/Kolkata", "at": "13:30"}, guild),
+        ({"query": "canal airport", "channel": locked_channel}, locked),
+    ]
+    for options, where in follows:
+        _, answer = await operated.ask("topic follow", options, guild=where)
+        assert "Following" in answer, answer
+    article = await operated.ingest("Canal airport link opens", story("canal airport", "Planner Omar Said", 6))
+    _, preview = await operated.ask("topic preview", {"query": "canal airport"}, guild=guild)
+    assert f"(#{article})" in preview
+
+    # /topic post: now, in #general, with the role mentioned and the items in a thread on the header
+    _, answer = await operated.ask("topic post", {"topic": 1}, guild=guild)
+    assert "posted" in answer, answer
+    [header] = digests(emulator.messages(general))
+    assert header["content"].startswith(f"<@&{readers.id}>") and f"(#{article})" not in header["content"]
+    [send] = [r for r in emulator.requests_to("POST", "/channels/{id}/messages") if r.path.endswith(f"/{general.id}/messages")]
+    allowed = send.json["allowed_mentions"]  # only the named role may ping: no @everyone, no users
+    assert allowed["parse"] == [] and [int(r) for r in allowed["roles"]] == [readers.id]
+    thread_messages = emulator.messages(int(header["id"]))  # a thread started from a message shares its id
+    assert len(thread_messages) == 1 and f"(#{article})" in thread_messages[0]["content"]
+    assert "<@&" not in thread_messages[0]["content"]
+
+    # the scheduled slot: 08:00 UTC = 13:30 in Kolkata for all three; #general has nothing new since /topic post
+    operated.set_clock(datetime(2024, 5, 1, 7, 59, 59, tzinfo=UTC))
+    post = await emulator.wait_until(
+        lambda: next((c for c in emulator.channels.values() if c.parent_id == forum.id), None), 15, "a forum post"
+    )
+    assert post.name.startswith("canal airport — 2024-05-01 08:00")
+    [starter] = emulator.messages(post.id)
+    assert f"(#{article})" in starter["content"] and "<@&" not in starter["content"]
+
+    async def locked_paused() -> dict[str, Any] | None:
+        return next((t for t in await operated.topics() if t["id"] == 3 and t["paused_reason"]), None)
+
+    for _ in range(50):
+        paused = await locked_paused()
+        if paused:
+            break
+    assert paused and "permission" in paused["paused_reason"] and paused["next_run_at"] is None
+    _, listing = await operated.ask("topic list", guild=locked)
+    assert "paused: missing permission" in listing
+    assert len(digests(emulator.messages(general))) == 1
+    assert [p for p in operated.problems() if "topic paused" not in p] == []
