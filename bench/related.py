@@ -113,6 +113,16 @@ async def run(args: argparse.Namespace) -> None:
         for ext, db_id in mapping.items():
             labels_by_db.setdefault(db_id, label_of[ext])
         stored = sorted(labels_by_db)
+        flagged = {r["id"] for r in rows if r.get("duplicate_of")}
+        merged: dict[int, list[str]] = {}
+        for ext, db_id in mapping.items():
+            if ext not in flagged:
+                merged.setdefault(db_id, []).append(ext)
+        title_of = {r["id"]: r["title"] for r in rows}
+        joined = [exts for exts in merged.values() if len(exts) > 1]
+        print(f"unflagged archive items merged into one stored article: {len(joined)} groups")
+        for exts in joined[:10]:
+            print("   ", " | ".join(f"{e}: {title_of[e]}" for e in exts))
         print(
             f"ingested {len(rows)} lines → {len(stored)} stored articles in {t_ingest:.1f}s; vectors {t_index:.1f}s"
         )

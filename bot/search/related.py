@@ -14,17 +14,17 @@ from datetime import UTC, datetime
 from weakref import WeakKeyDictionary
 
 import numpy as np
+import numpy.typing as npt
 
 from bot.errors import ArticleNotFound
 from bot.models import Article
-from bot.search.rerank import is_near_duplicate, rerank
+from bot.search.rerank import Reranked, is_near_duplicate, rerank
 from bot.search.text import BUCKETS, bucket, index_terms, term_counts, words
 from bot.search.types import Candidate, RelatedItem, RelatedResult, StoredVectors
 from bot.search.vectors import (
     EMBEDDER,
     VECTOR_VERSION,
     ArticleVectors,
-    FloatArray,
     IdfTable,
     TermVector,
     article_vectors,
@@ -44,8 +44,9 @@ class RelatedConfig:
     tfidf_weight: float = 0.3  # rest goes to the embedding cosine
     near_duplicate: float = 0.8  # TF-IDF cosine around which two texts count as the same story
     max_df_share: float = 0.2  # terms in more than this share of documents do not pick candidates
-    feedback_docs: int = 8  # pseudo-relevance feedback: centroid of the best few candidates
-    feedback_weight: float = 0.7
+    posting_budget: int = 12_000  # summed document frequency of the candidate query's terms
+    feedback_docs: int = 20  # pseudo-relevance feedback: centroid of the best few candidates
+    feedback_weight: float = 2.0
 
 
 DEFAULT_CONFIG = RelatedConfig()
@@ -118,33 +119,41 @@ class _Query:
 class _Scored:
     candidate: Candidate
     score: float
-    terms: FloatArray  # dense TF-IDF row over the candidate set's vocabulary
-    embedding: FloatArray
+    index: int  # row in the re-ranked candidate arrays
     copies: list[int] = field(default_factory=list)
 
 
 def key_terms(title: str, body: str, idf: IdfTable, extra: list[str], config: RelatedConfig) -> list[str]:
-    """The article's highest tf-idf terms, leaving out words most documents share."""
+    """The article's highest tf-idf terms (then analysis keywords/entities), leaving out words most
+    documents share and keeping the summed document frequency within `posting_budget`, which bounds
+    the full-text work per query however large the store grows."""
     counts = term_counts(title, body)
-    limit_df_idf = idf.documents * config.max_df_share
-    ranked: list[tuple[float, str]] = []
+    for phrase in extra:  # analysis keywords and entities, when present, count as title words
+        for w in index_terms(phrase):
+            counts[w] += 2
+    limit_df = idf.documents * config.max_df_share if idf.documents >= 50 else float("inf")
+    ranked: list[tuple[float, str, float]] = []
     for term, n in counts.items():
         b = bucket(term)
-        if idf.documents >= 50 and _df_of(idf, b) > limit_df_idf:
+        df = _df_of(idf, b)
+        if df > limit_df:
             continue
-        ranked.append(((1.0 + float(np.log(n))) * idf.term_idf(b), term))
+        ranked.append(((1.0 + float(np.log(n))) * idf.term_idf(b), term, df))
     ranked.sort(key=lambda x: (-x[0], x[1]))
-    chosen = [t for _, t in ranked[: config.key_terms]]
-    for phrase in extra:  # analysis keywords and entities, when present
-        for w in index_terms(phrase):
-            if w not in chosen:
-                chosen.append(w)
-    return chosen[: config.key_terms + 8]
+    chosen: list[str] = []
+    postings = 0.0
+    for _, term, df in ranked:
+        if len(chosen) >= config.key_terms:
+            break
+        if chosen and postings + df > config.posting_budget:
+            continue
+        chosen.append(term)
+        postings += df
+    return chosen
 
 
 def _df_of(idf: IdfTable, b: int) -> float:
-    # invert idf = ln((N+1)/(df+1)) + 1
-    return float((idf.documents + 1) / np.exp(idf.idf[b] - 1) - 1)
+    return float(idf.document_frequency(b))
 
 
 def _analysis_terms(article: Article) -> list[str]:
@@ -262,9 +271,9 @@ async def _related(
             continue
         if half_life and cand.published is not None:
             score *= recency_factor((now - cand.published).total_seconds() / 86400, half_life)
-        scored.append(_Scored(cand, score, ranked.terms[i], ranked.embeddings[i]))
+        scored.append(_Scored(cand, score, i))
     scored.sort(key=lambda s: (-s.score, s.candidate.id))
-    chosen = _group(scored, limit, config)
+    chosen = _group(scored, ranked, limit, config)
     copies = await store.copies_of([s.candidate.id for s in chosen] + sorted(query.exclude), scope)
     for s in chosen:
         for cid in copies.get(s.candidate.id, []):
@@ -289,27 +298,30 @@ async def _related(
     return result
 
 
-def _group(scored: list[_Scored], limit: int, config: RelatedConfig) -> list[_Scored]:
+def _group(scored: list[_Scored], ranked: Reranked, limit: int, config: RelatedConfig) -> list[_Scored]:
     """Best first; a stored copy or a near-identical text joins the item it copies."""
-    chosen: list[_Scored] = []
+    chosen: list[tuple[_Scored, npt.NDArray[np.bool_]]] = []
     by_id: dict[int, _Scored] = {}
     for s in scored:
         cand = s.candidate
         if cand.duplicate_of is not None and cand.duplicate_of in by_id:
             by_id[cand.duplicate_of].copies.append(cand.id)
             continue
-        twin = next(
-            (c for c in chosen if float(np.dot(c.terms, s.terms)) >= config.near_duplicate),
-            None,
-        )
+        twin = next((c for c, twins in chosen if twins[s.index]), None)
         if twin is not None:
             twin.copies.append(cand.id)
             continue
         if len(chosen) >= limit:
             continue  # still scanning: later copies of chosen items are grouped above
-        chosen.append(s)
+        buckets, weights = ranked.rows.row(s.index)
+        twins = is_near_duplicate(
+            ranked.rows.dot(buckets, weights),
+            ranked.embeddings @ ranked.embeddings[s.index],
+            config.near_duplicate,
+        )
+        chosen.append((s, twins))
         by_id[cand.id] = s
-    return chosen
+    return [c for c, _ in chosen]
 
 
 async def _fill_missing_vectors(store: ArticleStore, candidates: list[Candidate]) -> None:

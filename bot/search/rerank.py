@@ -2,7 +2,8 @@
 
 Score = mix of TF-IDF cosine and embedding cosine to the query, plus pseudo-relevance feedback: the
 similarity to the centroid of the best few candidates, which pulls the list toward the query's topic
-rather than toward whichever single word it shares with an outlier.
+rather than toward whichever single word it shares with an outlier. The TF-IDF side stays sparse (one
+flat array of all candidates' entries), so the cost is linear in the candidates' total term count.
 """
 
 from __future__ import annotations
@@ -14,14 +15,58 @@ import numpy.typing as npt
 
 from bot.search.vectors import ArticleVectors, FloatArray, IdfTable, normalise
 
+UIntArray = npt.NDArray[np.uint32]
+
+
+@dataclass(slots=True)
+class SparseRows:
+    """Many L2-normalised sparse vectors in one flat layout: entry i belongs to row `rows[i]`."""
+
+    buckets: UIntArray
+    rows: npt.NDArray[np.int64]
+    weights: FloatArray
+    n: int
+
+    @classmethod
+    def build(cls, vectors: list[ArticleVectors], idf: IdfTable) -> SparseRows:
+        n = len(vectors)
+        if n == 0:
+            return cls(np.zeros(0, np.uint32), np.zeros(0, np.int64), np.zeros(0, dtype=np.float32), 0)
+        buckets = np.concatenate([v.terms.buckets for v in vectors]).astype(np.uint32)
+        counts = np.concatenate([v.terms.counts for v in vectors]).astype(np.float32)
+        rows = np.repeat(np.arange(n), [len(v.terms.buckets) for v in vectors])
+        raw = (1.0 + np.log(np.maximum(counts, 1.0))) * idf.idf[buckets]
+        norms = np.sqrt(np.bincount(rows, weights=raw * raw, minlength=n))
+        weights: FloatArray = (raw / np.maximum(norms[rows], 1e-12)).astype(np.float32)
+        return cls(buckets, rows.astype(np.int64), weights, n)
+
+    def dot(self, buckets: UIntArray, weights: FloatArray) -> FloatArray:
+        """Each row's dot product with one sparse vector (sorted `buckets`)."""
+        if len(buckets) == 0 or len(self.buckets) == 0:
+            return np.zeros(self.n, dtype=np.float32)
+        pos = np.minimum(np.searchsorted(buckets, self.buckets), len(buckets) - 1)
+        contrib = np.where(buckets[pos] == self.buckets, self.weights * weights[pos], 0.0)
+        return np.bincount(self.rows, weights=contrib, minlength=self.n).astype(np.float32)
+
+    def centroid(self, members: npt.NDArray[np.int64]) -> tuple[UIntArray, FloatArray]:
+        """Normalised mean of some rows, as a sparse vector."""
+        mask = np.isin(self.rows, members)
+        uniq, inverse = np.unique(self.buckets[mask], return_inverse=True)
+        summed = np.bincount(inverse, weights=self.weights[mask], minlength=len(uniq)).astype(np.float32)
+        return uniq.astype(np.uint32), normalise(summed)
+
+    def row(self, i: int) -> tuple[UIntArray, FloatArray]:
+        mask = self.rows == i
+        return self.buckets[mask], self.weights[mask]
+
 
 @dataclass(slots=True)
 class Reranked:
-    tfidf: FloatArray  # cosine to the query, per candidate
+    tfidf: FloatArray  # TF-IDF cosine to the query, per candidate
     embedding: FloatArray  # embedding cosine to the query, per candidate
     score: FloatArray  # final score, per candidate
-    terms: FloatArray  # dense TF-IDF rows over the candidates' own vocabulary (for grouping)
-    embeddings: FloatArray  # candidate embeddings, one row each
+    rows: SparseRows  # candidates' TF-IDF vectors (for grouping near-identical texts)
+    embeddings: FloatArray  # candidates' embeddings, one row each
 
 
 def rerank(
@@ -35,50 +80,36 @@ def rerank(
     skip: npt.NDArray[np.bool_] | None = None,
     near_duplicate: float = 9.0,
 ) -> Reranked:
-    """`skip` marks candidates that may not serve as feedback, as does a TF-IDF cosine to the query at or
-    above `near_duplicate` (copies of the query itself)."""
+    """`skip` marks candidates that may not serve as feedback, as do copies of the query itself."""
+    rows = SparseRows.build(candidates, idf)
     n = len(candidates)
     if n == 0:
         empty = np.zeros(0, dtype=np.float32)
-        return Reranked(
-            empty, empty, empty, np.zeros((0, 0), dtype=np.float32), np.zeros((0, 0), dtype=np.float32)
-        )
-    bucket_lists = [c.terms.buckets for c in candidates] + [query.terms.buckets]
-    vocab, inverse = np.unique(np.concatenate(bucket_lists), return_inverse=True)
-    dense = np.zeros((n + 1, len(vocab)), dtype=np.float32)
-    start = 0
-    for row, (vec, buckets) in enumerate(zip([*candidates, query], bucket_lists, strict=True)):
-        cols = inverse[start : start + len(buckets)]
-        start += len(buckets)
-        if len(buckets):
-            dense[row, cols] = idf.weigh(vec.terms)
-    terms, q_terms = dense[:n], dense[n]
+        return Reranked(empty, empty, empty, rows, np.zeros((0, query.embedding.shape[0]), np.float32))
+    q_weights = idf.weigh(query.terms)
     emb = np.stack([c.embedding for c in candidates]).astype(np.float32)
-    tfidf = terms @ q_terms
-    emb_sim = emb @ query.embedding
+    tfidf = rows.dot(query.terms.buckets, q_weights)
+    emb_sim = (emb @ query.embedding).astype(np.float32)
     base = tfidf_weight * tfidf + (1.0 - tfidf_weight) * emb_sim
     score = base
     if feedback_docs > 0 and feedback_weight > 0:
-        order = np.argsort(-base, kind="stable")
         blocked = is_near_duplicate(tfidf, emb_sim, near_duplicate)
         if skip is not None:
             blocked = blocked | skip
-        order = order[~blocked[order]]
-        top = order[:feedback_docs]
+        order = np.argsort(-base, kind="stable")
+        top = order[~blocked[order]][:feedback_docs]
         if len(top):
-            c_terms = normalise(terms[top].mean(axis=0))
+            c_buckets, c_weights = rows.centroid(top.astype(np.int64))
             c_emb = normalise(emb[top].mean(axis=0))
-            centroid = tfidf_weight * (terms @ c_terms) + (1.0 - tfidf_weight) * (emb @ c_emb)
+            centroid = tfidf_weight * rows.dot(c_buckets, c_weights) + (1.0 - tfidf_weight) * (emb @ c_emb)
             score = (base + feedback_weight * centroid) / (1.0 + feedback_weight)
-    return Reranked(
-        tfidf.astype(np.float32), emb_sim.astype(np.float32), score.astype(np.float32), terms, emb
-    )
+    return Reranked(tfidf, emb_sim, score.astype(np.float32), rows, emb)
 
 
 def is_near_duplicate(tfidf: FloatArray, embedding: FloatArray, threshold: float) -> npt.NDArray[np.bool_]:
     """Same story: near-identical wording, or a very close embedding with largely shared terms.
 
     On the BBC set, different stories stay below 0.95 embedding cosine while copies with a new headline
-    or a trimmed paragraph sit above 0.97 (and above `threshold - 0.2` in TF-IDF).
+    or a trimmed paragraph sit above 0.97 (and well above `threshold - 0.2` in TF-IDF).
     """
     return (tfidf >= threshold + 0.1) | ((embedding >= 0.95) & (tfidf >= threshold - 0.2))

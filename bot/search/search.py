@@ -6,10 +6,14 @@ from datetime import datetime
 
 from bot.search.dates import parse_when
 from bot.search.query import parse_query
-from bot.search.types import SearchFilters, SearchHit
+from bot.search.related import idf_table
+from bot.search.text import STOP_WORDS, bucket, light_stem
+from bot.search.types import ParsedQuery, SearchFilters, SearchHit
+from bot.search.vectors import IdfTable
 from bot.store.base import ArticleStore, Scope
 
 MAX_LIMIT = 100
+RANK_BUDGET = 4000  # about how many matches one query may score before it is limited to recent ones
 
 
 def build_filters(
@@ -48,6 +52,31 @@ async def search(
     if query.is_empty():
         return []
     limit = max(1, min(int(limit), MAX_LIMIT))
+    window = rank_window(query, await idf_table(store))
     return await store.search(
-        query, filters or SearchFilters(), scope, limit=limit, offset=offset, marker=marker
+        query, filters or SearchFilters(), scope, limit=limit, offset=offset, marker=marker, window=window
     )
+
+
+def estimated_matches(query: ParsedQuery, idf: IdfTable) -> int:
+    """An upper bound on matching documents: the rarest required term's document frequency."""
+    best = idf.documents
+    for term in query.positive:
+        if term.kind == "prefix":
+            continue  # could expand to anything
+        best = min(best, max(_df(token, idf) for token in term.tokens))
+    return best
+
+
+def _df(token: str, idf: IdfTable) -> int:
+    if len(token) < 2 or token in STOP_WORDS or token.isdigit():
+        return idf.documents  # not in the term statistics: assume it is everywhere
+    return idf.document_frequency(bucket(light_stem(token)))
+
+
+def rank_window(query: ParsedQuery, idf: IdfTable) -> int | None:
+    """How many of the newest articles to rank first, or None to rank every match."""
+    matches = estimated_matches(query, idf)
+    if matches <= RANK_BUDGET or idf.documents == 0:
+        return None
+    return max(RANK_BUDGET, int(idf.documents * RANK_BUDGET / matches))

@@ -65,7 +65,7 @@ class SearchHit:
             "id": self.id,
             "title": self.title,
             "snippet": self.snippet,
-            "score": round(self.score, 4),
+            "score": round(self.score, 6),
             "published": self.published.isoformat() if self.published else None,
             "source": self.source,
         }
@@ -116,7 +116,7 @@ class RelatedItem:
         return {
             "id": self.id,
             "title": self.title,
-            "score": round(self.score, 4),
+            "score": round(self.score, 6),
             "also_covered_by": self.also_covered_by,
         }
 

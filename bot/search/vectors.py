@@ -124,6 +124,7 @@ class IdfTable:
 
     def __init__(self, documents: int, df: npt.NDArray[np.int32]) -> None:
         self.documents = documents
+        self.df = df
         self.idf = (np.log((documents + 1) / (df.astype(np.float32) + 1)) + 1).astype(np.float32)
 
     @classmethod
@@ -136,6 +137,9 @@ class IdfTable:
             return np.zeros(0, dtype=np.float32)
         w = (1.0 + np.log(vector.counts.astype(np.float32))) * self.idf[vector.buckets]
         return normalise(w.astype(np.float32))
+
+    def document_frequency(self, term_bucket: int) -> int:
+        return int(self.df[term_bucket])
 
     def term_idf(self, term_bucket: int) -> float:
         return float(self.idf[term_bucket])

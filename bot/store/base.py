@@ -165,8 +165,12 @@ class ArticleStore(abc.ABC):
         limit: int = 10,
         offset: int = 0,
         marker: tuple[str, str] = ("**", "**"),
+        window: int | None = None,
     ) -> list[SearchHit]:
-        """Full-text hits, best first (title weighted above body); stored copies (duplicate_of) left out."""
+        """Full-text hits, best first (title weighted above body); stored copies (duplicate_of) left out.
+
+        With `window`, very broad queries are ranked among the newest `window` articles first, widening
+        until `limit` hits are found: bounded cost when a word is in most of a million articles."""
 
     @abc.abstractmethod
     async def related_candidates(self, terms: Sequence[str], scope: Scope, limit: int = 200) -> list[Candidate]:

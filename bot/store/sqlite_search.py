@@ -110,6 +110,7 @@ class SQLiteSearchMixin:
         limit: int = 10,
         offset: int = 0,
         marker: tuple[str, str] = ("**", "**"),
+        window: int | None = None,
     ) -> list[SearchHit]:
         expr = fts_expression(query)
         if expr is None or limit <= 0:
@@ -131,24 +132,24 @@ class SQLiteSearchMixin:
             "SELECT a.id, a.title, a.published, a.source, a.guild_id, f.rank AS rank, "
             f"snippet(articles_fts, -1, ?, ?, '…', {_SNIPPET_TOKENS}) AS snip "
             f"FROM articles_fts f JOIN articles a ON a.id = f.rowid WHERE {where} "
-            "ORDER BY f.rank LIMIT ? OFFSET ?"
+            "AND f.rowid > ? ORDER BY f.rank LIMIT ? OFFSET ?"
         )
-        args = [
-            marker[0],
-            marker[1],
-            expr,
-            *params,
-            *copy_params,
-            *extra_params,
-            int(limit),
-            max(int(offset), 0),
-        ]
-        try:
-            async with self.db.execute(sql, args) as cur:
-                rows = await cur.fetchall()
-        except sqlite3.OperationalError as exc:  # should not happen: the expression is ours
-            log.error("full-text query failed", extra={"expr": expr, "error": str(exc)})
-            raise StoreError(f"search failed: {exc}") from exc
+        newest = 0
+        if window is not None:
+            async with self.db.execute("SELECT max(id) FROM articles") as cur:
+                row = await cur.fetchone()
+            newest = int(row[0] or 0) if row else 0
+        # Rank among the newest `window` rows first (bounded cost for very broad queries), widening
+        # fourfold until the page is full or the whole index was ranked.
+        span = max(int(window), 1) if window is not None else None
+        while True:
+            floor = newest - span if span is not None and span < newest else 0
+            rows = await self._search_rows(
+                sql, expr, floor, marker, params, copy_params, extra_params, limit, offset
+            )
+            if floor == 0 or len(rows) >= limit or span is None:
+                break
+            span *= 4
         return [
             SearchHit(
                 id=r["id"],
@@ -161,6 +162,36 @@ class SQLiteSearchMixin:
             )
             for r in rows
         ]
+
+    async def _search_rows(
+        self,
+        sql: str,
+        expr: str,
+        floor: int,
+        marker: tuple[str, str],
+        params: list[Any],
+        copy_params: list[Any],
+        extra_params: list[Any],
+        limit: int,
+        offset: int,
+    ) -> list[aiosqlite.Row]:
+        args = [
+            marker[0],
+            marker[1],
+            expr,
+            *params,
+            *copy_params,
+            *extra_params,
+            floor,
+            int(limit),
+            max(int(offset), 0),
+        ]
+        try:
+            async with self.db.execute(sql, args) as cur:
+                return list(await cur.fetchall())
+        except sqlite3.OperationalError as exc:  # should not happen: the expression is ours
+            log.error("full-text query failed", extra={"expr": expr, "error": str(exc)})
+            raise StoreError(f"search failed: {exc}") from exc
 
     async def related_candidates(
         self, terms: Sequence[str], scope: Scope, limit: int = 200
