@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.errors import InvalidQuery
+from bot.search.query import parse_query
 from bot.search.search import build_filters, search
 from bot.store.base import Scope
 from bot.store.sqlite import SQLiteStore
@@ -108,3 +109,37 @@ async def test_limit_and_offset(store: SQLiteStore) -> None:
     first = await search(store, "budget", ALL, limit=2)
     second = await search(store, "budget", ALL, limit=2, offset=2)
     assert len(first) == 2 and len(second) == 2 and not {h.id for h in first} & {h.id for h in second}
+
+
+def test_rank_window_only_for_broad_queries() -> None:
+    import numpy as np
+
+    from bot.search.query import parse_query
+    from bot.search.search import RANK_BUDGET, rank_window
+    from bot.search.text import BUCKETS, bucket
+    from bot.search.vectors import IdfTable
+
+    df = np.zeros(BUCKETS, dtype=np.int32)
+    df[bucket("government")] = 500_000
+    df[bucket("yukos")] = 40
+    idf = IdfTable(1_000_000, df)
+    assert rank_window(parse_query("yukos"), idf) is None
+    assert rank_window(parse_query("government yukos"), idf) is None  # the rare word bounds the matches
+    window = rank_window(parse_query("government"), idf)
+    assert window is not None and RANK_BUDGET <= window < 1_000_000
+    assert rank_window(parse_query("said"), idf) == RANK_BUDGET  # stop words are everywhere
+    assert rank_window(parse_query("gov*"), idf) == RANK_BUDGET
+
+
+async def test_broad_query_window_widens_until_the_page_is_full(store: SQLiteStore) -> None:
+    old = await add(store, "Old budget story", "budget cuts announced")
+    for i in range(5):
+        await add(store, f"Weather {i}", "sunny spells")
+    hits = await store.search(
+        parse_query("budget"),
+        build_filters(),
+        ALL,
+        limit=1,
+        window=1,
+    )
+    assert [h.id for h in hits] == [old.id]  # outside the first window, found after widening
