@@ -126,6 +126,12 @@ class OperatedBot:
     async def _gone(self) -> None:
         await self.emu.wait_until(lambda: not self.emu.connected, 10, "the gateway connection to close")
 
+    async def recorded(self, posts: int, timeout: float = 10.0) -> None:  # noqa: ASYNC109
+        """Until the bot has recorded `posts` digests in all (Discord has the message a moment earlier)."""
+        await self.emu.wait_until(
+            lambda: self.log_text().count("digest posted") >= posts, timeout, f"{posts} digest(s) recorded"
+        )
+
     def log_text(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
 
