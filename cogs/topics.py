@@ -1,7 +1,7 @@
-"""/topic and /feed commands, and the Discord side of the scheduler and the feed poller.
+"""/topic commands and the Discord side of the scheduler.
 
-`DiscordPoster` and `DiscordFeedNotifier` implement the protocols bot/ defines (no discord import there);
-`setup` starts the two background services (one task each) through the bot's `start_background`."""
+`DiscordPoster` implements the protocol bot/ defines (no discord import there); `setup` starts the
+scheduler (one task) through the bot's `start_background`."""
 
 from __future__ import annotations
 
@@ -13,10 +13,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.errors import FeedError, TopicError
-from bot.feeds.poller import FeedPoller, NewItem, clamp_interval
-from bot.feeds.types import Feed, FeedSubscription
-from bot.ingest.netguard import validate_url
+from bot.errors import TopicError
 from bot.scheduler import TopicScheduler, clock_from_env
 from bot.topics.digest import build_digest, render_digest
 from bot.topics.manage import new_topic, preview_digest
@@ -121,41 +118,6 @@ class DiscordPoster:
         return None
 
 
-class DiscordFeedNotifier:
-    def __init__(self, bot: NewsBot) -> None:
-        self.bot = bot
-
-    async def feed_paused(self, subscription: FeedSubscription, feed: Feed, reason: str) -> bool:
-        if subscription.channel_id is None:
-            return False
-        text = (
-            f"⏸️ Feed paused ({reason}): <{feed.url}>"
-            + (f"\nLast error: {clip(feed.last_error, 200)}" if feed.last_error else "")
-            + f"\nUse `/feed resume {subscription.id}` to try again."
-        )
-        try:
-            await self.bot.get_partial_messageable(subscription.channel_id).send(
-                text, allowed_mentions=discord.AllowedMentions.none()
-            )
-        except discord.HTTPException as exc:
-            log.info("pause notice not delivered", extra={"status": exc.status})
-            return exc.status in (403, 404)  # nowhere to tell: don't retry forever
-        return True
-
-    async def new_items(self, subscription: FeedSubscription, feed: Feed, items: list[NewItem]) -> None:
-        if subscription.channel_id is None:
-            return
-        lines = [f"🗞️ **{escape(clip(feed.title or feed.url, 100))}** — {len(items)} new"]
-        for it in items[:10]:
-            title = escape(clip(it.title, 150)).replace("[", "(").replace("]", ")")
-            lines.append(f"• [{title}](<{it.url}>) (#{it.article_id})" if it.url else f"• {title} (#{it.article_id})")
-        if len(items) > 10:
-            lines.append(f"…and {len(items) - 10} more")
-        await self.bot.get_partial_messageable(subscription.channel_id).send(
-            "\n".join(lines)[:2000], allowed_mentions=discord.AllowedMentions.none()
-        )
-
-
 class DigestChannel(app_commands.Transformer):
     """A text, announcement or forum channel. Spelled out rather than `TextChannel | ForumChannel`, whose
     channel types include media channels (16), which Discord's published command schema does not list."""
@@ -182,12 +144,10 @@ def _topic_line(t: Any) -> str:
 
 class Topics(commands.Cog):
     topic = app_commands.Group(name="topic", description="Scheduled digests of a saved search", guild_only=True)
-    feed = app_commands.Group(name="feed", description="RSS/Atom/JSON feeds that keep the library filled", guild_only=True)
 
-    def __init__(self, bot: NewsBot, scheduler: TopicScheduler, poller: FeedPoller) -> None:
+    def __init__(self, bot: NewsBot, scheduler: TopicScheduler) -> None:
         self.bot = bot
         self.scheduler = scheduler
-        self.poller = poller
 
     # --- /topic ------------------------------------------------------------------------------------
     @topic.command(name="follow", description="Post a digest of new articles matching a search on a schedule")
@@ -277,67 +237,9 @@ class Topics(commands.Cog):
         outcome = await self.scheduler.runner.run_topic(t.id, manual=True)
         await interaction.followup.send(f"Topic #{topic}: {outcome}.", ephemeral=True)
 
-    # --- /feed -------------------------------------------------------------------------------------
-    @feed.command(name="add", description="Follow a feed; new items are stored (and announced in a channel)")
-    @app_commands.describe(url="Feed address", channel="Announce new items here", topic="Leave announcing to this topic", minutes="Poll interval (default 15, at least 5)")
-    @manager_only()
-    async def feed_add(
-        self, interaction: discord.Interaction[Any], url: app_commands.Range[str, 1, 2000],
-        channel: discord.TextChannel | None = None, topic: int | None = None, minutes: app_commands.Range[int, 5, 1440] | None = None,
-    ) -> None:
-        clean = validate_url(url)
-        if topic is not None:
-            await self._own(interaction, topic)
-        sub, created = await self.bot.store.add_feed_subscription(
-            clean, interaction.guild_id, channel_id=channel.id if channel else None, topic_id=topic,
-            added_by=f"discord:{interaction.user.id}", interval_s=clamp_interval(minutes), now=self.poller._now(),
-        )
-        self.poller.wake()
-        verb = "Following" if created else "Already following"
-        await interaction.response.send_message(f"{verb} feed #{sub.id}: <{clean}>. Its current items are stored quietly; new ones follow.", ephemeral=True)
-
-    @feed.command(name="list", description="This server's feeds")
-    async def feed_list(self, interaction: discord.Interaction[Any]) -> None:
-        subs = await self.bot.store.list_feed_subscriptions(interaction.guild_id)
-        lines = []
-        for s in subs:
-            d = s.to_dict()
-            state = f"⏸️ {d['paused_reason']}" if d["paused"] else f"every {d['interval_minutes']} min"
-            where = f" → <#{s.channel_id}>" if s.channel_id else ""
-            lines.append(f"**#{s.id}** {escape(clip(str(d['title'] or d['url']), 80))} <{d['url']}>{where} · {state}")
-        await interaction.response.send_message(("\n".join(lines) or "No feeds yet: `/feed add`.")[:2000], ephemeral=True)
-
-    async def _feed_sub(self, interaction: discord.Interaction[Any], feed: int) -> None:
-        if not any(s.id == feed for s in await self.bot.store.list_feed_subscriptions(interaction.guild_id)):
-            raise FeedError(f"no feed #{feed} in this server (see /feed list)")
-
-    @feed.command(name="remove", description="Stop following a feed")
-    @manager_only()
-    async def feed_remove(self, interaction: discord.Interaction[Any], feed: int) -> None:
-        await self._feed_sub(interaction, feed)
-        await self.bot.store.remove_feed_subscription(feed, interaction.guild_id)
-        await interaction.response.send_message(f"Feed #{feed} removed.", ephemeral=True)
-
-    @feed.command(name="pause", description="Pause a feed")
-    @manager_only()
-    async def feed_pause(self, interaction: discord.Interaction[Any], feed: int) -> None:
-        await self._feed_sub(interaction, feed)
-        await self.bot.store.set_subscription_paused(feed, interaction.guild_id, "paused by a moderator")
-        await interaction.response.send_message(f"Feed #{feed} paused.", ephemeral=True)
-
-    @feed.command(name="resume", description="Resume a paused feed (also after it failed)")
-    @manager_only()
-    async def feed_resume(self, interaction: discord.Interaction[Any], feed: int) -> None:
-        await self._feed_sub(interaction, feed)
-        await self.bot.store.set_subscription_paused(feed, interaction.guild_id, None, now=self.poller._now())
-        self.poller.wake()
-        await interaction.response.send_message(f"Feed #{feed} resumed.", ephemeral=True)
-
 
 async def setup(bot: NewsBot) -> None:
     clock = clock_from_env()
     scheduler = TopicScheduler(bot.store, DiscordPoster(bot), clock=clock)
-    poller = FeedPoller(bot.store, bot.ingestor, bot.fetcher, clock=clock, notifier=DiscordFeedNotifier(bot))
-    await bot.add_cog(Topics(bot, scheduler, poller))
+    await bot.add_cog(Topics(bot, scheduler))
     bot.start_background("topic-scheduler", scheduler.run)
-    bot.start_background("feed-poller", poller.run)
