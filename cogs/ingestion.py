@@ -16,9 +16,9 @@ from bot.feeds.poller import FeedPoller, NewItem, clamp_interval
 from bot.feeds.types import Feed, FeedSubscription
 from bot.ingest.netguard import validate_url
 from bot.ingest.pipeline import IngestResult
-from bot.scheduler import clock_from_env
 from bot.services import IngestOutcome, check_upload
 from bot.store import Scope
+from bot.timer import clock_from_env
 from cogs.formatting import (
     DESCRIPTION_MAX,
     clip,

@@ -9,7 +9,7 @@ from bot.errors import FeedError, TopicError
 from bot.feeds.poller import FeedPoller, clamp_interval
 from bot.ingest.netguard import validate_url
 from bot.ingest.pipeline import Ingestor, default_analyzer
-from bot.scheduler import clock_from_env
+from bot.timer import clock_from_env
 from bot.topics.manage import new_topic
 
 

@@ -37,6 +37,7 @@ from bot.ingest.fetch import FEED_TYPES, PAGE_TYPES, Fetcher
 from bot.ingest.pipeline import Ingestor
 from bot.models import ExtractedArticle
 from bot.store.base import ArticleStore
+from bot.timer import DueLoop
 
 log = logging.getLogger(__name__)
 
@@ -129,35 +130,19 @@ class FeedPoller:
         self.fetch_articles = fetch_articles
         self.jitter = jitter or (lambda interval: random.uniform(0, min(60.0, interval * 0.1)))
         self._hosts: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(self.per_host))
-        self._wake = asyncio.Event()
-        self._stopping = False
+        self.loop = DueLoop("feed poller", clock, self.poll_due, store.next_feed_poll)  # type: ignore[arg-type]
 
     def _now(self) -> datetime:
         return self.clock.now()  # type: ignore[attr-defined,no-any-return]
 
     def wake(self) -> None:
-        self._wake.set()
+        self.loop.wake()
 
     def stop(self) -> None:
-        self._stopping = True
-        self._wake.set()
+        self.loop.stop()
 
     async def run(self) -> None:
-        log.info("feed poller started")
-        while not self._stopping:
-            try:
-                await self.poll_due()
-                upcoming = await self.store.next_feed_poll()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("feed poller iteration failed")
-                upcoming = None
-            now = self._now()
-            until = min(upcoming, now + timedelta(minutes=5)) if upcoming else now + timedelta(minutes=5)
-            self._wake.clear()
-            if until > now:
-                await self.clock.sleep_until(until, self._wake)  # type: ignore[attr-defined]
+        await self.loop.run()
 
     async def poll_due(self, limit: int = 200) -> list[PollResult]:
         due = await self.store.due_feeds(self._now(), limit=limit)

@@ -11,8 +11,8 @@ import pytest
 from bot.feeds.poller import FeedPoller, NewItem
 from bot.feeds.types import Feed, FeedSubscription
 from bot.ingest.pipeline import Ingestor
-from bot.scheduler import ManualClock
 from bot.store.base import ArticleStore, Scope
+from bot.timer import ManualClock
 
 from .conftest import FEEDS, FeedServer, rss
 
