@@ -21,9 +21,7 @@ import discord
 from discord.ext import commands
 
 from bot.config import Settings
-from bot.errors import ConfigError
 from bot.ingest.fetch import Fetcher, FetchPolicy, create_session
-from bot.ingest.netguard import AddressAllowList
 from bot.ingest.pipeline import Ingestor, default_analyzer
 from bot.services import NewsService
 from bot.store import ArticleStore, create_store
@@ -78,13 +76,9 @@ class NewsBot(commands.Bot):
 
     # --- startup -----------------------------------------------------------------------------------------
     async def setup_hook(self) -> None:
-        try:
-            allow = AddressAllowList.parse(self.settings.fetch_allow)
-        except ValueError as exc:
-            raise ConfigError(f"NEWSBOT_FETCH_ALLOW: {exc}") from exc
+        policy = FetchPolicy.from_setting(self.settings.fetch_allow)
         self.store = create_store(self.db_path)
         await self.store.open()
-        policy = FetchPolicy(allow=allow)
         self.http_session = create_session(policy)
         self.fetcher = Fetcher(policy, session=self.http_session)
         self.ingestor = Ingestor(self.store, fetcher=self.fetcher, analyzer=default_analyzer())

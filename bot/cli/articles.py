@@ -9,7 +9,8 @@ from collections import Counter
 from pathlib import Path
 
 from bot.cli.common import Context, UsageError, article_id, emit_json
-from bot.errors import ArticleNotFound, ConfigError
+from bot.errors import ArticleNotFound
+from bot.ingest.fetch import Fetcher, FetchPolicy
 from bot.ingest.pipeline import Ingestor, IngestResult, default_analyzer
 from bot.ingest.sources import is_url
 from bot.store import Scope
@@ -46,15 +47,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_backup)
 
 
-def make_fetcher(ctx: Context) -> object:
-    from bot.ingest.fetch import Fetcher, FetchPolicy
-    from bot.ingest.netguard import AddressAllowList
-
-    try:
-        allow = AddressAllowList.parse(ctx.settings.fetch_allow)
-    except ValueError as exc:
-        raise ConfigError(f"NEWSBOT_FETCH_ALLOW: {exc}") from exc
-    return Fetcher(FetchPolicy(allow=allow))
+def make_fetcher(ctx: Context) -> Fetcher:
+    return Fetcher(FetchPolicy.from_setting(ctx.settings.fetch_allow))
 
 
 async def cmd_ingest(args: argparse.Namespace, ctx: Context) -> int:
@@ -76,7 +70,7 @@ async def cmd_ingest(args: argparse.Namespace, ctx: Context) -> int:
     finally:
         progress.clear()
         if fetcher is not None:
-            await fetcher.close()  # type: ignore[attr-defined]
+            await fetcher.close()
     if not args.json:
         summary = ", ".join(f"{counts[s]} {s}" for s in ("created", "updated", "duplicate", "failed") if counts[s])
         print(f"done: {summary or 'nothing to ingest'}", file=sys.stderr)

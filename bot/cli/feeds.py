@@ -56,10 +56,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _poller(ctx: Context) -> FeedPoller:
     from bot.cli.articles import make_fetcher
-    from bot.ingest.fetch import Fetcher
 
     fetcher = make_fetcher(ctx)
-    assert isinstance(fetcher, Fetcher)
     ingestor = Ingestor(ctx.store, fetcher=fetcher, analyzer=default_analyzer())
     return FeedPoller(ctx.store, ingestor, fetcher, clock=clock_from_env())
 

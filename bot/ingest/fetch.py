@@ -82,9 +82,9 @@ class FetchPolicy:
     accept_types: frozenset[str] = DEFAULT_ACCEPT_TYPES
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> FetchPolicy:
-        """Defaults, with the allow list from NEWSBOT_FETCH_ALLOW."""
-        return cls(allow=AddressAllowList.from_env(environ))
+    def from_setting(cls, allow_spec: str | None) -> FetchPolicy:
+        """Defaults, with the operator's allow list (NEWSBOT_FETCH_ALLOW, read by bot.config)."""
+        return cls(allow=AddressAllowList.from_setting(allow_spec))
 
 
 @dataclass(frozen=True)

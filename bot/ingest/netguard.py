@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import os
 import socket
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -19,7 +18,7 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import ThreadedResolver
 from yarl import URL
 
-from bot.errors import BlockedAddress, InvalidURL
+from bot.errors import BlockedAddress, ConfigError, InvalidURL
 
 log = logging.getLogger(__name__)
 
@@ -122,10 +121,12 @@ class AddressAllowList:
         return cls(frozenset(hosts), frozenset(suffixes), tuple(networks))
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> AddressAllowList:
-        """The allow list in NEWSBOT_FETCH_ALLOW (empty when unset)."""
-        env = os.environ if environ is None else environ
-        return cls.parse(env.get(ENV_VAR, ""))
+    def from_setting(cls, spec: str | None) -> AddressAllowList:
+        """The operator's NEWSBOT_FETCH_ALLOW value; a bad entry is a configuration error."""
+        try:
+            return cls.parse(spec)
+        except ValueError as exc:
+            raise ConfigError(f"{ENV_VAR}: {exc}") from exc
 
     def allows_host(self, host: str) -> bool:
         name = _normalize_host(host)

@@ -10,14 +10,17 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from bot.errors import ExtractionError, FetchError, IngestError, NewsbotError
 from bot.ingest import dedupe
 from bot.ingest.normalize import normalize_inline, split_paragraphs, word_count
 from bot.ingest.sources import ExplicitFields, RawItem, iter_source
-from bot.models import FLAG_TEASER, Analysis, Article, ExtractedArticle, Origin, Paragraph
+from bot.models import Analysis, Article, ExtractedArticle, Origin, Paragraph
 from bot.store.base import ArticleStore, Fingerprint, Scope
+
+if TYPE_CHECKING:
+    from bot.ingest.fetch import Fetcher
 
 log = logging.getLogger(__name__)
 
@@ -49,12 +52,9 @@ class IngestResult:
 Analyzer = Callable[[list[Paragraph], str | None], Analysis]
 
 
-def default_analyzer() -> Analyzer | None:
-    """The analysis package, when it is installed in this build."""
-    try:
-        from bot.analysis import analyze
-    except ImportError:  # pragma: no cover - analysis lands separately
-        return None
+def default_analyzer() -> Analyzer:
+    """Summary, quotes, keywords and entities, computed once at ingest so commands are lookups."""
+    from bot.analysis import analyze
 
     def run(paragraphs: list[Paragraph], title: str | None) -> Analysis:
         return analyze(paragraphs, title=title)
@@ -67,7 +67,7 @@ class Ingestor:
         self,
         store: ArticleStore,
         *,
-        fetcher: object | None = None,
+        fetcher: Fetcher | None = None,
         analyzer: Analyzer | None = None,
     ) -> None:
         self.store = store
@@ -150,9 +150,7 @@ class Ingestor:
         return [_apply_fields(articles[0], raw.fields), *articles[1:]]
 
     async def _extract_url(self, raw: RawItem) -> list[ExtractedArticle]:
-        from bot.ingest.fetch import Fetcher
-
-        if not isinstance(self.fetcher, Fetcher):
+        if self.fetcher is None:
             raise FetchError("fetching URLs is not configured")
         page = await self.fetcher.fetch(raw.source)
         ctype = (page.content_type or "").lower()
@@ -317,7 +315,3 @@ def _is_older(incoming: Article, stored: Article) -> bool:
 def _one_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split()) or type(exc).__name__
     return text[:300]
-
-
-def is_teaser(article: ExtractedArticle) -> bool:
-    return FLAG_TEASER in article.flags

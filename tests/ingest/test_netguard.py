@@ -9,7 +9,7 @@ import pytest
 from aiohttp.abc import AbstractResolver, ResolveResult
 from yarl import URL
 
-from bot.errors import BlockedAddress, FetchError, InvalidURL
+from bot.errors import BlockedAddress, ConfigError, FetchError, InvalidURL
 from bot.ingest.netguard import (
     AddressAllowList,
     GuardedResolver,
@@ -103,9 +103,11 @@ def test_allow_list_rejects_garbage_and_reads_env() -> None:
         AddressAllowList.parse("10.0.0.0/33")
     with pytest.raises(ValueError):
         AddressAllowList.parse("exa mple.com")
-    assert not AddressAllowList.from_env({})
-    allow = AddressAllowList.from_env({"NEWSBOT_FETCH_ALLOW": "10.0.0.0/8"})
+    assert not AddressAllowList.from_setting("")
+    allow = AddressAllowList.from_setting("10.0.0.0/8")
     check_address("x.example", "10.9.9.9", allow)
+    with pytest.raises(ConfigError, match="NEWSBOT_FETCH_ALLOW"):
+        AddressAllowList.from_setting("10.0.0.0/33")
 
 
 @pytest.mark.parametrize(
