@@ -126,7 +126,7 @@ def build(path: Path, n: int, corpus: Corpus, seed: int = 1) -> dict[str, float]
     con.execute("PRAGMA cache_size=-262144")
     families = sorted(corpus.docs)
     df = np.zeros(BUCKETS, dtype=np.int64)
-    start = datetime(2021, 1, 1, tzinfo=UTC)
+    start = datetime.now(UTC) - timedelta(days=3 * 365)  # three years up to today
     batch: list[tuple] = []
     vectors: list[tuple] = []
     next_id = 1
@@ -259,7 +259,9 @@ async def serve(path: Path, queries: int, seed: int = 2) -> dict[str, object]:
 
     await search(store, "warm up", Scope.all())
     await related_to_article(store, sample[0], scope_for(sample[0]))
-    search_t, hits = [], 0
+    search_t: list[float] = []
+    hits = 0
+    slow: list[tuple[float, str, bool]] = []
     for aid, text in zip(sample, texts, strict=True):
         filters = None
         if rng.random() < 0.2:
@@ -269,7 +271,10 @@ async def serve(path: Path, queries: int, seed: int = 2) -> dict[str, object]:
         t0 = time.perf_counter()
         found = await search(store, text, scope_for(aid), filters, limit=10)
         search_t.append(time.perf_counter() - t0)
+        slow.append((search_t[-1], text, filters is not None))
         hits += bool(found)
+    slow.sort(reverse=True)
+    rss_after_search = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     related_t, filled = [], 0
     for aid in sample:
         t0 = time.perf_counter()
@@ -280,6 +285,8 @@ async def serve(path: Path, queries: int, seed: int = 2) -> dict[str, object]:
     return {
         "search_ms": _pct(search_t),
         "search_with_hits": hits / len(sample),
+        "slowest_searches": [(round(t * 1000), q, f) for t, q, f in slow[:5]],
+        "peak_rss_mb_after_search": round(rss_after_search, 1),
         "related_ms": _pct(related_t),
         "related_full_lists": filled / len(sample),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
@@ -294,6 +301,7 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=1000)
     parser.add_argument("--keep", type=Path, help="build the stores in this folder and keep them")
     parser.add_argument("--serve", type=Path, help="only time queries on an existing store")
+    parser.add_argument("--only", choices=["search", "related"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
         print(json.dumps(asyncio.run(serve(args.serve, args.queries))))

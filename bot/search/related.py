@@ -44,7 +44,7 @@ class RelatedConfig:
     tfidf_weight: float = 0.3  # rest goes to the embedding cosine
     near_duplicate: float = 0.8  # TF-IDF cosine around which two texts count as the same story
     max_df_share: float = 0.2  # terms in more than this share of documents do not pick candidates
-    posting_budget: int = 5_000  # summed document frequency of the candidate query's terms
+    posting_budget: int = 3_000  # summed document frequency of the candidate query's terms
     feedback_docs: int = 20  # pseudo-relevance feedback: centroid of the best few candidates
     feedback_weight: float = 2.0
 

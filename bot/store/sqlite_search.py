@@ -131,9 +131,11 @@ class SQLiteSearchMixin:
         sql = (
             "SELECT a.id, a.title, a.published, a.source, a.guild_id, f.rank AS rank, "
             f"snippet(articles_fts, -1, ?, ?, '…', {_SNIPPET_TOKENS}) AS snip "
-            f"FROM articles_fts f JOIN articles a ON a.id = f.rowid WHERE {where} "
+            f"FROM articles_fts f CROSS JOIN articles a ON a.id = f.rowid WHERE {where} "
             "AND f.rowid > ? ORDER BY f.rank LIMIT ? OFFSET ?"
         )
+        if not await self._any_row(filters):
+            return []  # no article passes the filters: skip ranking the whole index for nothing
         newest = 0
         if window is not None:
             async with self.db.execute("SELECT max(id) FROM articles") as cur:
@@ -162,6 +164,19 @@ class SQLiteSearchMixin:
             )
             for r in rows
         ]
+
+    async def _any_row(self, filters: SearchFilters) -> bool:
+        """Cheap check through the indexed filters alone (source, section, dates), ignoring scope."""
+        indexed = SearchFilters(
+            source=filters.source, section=filters.section, since=filters.since, until=filters.until
+        )
+        where, params = _filters(indexed)
+        if not where:
+            return True
+        async with self.db.execute(
+            f"SELECT 1 FROM articles a WHERE {' AND '.join(where)} LIMIT 1", params
+        ) as cur:
+            return await cur.fetchone() is not None
 
     async def _search_rows(
         self,
