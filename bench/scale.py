@@ -223,7 +223,8 @@ async def serve(path: Path, queries: int, seed: int = 2) -> dict[str, object]:
     await store.open()
     db = store.db
     async with db.execute("SELECT max(id) FROM articles") as cur:
-        max_id = int((await cur.fetchone())[0])
+        row = await cur.fetchone()
+    max_id = int(row[0]) if row else 0
     sample = [rng.randint(1, max_id) for _ in range(queries)]
     rows = {}
     for start in range(0, len(sample), 500):
