@@ -69,9 +69,10 @@ def estimated_matches(query: ParsedQuery, idf: IdfTable) -> int:
 
 
 def _df(token: str, idf: IdfTable) -> int:
-    if len(token) < 2 or token in STOP_WORDS or token.isdigit():
+    stem = light_stem(token)
+    if len(token) < 2 or token.isdigit() or token in STOP_WORDS or stem in STOP_WORDS:
         return idf.documents  # not in the term statistics: assume it is everywhere
-    return idf.document_frequency(bucket(light_stem(token)))
+    return idf.document_frequency(bucket(stem))
 
 
 def rank_window(query: ParsedQuery, idf: IdfTable) -> int | None:

@@ -128,6 +128,7 @@ def test_rank_window_only_for_broad_queries() -> None:
     window = rank_window(parse_query("government"), idf)
     assert window is not None and RANK_BUDGET <= window < 1_000_000
     assert rank_window(parse_query("said"), idf) == RANK_BUDGET  # stop words are everywhere
+    assert rank_window(parse_query("haves"), idf) == RANK_BUDGET  # …also once stemmed
     assert rank_window(parse_query("gov*"), idf) == RANK_BUDGET
 
 
