@@ -193,6 +193,7 @@ class Ingestor:
                 return outcome
             article.analysis = await self._analyze(article)
             stored = await self.store.add_article(article, fp)
+            await self._index(stored)
         log.info("article stored", extra={"article_id": stored.id, "source": source, "guild_id": guild_id})
         return IngestResult(source, "created", stored.id, stored.title)
 
@@ -207,6 +208,7 @@ class Ingestor:
                 return await self._duplicate(same_story, source, scope)
             article.analysis = await self._analyze(article)
             updated = await self.store.replace_article(same_story.id, article, fp)
+            await self._index(updated)
             log.info("article updated", extra={"article_id": updated.id, "source": source})
             return IngestResult(source, "updated", updated.id, updated.title)
         exact = await self.store.find_by_content_hash(fp.content_hash, scope)
@@ -218,7 +220,7 @@ class Ingestor:
         if article.canonical_url and article.canonical_url != original.canonical_url:
             # Another outlet's copy: kept so related pieces can say "also covered by".
             article.duplicate_of = original.id
-            await self.store.add_article(article, replace(fp, bands=()))
+            await self._index(await self.store.add_article(article, replace(fp, bands=())))
         return await self._duplicate(original, source, scope)
 
     async def _near_duplicate_of(self, fp: Fingerprint, scope: Scope) -> Article | None:
@@ -237,6 +239,15 @@ class Ingestor:
     async def _duplicate(self, original: Article, source: str, scope: Scope) -> IngestResult:
         await self.store.record_duplicate(original.id, source, scope.guild_id)
         return IngestResult(source, "duplicate", original.id, original.title, duplicate_of=original.id)
+
+    async def _index(self, article: Article) -> None:
+        """Vectors for related pieces; if this fails they are computed when first needed."""
+        from bot.search.related import index_article
+
+        try:
+            await index_article(self.store, article)
+        except Exception:
+            log.exception("indexing for related pieces failed", extra={"article_id": article.id})
 
     async def _analyze(self, article: Article) -> Analysis | None:
         if self.analyzer is None:
