@@ -68,8 +68,15 @@ class _Embedder:
         if self._model is None:
             with self._lock:
                 if self._model is None:
-                    import wordllama
+                    root = logging.getLogger()
+                    handlers, level = list(root.handlers), root.level
+                    import wordllama  # calls logging.basicConfig(level=INFO) at import time
                     from wordllama import WordLlama
+
+                    for handler in root.handlers[:]:  # undo that: logging is the application's choice
+                        if handler not in handlers:
+                            root.removeHandler(handler)
+                    root.setLevel(level)
 
                     self._model = WordLlama.load(
                         cache_dir=Path(wordllama.__file__).parent, disable_download=True
