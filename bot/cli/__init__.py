@@ -10,11 +10,10 @@ import sys
 from collections.abc import Sequence
 
 from bot import __version__
+from bot.cli import analysis, articles, feeds, run, search
 from bot.cli.common import Context, run_handler
 from bot.config import Settings, setup_logging
 from bot.errors import NewsbotError
-
-COMMAND_MODULES = ("articles", "analysis", "search", "feeds", "run")
 
 log = logging.getLogger(__name__)
 
@@ -28,15 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress and details to stderr")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    import importlib
-
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"bot.cli.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"bot.cli.{name}":
-                raise
-            continue
+    for module in (articles, analysis, search, feeds, run):
         module.register(sub)
     return parser
 
