@@ -180,4 +180,35 @@ MIGRATIONS: list[str] = [
         updated_at     TEXT NOT NULL
     );
     """,
+    # 5: prefix indexes (2 and 3 characters) on the full-text table, so short prefix searches ("for*",
+    # "Inte*") read one merged doclist instead of thousands of terms' lists; same columns, tokenizer and
+    # bm25 weights; the external-content table is rebuilt from `articles`
+    """
+    DROP TRIGGER articles_ai;
+    DROP TRIGGER articles_ad;
+    DROP TRIGGER articles_au;
+    DROP TABLE articles_fts;
+    CREATE VIRTUAL TABLE articles_fts USING fts5(
+        title, subtitle, body,
+        content='articles', content_rowid='id',
+        tokenize='porter unicode61 remove_diacritics 2',
+        prefix='2 3'
+    );
+    INSERT INTO articles_fts(articles_fts, rank) VALUES ('rank', 'bm25(4.0, 2.0, 1.0)');
+    CREATE TRIGGER articles_ai AFTER INSERT ON articles BEGIN
+        INSERT INTO articles_fts(rowid, title, subtitle, body)
+        VALUES (new.id, new.title, coalesce(new.subtitle, ''), new.body);
+    END;
+    CREATE TRIGGER articles_ad AFTER DELETE ON articles BEGIN
+        INSERT INTO articles_fts(articles_fts, rowid, title, subtitle, body)
+        VALUES ('delete', old.id, old.title, coalesce(old.subtitle, ''), old.body);
+    END;
+    CREATE TRIGGER articles_au AFTER UPDATE OF title, subtitle, body ON articles BEGIN
+        INSERT INTO articles_fts(articles_fts, rowid, title, subtitle, body)
+        VALUES ('delete', old.id, old.title, coalesce(old.subtitle, ''), old.body);
+        INSERT INTO articles_fts(rowid, title, subtitle, body)
+        VALUES (new.id, new.title, coalesce(new.subtitle, ''), new.body);
+    END;
+    INSERT INTO articles_fts(articles_fts) VALUES ('rebuild');
+    """,
 ]
