@@ -83,27 +83,33 @@ class _CachedIdf:
     table: IdfTable
     documents: int
     loaded: float
+    checked: float  # last time the store's document count was compared
 
 
 _IDF: WeakKeyDictionary[ArticleStore, _CachedIdf] = WeakKeyDictionary()
 _IDF_MAX_AGE = 600.0
+_IDF_SETTLED = 5_000  # documents above which the count is not re-read on every query
 
 
 async def idf_table(store: ArticleStore) -> IdfTable:
     """Document frequencies change slowly; reload them when the store grew noticeably or went stale."""
-    documents = await store.indexed_documents()
     cached = _IDF.get(store)
+    if cached is not None and cached.documents >= _IDF_SETTLED and time.monotonic() - cached.checked < 5.0:
+        return cached.table  # a large store: a few seconds' growth cannot move its idf (saves a query)
+    documents = await store.indexed_documents()
     if cached is not None:
         drift = abs(documents - cached.documents)
         fresh = time.monotonic() - cached.loaded < _IDF_MAX_AGE
         if drift == 0 or (fresh and drift <= max(50, cached.documents // 50)):
+            cached.checked = time.monotonic()
             return cached.table
     stats = await store.term_stats()
     df = np.zeros(BUCKETS, dtype=np.int32)
     if len(stats.buckets):
         df[stats.buckets] = stats.df
     table = IdfTable(stats.documents, df)
-    _IDF[store] = _CachedIdf(table, documents, time.monotonic())
+    now = time.monotonic()
+    _IDF[store] = _CachedIdf(table, documents, now, now)
     return table
 
 
@@ -313,9 +319,8 @@ def _group(scored: list[_Scored], ranked: Reranked, limit: int, config: RelatedC
             continue
         if len(chosen) >= limit:
             continue  # still scanning: later copies of chosen items are grouped above
-        buckets, weights = ranked.rows.row(s.index)
         twins = is_near_duplicate(
-            ranked.rows.dot(buckets, weights),
+            ranked.rows.dot_dense(ranked.rows.row(s.index)),
             ranked.embeddings @ ranked.embeddings[s.index],
             config.near_duplicate,
         )

@@ -20,9 +20,12 @@ UIntArray = npt.NDArray[np.uint32]
 
 @dataclass(slots=True)
 class SparseRows:
-    """Many L2-normalised sparse vectors in one flat layout: entry i belongs to row `rows[i]`."""
+    """Many L2-normalised sparse vectors in one flat layout: entry i belongs to row `rows[i]` and has
+    term `terms[inverse[i]]`. Products go through the compact term list (`terms`, a few thousand ids),
+    so each costs one gather over the entries instead of a binary search per entry."""
 
-    buckets: UIntArray
+    terms: UIntArray  # sorted distinct buckets of all rows
+    inverse: npt.NDArray[np.int64]  # per entry: index into `terms`
     rows: npt.NDArray[np.int64]
     weights: FloatArray
     n: int
@@ -31,33 +34,55 @@ class SparseRows:
     def build(cls, vectors: list[ArticleVectors], idf: IdfTable) -> SparseRows:
         n = len(vectors)
         if n == 0:
-            return cls(np.zeros(0, np.uint32), np.zeros(0, np.int64), np.zeros(0, dtype=np.float32), 0)
+            return cls(
+                np.zeros(0, np.uint32),
+                np.zeros(0, np.int64),
+                np.zeros(0, np.int64),
+                np.zeros(0, dtype=np.float32),
+                0,
+            )
         buckets = np.concatenate([v.terms.buckets for v in vectors]).astype(np.uint32)
         counts = np.concatenate([v.terms.counts for v in vectors]).astype(np.float32)
         rows = np.repeat(np.arange(n), [len(v.terms.buckets) for v in vectors])
         raw = (1.0 + np.log(np.maximum(counts, 1.0))) * idf.idf[buckets]
         norms = np.sqrt(np.bincount(rows, weights=raw * raw, minlength=n))
         weights: FloatArray = (raw / np.maximum(norms[rows], 1e-12)).astype(np.float32)
-        return cls(buckets, rows.astype(np.int64), weights, n)
+        terms, inverse = np.unique(buckets, return_inverse=True)
+        return cls(terms.astype(np.uint32), inverse.astype(np.int64), rows.astype(np.int64), weights, n)
+
+    def dense(self, buckets: UIntArray, weights: FloatArray) -> FloatArray:
+        """One sparse vector (sorted `buckets`) laid out over `terms`; terms no row has are dropped."""
+        out = np.zeros(len(self.terms), dtype=np.float32)
+        if len(buckets) == 0 or len(self.terms) == 0:
+            return out
+        pos = np.minimum(np.searchsorted(self.terms, buckets), len(self.terms) - 1)
+        hit = self.terms[pos] == buckets
+        out[pos[hit]] = weights[hit]
+        return out
+
+    def dot_dense(self, vector: FloatArray) -> FloatArray:
+        """Each row's dot product with a vector laid out over `terms`."""
+        if len(self.weights) == 0:
+            return np.zeros(self.n, dtype=np.float32)
+        contrib = self.weights * vector[self.inverse]
+        return np.bincount(self.rows, weights=contrib, minlength=self.n).astype(np.float32)
 
     def dot(self, buckets: UIntArray, weights: FloatArray) -> FloatArray:
         """Each row's dot product with one sparse vector (sorted `buckets`)."""
-        if len(buckets) == 0 or len(self.buckets) == 0:
-            return np.zeros(self.n, dtype=np.float32)
-        pos = np.minimum(np.searchsorted(buckets, self.buckets), len(buckets) - 1)
-        contrib = np.where(buckets[pos] == self.buckets, self.weights * weights[pos], 0.0)
-        return np.bincount(self.rows, weights=contrib, minlength=self.n).astype(np.float32)
+        return self.dot_dense(self.dense(buckets, weights))
 
-    def centroid(self, members: npt.NDArray[np.int64]) -> tuple[UIntArray, FloatArray]:
-        """Normalised mean of some rows, as a sparse vector."""
+    def centroid(self, members: npt.NDArray[np.int64]) -> FloatArray:
+        """Normalised mean of some rows, laid out over `terms`."""
         mask = np.isin(self.rows, members)
-        uniq, inverse = np.unique(self.buckets[mask], return_inverse=True)
-        summed = np.bincount(inverse, weights=self.weights[mask], minlength=len(uniq)).astype(np.float32)
-        return uniq.astype(np.uint32), normalise(summed)
+        summed = np.bincount(self.inverse[mask], weights=self.weights[mask], minlength=len(self.terms))
+        return normalise(summed.astype(np.float32))
 
-    def row(self, i: int) -> tuple[UIntArray, FloatArray]:
+    def row(self, i: int) -> FloatArray:
+        """Row i laid out over `terms`."""
+        out = np.zeros(len(self.terms), dtype=np.float32)
         mask = self.rows == i
-        return self.buckets[mask], self.weights[mask]
+        out[self.inverse[mask]] = self.weights[mask]
+        return out
 
 
 @dataclass(slots=True)
@@ -99,9 +124,10 @@ def rerank(
         order = np.argsort(-base, kind="stable")
         top = order[~blocked[order]][:feedback_docs]
         if len(top):
-            c_buckets, c_weights = rows.centroid(top.astype(np.int64))
             c_emb = normalise(emb[top].mean(axis=0))
-            centroid = tfidf_weight * rows.dot(c_buckets, c_weights) + (1.0 - tfidf_weight) * (emb @ c_emb)
+            centroid = tfidf_weight * rows.dot_dense(rows.centroid(top.astype(np.int64))) + (
+                1.0 - tfidf_weight
+            ) * (emb @ c_emb)
             score = (base + feedback_weight * centroid) / (1.0 + feedback_weight)
     return Reranked(tfidf, emb_sim, score.astype(np.float32), rows, emb)
 
