@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import random
 import re
 import sys
@@ -197,7 +198,10 @@ def main() -> None:
     )
     parser.add_argument("--near-dups", type=int, default=200)
     parser.add_argument("--config", help="RelatedConfig overrides as JSON")
-    asyncio.run(run(parser.parse_args()))
+    args = parser.parse_args()
+    print("$ " + " ".join([Path(sys.executable).name, *sys.argv]), flush=True)
+    logging.getLogger("bot").setLevel(logging.WARNING)  # per-article ingest logs drown the figures
+    asyncio.run(run(args))
 
 
 if __name__ == "__main__":

@@ -304,6 +304,7 @@ def main() -> None:
     parser.add_argument("--serve", type=Path, help="only time queries on an existing store")
     parser.add_argument("--only", choices=["search", "related"], help=argparse.SUPPRESS)
     args = parser.parse_args()
+    print("$ " + " ".join([Path(sys.executable).name, *sys.argv]), flush=True)
     if args.serve:
         print(json.dumps(asyncio.run(serve(args.serve, args.queries))))
         return
