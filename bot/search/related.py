@@ -18,10 +18,11 @@ import numpy.typing as npt
 
 from bot.errors import ArticleNotFound
 from bot.models import Article
-from bot.search.rerank import Reranked, is_near_duplicate, rerank
+from bot.search.rerank import Reranked, SparseRows, is_near_duplicate, rerank_rows
 from bot.search.text import BUCKETS, bucket, index_terms, term_counts, words
 from bot.search.types import Candidate, RelatedItem, RelatedResult, StoredVectors
 from bot.search.vectors import (
+    EMBED_DIM,
     EMBEDDER,
     VECTOR_VERSION,
     ArticleVectors,
@@ -151,10 +152,12 @@ def key_terms(title: str, body: str, idf: IdfTable, extra: list[str], config: Re
     for _, term, df in ranked:
         if len(chosen) >= config.key_terms:
             break
-        if chosen and postings + df > config.posting_budget:
+        if postings + df > config.posting_budget:
             continue
         chosen.append(term)
         postings += df
+    if not chosen and ranked:  # every term is common: the rarest one alone keeps the query narrowest
+        chosen.append(min(ranked, key=lambda x: (x[2], -x[0], x[1]))[1])
     return chosen
 
 
@@ -176,6 +179,13 @@ async def _vectors_for(store: ArticleStore, article: Article) -> ArticleVectors:
     vectors = await asyncio.to_thread(article_vectors, article)
     await _put(store, article.id, vectors)
     return vectors
+
+
+def _embedding_matrix(packed: list[bytes]) -> npt.NDArray[np.float32]:
+    """Stored embeddings as one matrix (a malformed one counts as zeros, like unpack_embedding)."""
+    if all(len(b) == EMBED_DIM * 2 for b in packed):
+        return np.frombuffer(b"".join(packed), dtype="<f2").reshape(len(packed), EMBED_DIM).astype(np.float32)
+    return np.stack([unpack_embedding(b) for b in packed]) if packed else np.zeros((0, EMBED_DIM), np.float32)
 
 
 def _unpack(stored: StoredVectors) -> ArticleVectors:
@@ -253,13 +263,14 @@ async def _related(
     ]
     await _fill_missing_vectors(store, candidates)
     candidates = [c for c in candidates if c.vectors is not None]
-    unpacked = [_unpack(c.vectors) for c in candidates if c.vectors is not None]
+    stored = [c.vectors for c in candidates if c.vectors is not None]
     own_copy = np.array(
         [c.duplicate_of is not None and c.duplicate_of in query.exclude for c in candidates], dtype=bool
     )
-    ranked = rerank(
+    ranked = rerank_rows(
         query.vectors,
-        unpacked,
+        SparseRows.from_packed([v.terms for v in stored], idf),
+        _embedding_matrix([v.embedding for v in stored]),
         idf,
         tfidf_weight=config.tfidf_weight,
         feedback_docs=config.feedback_docs,

@@ -43,7 +43,33 @@ class SparseRows:
             )
         buckets = np.concatenate([v.terms.buckets for v in vectors]).astype(np.uint32)
         counts = np.concatenate([v.terms.counts for v in vectors]).astype(np.float32)
-        rows = np.repeat(np.arange(n), [len(v.terms.buckets) for v in vectors])
+        sizes = np.array([len(v.terms.buckets) for v in vectors], dtype=np.int64)
+        return cls.from_arrays(buckets, counts, sizes, idf)
+
+    @classmethod
+    def from_packed(cls, packed: list[bytes], idf: IdfTable) -> SparseRows:
+        """Straight from stored term blobs (see TermVector.pack): one parse for all candidates."""
+        n = len(packed)
+        if n == 0:
+            return cls.build([], idf)
+        sizes = np.array([len(b) // 6 for b in packed], dtype=np.int64)
+        raw_bytes = np.frombuffer(b"".join(b[: 6 * (len(b) // 6)] for b in packed), dtype=np.uint8)
+        starts = np.concatenate([[0], np.cumsum(6 * sizes)[:-1]])  # byte offset of each blob
+        entry_start = np.repeat(starts, sizes)
+        within = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+        bucket_at = entry_start + 4 * within
+        count_at = entry_start + 4 * np.repeat(sizes, sizes) + 2 * within
+        b = raw_bytes.astype(np.uint32)
+        buckets = b[bucket_at] | (b[bucket_at + 1] << 8) | (b[bucket_at + 2] << 16) | (b[bucket_at + 3] << 24)
+        counts = (b[count_at] | (b[count_at + 1] << 8)).astype(np.float32)
+        return cls.from_arrays(buckets.astype(np.uint32), counts, sizes, idf)
+
+    @classmethod
+    def from_arrays(
+        cls, buckets: UIntArray, counts: FloatArray, sizes: npt.NDArray[np.int64], idf: IdfTable
+    ) -> SparseRows:
+        n = len(sizes)
+        rows = np.repeat(np.arange(n), sizes)
         raw = (1.0 + np.log(np.maximum(counts, 1.0))) * idf.idf[buckets]
         norms = np.sqrt(np.bincount(rows, weights=raw * raw, minlength=n))
         weights: FloatArray = (raw / np.maximum(norms[rows], 1e-12)).astype(np.float32)
@@ -106,13 +132,42 @@ def rerank(
     near_duplicate: float = 9.0,
 ) -> Reranked:
     """`skip` marks candidates that may not serve as feedback, as do copies of the query itself."""
-    rows = SparseRows.build(candidates, idf)
-    n = len(candidates)
+    emb = (
+        np.stack([c.embedding for c in candidates]).astype(np.float32)
+        if candidates
+        else np.zeros((0, query.embedding.shape[0]), np.float32)
+    )
+    return rerank_rows(
+        query,
+        SparseRows.build(candidates, idf),
+        emb,
+        idf,
+        tfidf_weight=tfidf_weight,
+        feedback_docs=feedback_docs,
+        feedback_weight=feedback_weight,
+        skip=skip,
+        near_duplicate=near_duplicate,
+    )
+
+
+def rerank_rows(
+    query: ArticleVectors,
+    rows: SparseRows,
+    emb: FloatArray,
+    idf: IdfTable,
+    *,
+    tfidf_weight: float,
+    feedback_docs: int,
+    feedback_weight: float,
+    skip: npt.NDArray[np.bool_] | None = None,
+    near_duplicate: float = 9.0,
+) -> Reranked:
+    """`rerank` over candidates already laid out as sparse rows and an embedding matrix."""
+    n = rows.n
     if n == 0:
         empty = np.zeros(0, dtype=np.float32)
         return Reranked(empty, empty, empty, rows, np.zeros((0, query.embedding.shape[0]), np.float32))
     q_weights = idf.weigh(query.terms)
-    emb = np.stack([c.embedding for c in candidates]).astype(np.float32)
     tfidf = rows.dot(query.terms.buckets, q_weights)
     emb_sim = (emb @ query.embedding).astype(np.float32)
     base = tfidf_weight * tfidf + (1.0 - tfidf_weight) * emb_sim
