@@ -32,7 +32,9 @@ def test_rows_from_stored_blobs_equal_rows_from_vectors(docs: list[dict[str, int
         got = parsed.dot(q.buckets, q_weights)
         for i, v in enumerate(vectors):
             w = dict(zip(v.terms.buckets.tolist(), idf.weigh(v.terms).tolist(), strict=True))
-            want = sum(w.get(b, 0.0) * qw for b, qw in zip(q.buckets.tolist(), q_weights.tolist(), strict=True))
+            want = sum(
+                w.get(b, 0.0) * qw for b, qw in zip(q.buckets.tolist(), q_weights.tolist(), strict=True)
+            )
             assert abs(float(got[i]) - want) < 1e-4
 
 
