@@ -52,6 +52,9 @@ class NewsBot(commands.Bot):
         cogs: tuple[str, ...] = COGS,
         page_timeout: float = 180.0,
     ) -> None:
+        # newsbot never joins voice: don't warn operators about voice libraries it does not need.
+        discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
         intents = discord.Intents.none()
         intents.guilds = True  # guild and role cache for permission checks; nothing privileged
         super().__init__(
