@@ -50,7 +50,6 @@ class NewsBot(commands.Bot):
         *,
         db_path: str | None = None,
         cogs: tuple[str, ...] = COGS,
-        page_timeout: float = 180.0,
     ) -> None:
         # newsbot never joins voice: don't warn operators about voice libraries it does not need.
         discord.VoiceClient.warn_nacl = False
@@ -68,7 +67,7 @@ class NewsBot(commands.Bot):
         self.settings = settings
         self.db_path = db_path or settings.db_path
         self.cog_modules = cogs
-        self.page_timeout = page_timeout
+        self.page_timeout = settings.page_timeout
         self.started_at = time.monotonic()
         self._background: dict[str, asyncio.Task[None]] = {}
         self._close_callbacks: list[CloseCallback] = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from dotenv import dotenv_values
@@ -26,7 +26,7 @@ class Settings:
     admin_roles: tuple[str, ...] = ()
     discord_api: str | None = None
     discord_gateway: str | None = None
-    extra: dict[str, str] = field(default_factory=dict)
+    page_timeout: float = 180.0  # seconds before paging buttons are disabled
 
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None, env_file: str | Path | None = ".env") -> Settings:
@@ -46,6 +46,11 @@ class Settings:
         level = (get("NEWSBOT_LOG_LEVEL") or "INFO").upper()
         if level not in LOG_LEVELS:
             raise ConfigError(f"NEWSBOT_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {level!r}")
+        page_timeout = get("NEWSBOT_PAGE_TIMEOUT") or "180"
+        try:
+            timeout = max(1.0, float(page_timeout))
+        except ValueError:
+            raise ConfigError(f"NEWSBOT_PAGE_TIMEOUT must be a number of seconds, not {page_timeout!r}") from None
         roles = tuple(r.strip() for r in (get("NEWSBOT_ADMIN_ROLES") or "").split(",") if r.strip())
         return cls(
             token=get("DISCORD_TOKEN"),
@@ -56,6 +61,7 @@ class Settings:
             admin_roles=roles,
             discord_api=get("NEWSBOT_DISCORD_API"),
             discord_gateway=get("NEWSBOT_DISCORD_GATEWAY"),
+            page_timeout=timeout,
         )
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import signal
 import sys
 
@@ -48,8 +47,7 @@ async def cmd_run(args: argparse.Namespace, ctx: Context) -> int:
     from bot.discord_endpoints import apply_endpoint_overrides
 
     apply_endpoint_overrides(settings.discord_api, settings.discord_gateway)
-    page_timeout = _float_env("NEWSBOT_PAGE_TIMEOUT", 180.0)
-    bot = NewsBot(settings, db_path=ctx.db_path, page_timeout=page_timeout)
+    bot = NewsBot(settings, db_path=ctx.db_path)
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -81,13 +79,3 @@ async def cmd_run(args: argparse.Namespace, ctx: Context) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
     return 0
-
-
-def _float_env(name: str, default: float) -> float:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        return max(1.0, float(raw))
-    except ValueError:
-        raise ConfigError(f"{name} must be a number of seconds, not {raw!r}") from None
