@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings
+from bot.errors import ConfigError
+
+
+def test_environment_wins_over_dotenv(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("DISCORD_TOKEN=from-file\nNEWSBOT_DB=/data/file.db\nNEWSBOT_ADMIN_ROLES=Editors, 123\n")
+    s = Settings.load({"NEWSBOT_DB": "/data/env.db", "NEWSBOT_SYNC_GUILD": "42"}, env_file=env_file)
+    assert s.token == "from-file" and s.db_path == "/data/env.db"
+    assert s.sync_guild == 42 and s.admin_roles == ("Editors", "123")
+    assert s.discord_api is None and s.discord_gateway is None and s.page_timeout == 180.0
+
+
+def test_defaults_without_anything(tmp_path: Path) -> None:
+    s = Settings.load({}, env_file=tmp_path / "missing.env")
+    assert s.token is None and s.db_path == "newsbot.db" and s.log_level == "INFO"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [("NEWSBOT_SYNC_GUILD", "my-server", "server id"), ("NEWSBOT_LOG_LEVEL", "loud", "LOG_LEVEL"),
+     ("NEWSBOT_PAGE_TIMEOUT", "soon", "seconds")],
+)
+def test_bad_values_are_clear_errors(tmp_path: Path, name: str, value: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        Settings.load({name: value}, env_file=tmp_path / "missing.env")
