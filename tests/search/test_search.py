@@ -144,3 +144,13 @@ async def test_broad_query_window_widens_until_the_page_is_full(store: SQLiteSto
         window=1,
     )
     assert [h.id for h in hits] == [old.id]  # outside the first window, found after widening
+
+
+async def test_plain_stop_words_do_not_narrow_a_search(store: SQLiteStore) -> None:
+    a = await add(store, "Airport reopens", "The airport reopened after the storm.")
+    b = await add(store, "Plans for the harbour", "Work starts in May.")
+    assert [h.id for h in await search(store, "plans for airport", ALL)] == []  # "plans" is still required
+    assert [h.id for h in await search(store, "the airport for", ALL)] == [a.id]
+    assert [h.id for h in await search(store, "for", ALL)] == [b.id]  # only stop words: kept
+    assert [h.id for h in await search(store, '"plans for the"', ALL)] == [b.id]  # a phrase keeps them
+    assert [h.id for h in await search(store, "airport -the", ALL)] == []  # an exclusion keeps them
