@@ -229,7 +229,7 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-async def serve(path: Path, queries: int, seed: int = 2) -> dict[str, object]:
+async def serve(path: Path, queries: int, seed: int = 2, slowest: int = 5) -> dict[str, object]:
     rng = random.Random(seed)
     store = SQLiteStore(path)
     await store.open()
@@ -298,7 +298,7 @@ async def serve(path: Path, queries: int, seed: int = 2) -> dict[str, object]:
     return {
         "search_ms": _pct(search_t),
         "search_with_hits": hits / len(sample),
-        "slowest_searches": [(round(t * 1000), q, f) for t, q, f in slow[:5]],
+        "slowest_searches": [(round(t * 1000), q, f) for t, q, f in slow[:slowest]],
         "peak_rss_mb_after_search": round(rss_after_search, 1),
         "related_ms": _pct(related_t),
         "related_full_lists": filled / len(sample),
@@ -312,13 +312,14 @@ def main() -> None:
     )
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000])
     parser.add_argument("--queries", type=int, default=1000)
+    parser.add_argument("--slowest", type=int, default=5, help="how many of the slowest searches to list")
     parser.add_argument("--keep", type=Path, help="build the stores in this folder and keep them")
     parser.add_argument("--serve", type=Path, help="only time queries on an existing store")
     parser.add_argument("--only", choices=["search", "related"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     print("$ " + " ".join([Path(sys.executable).name, *sys.argv]), flush=True)
     if args.serve:
-        print(json.dumps(asyncio.run(serve(args.serve, args.queries))))
+        print(json.dumps(asyncio.run(serve(args.serve, args.queries, slowest=args.slowest))))
         return
     folder = args.keep or Path(tempfile.mkdtemp(prefix="newsbot-scale-"))
     folder.mkdir(parents=True, exist_ok=True)
