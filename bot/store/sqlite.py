@@ -124,41 +124,20 @@ class SQLiteStore(SQLiteSearchMixin, SQLiteFeedsMixin, SQLiteTopicsMixin, SQLite
 
     # --- writes -------------------------------------------------------------------------------
     async def add_article(self, article: Article, fingerprint: Fingerprint) -> Article:
-        body, headings = paragraphs_to_db(article.paragraphs)
         ingested_at = article.ingested_at or now_utc()
-        values = (
-            article.guild_id,
-            article.external_id,
-            article.url,
-            article.canonical_url,
-            article.title,
-            article.subtitle,
-            json.dumps(article.authors, ensure_ascii=False),
-            dt_to_db(article.published),
-            article.section,
-            article.source,
-            article.language,
-            article.image,
-            body,
-            headings,
-            article.word_count,
-            fingerprint.content_hash,
-            fingerprint.minhash,
-            fingerprint.shingle_count,
-            article.origin,
-            json.dumps(sorted(article.flags)),
-            article.ingested_by,
-            dt_to_db(ingested_at),
-            article.duplicate_of,
-            analysis_to_db(article.analysis) if article.analysis else None,
-        )
+        columns = {
+            **_content_columns(article, fingerprint),
+            "guild_id": article.guild_id,
+            "external_id": article.external_id,
+            "origin": article.origin,
+            "ingested_by": article.ingested_by,
+            "ingested_at": dt_to_db(ingested_at),
+            "duplicate_of": article.duplicate_of,
+        }
         async with await self._transaction():
             cur = await self.db.execute(
-                "INSERT INTO articles (guild_id, external_id, url, canonical_url, title, subtitle, authors, "
-                "published, section, source, language, image, body, headings, word_count, content_hash, "
-                "minhash, shingle_count, origin, flags, ingested_by, ingested_at, duplicate_of, analysis) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                values,
+                f"INSERT INTO articles ({', '.join(columns)}) VALUES ({','.join('?' * len(columns))})",
+                list(columns.values()),
             )
             new_id = cast(int, cur.lastrowid)
             await self._write_bands(new_id, fingerprint.bands)
@@ -168,35 +147,11 @@ class SQLiteStore(SQLiteSearchMixin, SQLiteFeedsMixin, SQLiteTopicsMixin, SQLite
         return article
 
     async def replace_article(self, article_id: int, article: Article, fingerprint: Fingerprint) -> Article:
-        body, headings = paragraphs_to_db(article.paragraphs)
-        updated_at = now_utc()
+        columns = {**_content_columns(article, fingerprint), "updated_at": dt_to_db(now_utc())}
         async with await self._transaction():
             cur = await self.db.execute(
-                "UPDATE articles SET url=?, canonical_url=?, title=?, subtitle=?, authors=?, published=?, "
-                "section=?, source=?, language=?, image=?, body=?, headings=?, word_count=?, content_hash=?, "
-                "minhash=?, shingle_count=?, flags=?, updated_at=?, analysis=? WHERE id=?",
-                (
-                    article.url,
-                    article.canonical_url,
-                    article.title,
-                    article.subtitle,
-                    json.dumps(article.authors, ensure_ascii=False),
-                    dt_to_db(article.published),
-                    article.section,
-                    article.source,
-                    article.language,
-                    article.image,
-                    body,
-                    headings,
-                    article.word_count,
-                    fingerprint.content_hash,
-                    fingerprint.minhash,
-                    fingerprint.shingle_count,
-                    json.dumps(sorted(article.flags)),
-                    dt_to_db(updated_at),
-                    analysis_to_db(article.analysis) if article.analysis else None,
-                    article_id,
-                ),
+                f"UPDATE articles SET {', '.join(f'{c}=?' for c in columns)} WHERE id=?",
+                [*columns.values(), article_id],
             )
             if cur.rowcount == 0:
                 raise StoreError(f"article {article_id} vanished during update")
@@ -402,6 +357,31 @@ class _Tx:
             await self.db.execute("ROLLBACK" if exc_type else "COMMIT")
         finally:
             self.lock.release()
+
+
+def _content_columns(article: Article, fingerprint: Fingerprint) -> dict[str, Any]:
+    """The columns an article's content sets; an update replaces exactly these."""
+    body, headings = paragraphs_to_db(article.paragraphs)
+    return {
+        "url": article.url,
+        "canonical_url": article.canonical_url,
+        "title": article.title,
+        "subtitle": article.subtitle,
+        "authors": json.dumps(article.authors, ensure_ascii=False),
+        "published": dt_to_db(article.published),
+        "section": article.section,
+        "source": article.source,
+        "language": article.language,
+        "image": article.image,
+        "body": body,
+        "headings": headings,
+        "word_count": article.word_count,
+        "content_hash": fingerprint.content_hash,
+        "minhash": fingerprint.minhash,
+        "shingle_count": fingerprint.shingle_count,
+        "flags": json.dumps(sorted(article.flags)),
+        "analysis": analysis_to_db(article.analysis) if article.analysis else None,
+    }
 
 
 def _split_sql(script: str) -> list[str]:
