@@ -37,7 +37,7 @@ from bot.ingest.fetch import FEED_TYPES, PAGE_TYPES, Fetcher
 from bot.ingest.pipeline import Ingestor
 from bot.models import ExtractedArticle
 from bot.store.base import ArticleStore
-from bot.timer import DueLoop
+from bot.timer import Clock, DueLoop
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +113,7 @@ class FeedPoller:
         ingestor: Ingestor,
         fetcher: Fetcher,
         *,
-        clock: object,
+        clock: Clock,
         notifier: FeedNotifier | None = None,
         concurrency: int = 8,
         per_host: int = 2,
@@ -130,10 +130,10 @@ class FeedPoller:
         self.fetch_articles = fetch_articles
         self.jitter = jitter or (lambda interval: random.uniform(0, min(60.0, interval * 0.1)))
         self._hosts: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(self.per_host))
-        self.loop = DueLoop("feed poller", clock, self.poll_due, store.next_feed_poll)  # type: ignore[arg-type]
+        self.loop = DueLoop("feed poller", clock, self.poll_due, store.next_feed_poll)
 
     def _now(self) -> datetime:
-        return self.clock.now()  # type: ignore[attr-defined,no-any-return]
+        return self.clock.now()
 
     def wake(self) -> None:
         self.loop.wake()
