@@ -291,22 +291,15 @@ class Ingestor:
         )
 
 
+EXPLICIT_FIELDS = ("title", "authors", "published", "source", "section", "language", "url")
+
+
 def _apply_fields(article: ExtractedArticle, fields: ExplicitFields) -> ExtractedArticle:
     """Explicit fields win over what extraction guessed."""
-    if fields.title:
-        article.title = fields.title
-    if fields.authors:
-        article.authors = fields.authors
-    if fields.published:
-        article.published = fields.published
-    if fields.source:
-        article.source = fields.source
-    if fields.section:
-        article.section = fields.section
-    if fields.language:
-        article.language = fields.language
-    if fields.url:
-        article.url = fields.url
+    for name in EXPLICIT_FIELDS:
+        value = getattr(fields, name)
+        if value:
+            setattr(article, name, value)
     return article
 
 
