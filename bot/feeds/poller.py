@@ -5,6 +5,9 @@ following it, at most `per_host` requests in flight per host, jitter on every ne
 honoured, exponential back-off after failures. Safety: a failing feed is paused with a reason after a
 few failures in a row (at once when its address is blocked) and each following channel told once.
 Nothing a feed serves can crash the loop: every poll ends in stored articles or a recorded reason.
+Announcements are owed durably: they are recorded with the items' seen keys (one transaction), sent
+from that record and marked once the notifier returned, so a kill mid-poll delays them instead of
+losing them; what is still owed after a day is dropped quietly rather than flooding a channel.
 """
 
 from __future__ import annotations
@@ -13,11 +16,11 @@ import asyncio
 import logging
 import random
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from yarl import URL
 
@@ -32,7 +35,7 @@ from bot.errors import (
 )
 from bot.feeds.items import entry_article, entry_keys
 from bot.feeds.parse import FeedTooLarge, NotAFeed, parse_feed
-from bot.feeds.types import MAX_INTERVAL, Feed, FeedEntry, FeedSubscription
+from bot.feeds.types import MAX_INTERVAL, Feed, FeedEntry, FeedSubscription, PendingAnnouncement
 from bot.ingest.fetch import FEED_TYPES, PAGE_TYPES, Fetcher
 from bot.ingest.pipeline import Ingestor
 from bot.models import ExtractedArticle
@@ -45,6 +48,7 @@ FIRST_POLL_ITEMS = 50  # a new feed's first poll stores at most this many (newes
 MAX_NEW_PER_POLL = 100  # a flood beyond this is marked seen, not ingested
 PAUSE_AFTER = {"not found": 3, "not a feed": 3, "too large": 3, "blocked": 1, "too many failures": 8}
 MAX_BACKOFF = timedelta(hours=6)
+ANNOUNCE_WITHIN = timedelta(days=1)  # an announcement still owed after this is dropped, not sent late
 _FEED_ACCEPT = frozenset(FEED_TYPES | PAGE_TYPES)  # an HTML page gets "not a feed", not a content-type error
 
 
@@ -53,6 +57,26 @@ class FeedNotifier(Protocol):
         """Tell the subscription's channel; True when told (so it is told only once)."""
 
     async def new_items(self, subscription: FeedSubscription, feed: Feed, items: list[NewItem]) -> None: ...
+
+
+@runtime_checkable
+class FeedAnnouncementStore(Protocol):
+    """The store's record of announcements owed to channels (SQLite: bot/store/sqlite_feeds.py)."""
+
+    async def record_feed_items(
+        self,
+        feed_id: int,
+        keys: Sequence[tuple[str, int | None]],
+        announcements: Sequence[PendingAnnouncement],
+    ) -> None: ...
+
+    async def pending_feed_announcements(
+        self, feed_id: int | None, *, since: datetime
+    ) -> list[PendingAnnouncement]: ...
+
+    async def mark_feed_announced(self, subscription_id: int, article_ids: Sequence[int], now: datetime) -> None: ...
+
+    async def prune_feed_announcements(self, before: datetime) -> int: ...
 
 
 @dataclass(slots=True)
@@ -120,7 +144,10 @@ class FeedPoller:
         fetch_articles: bool = True,
         jitter: Callable[[int], float] | None = None,
     ) -> None:
+        if not isinstance(store, FeedAnnouncementStore):
+            raise TypeError(f"{type(store).__name__} cannot record feed announcements")
         self.store = store
+        self.announcements: FeedAnnouncementStore = store
         self.ingestor = ingestor
         self.fetcher = fetcher
         self.clock = clock
@@ -142,6 +169,10 @@ class FeedPoller:
         self.loop.stop()
 
     async def run(self) -> None:
+        try:  # what a killed run stored but never told its channels goes out first
+            await self.announce_pending()
+        except Exception:
+            log.exception("could not announce pending feed items at start")
         await self.loop.run()
 
     async def poll_due(self, limit: int = 200) -> list[PollResult]:
@@ -196,7 +227,7 @@ class FeedPoller:
         feed.next_poll_at = now + timedelta(seconds=feed.interval_s + self.jitter(feed.interval_s))
         await self.store.update_feed(feed)
         if announce:
-            await self._announce(feed, subs, result)
+            await self.announce_pending(feed)
         return result
 
     async def _failed(self, feed: Feed, exc: BaseException, now: datetime) -> PollResult:
@@ -262,7 +293,8 @@ class FeedPoller:
         # keys of already-seen entries may carry a new GUID (churn): remember those too
         for _, keys in keyed:
             recorded.extend((k, None) for k in keys if k not in seen and k not in fresh_keys)
-        await self.store.add_feed_keys(feed.id, recorded)
+        owed = self._owed(subs, result) if feed.primed else []  # the first poll announces nothing
+        await self.announcements.record_feed_items(feed.id, recorded, owed)
         feed.primed = True
         return result
 
@@ -333,17 +365,59 @@ class FeedPoller:
                 result.duplicates += 1
         return first_id
 
-    async def _announce(self, feed: Feed, subs: list[FeedSubscription], result: PollResult) -> None:
-        if self.notifier is None or not result.items:
-            return
+    def _owed(self, subs: list[FeedSubscription], result: PollResult) -> list[PendingAnnouncement]:
+        if self.notifier is None:
+            return []
+        now = self._now()
+        return [
+            PendingAnnouncement(sub.id, it.article_id, it.title, it.url, now)
+            for sub in subs
+            if sub.channel_id is not None and sub.topic_id is None
+            for it in result.items.get(sub.id, [])
+        ]
+
+    async def announce_pending(self, feed: Feed | None = None) -> int:
+        """Send what is owed (one feed's subscriptions, or all); how many items the channels were told.
+
+        A row is marked only after the notifier returned, so a failure leaves it for the next poll;
+        rows older than `ANNOUNCE_WITHIN` are dropped unsent.
+        """
+        if self.notifier is None:
+            return 0
+        now = self._now()
+        dropped = await self.announcements.prune_feed_announcements(now - ANNOUNCE_WITHIN)
+        if dropped:
+            log.info("stale feed announcements dropped", extra={"dropped": dropped})
+        pending = await self.announcements.pending_feed_announcements(
+            feed.id if feed else None, since=now - ANNOUNCE_WITHIN
+        )
+        if not pending:
+            return 0
+        by_sub: dict[int, list[PendingAnnouncement]] = defaultdict(list)
+        for row in pending:
+            by_sub[row.subscription_id].append(row)
+        subs = (
+            await self.store.feed_subscribers(feed.id)
+            if feed
+            else await self.store.list_feed_subscriptions(None, everything=True)
+        )
+        told = 0
         for sub in subs:
-            items = result.items.get(sub.id)
-            if not items or sub.channel_id is None or sub.topic_id is not None:
+            rows = by_sub.get(sub.id)
+            if not rows or sub.paused_reason or sub.channel_id is None:
                 continue
+            sub_feed = feed if feed is not None else sub.feed
+            if sub_feed is None:
+                continue
+            items = [NewItem(r.article_id, r.title, r.url) for r in rows]
             try:
-                await self.notifier.new_items(sub, feed, items)
-            except Exception:
-                log.exception("could not announce feed items", extra={"feed": feed.url})
+                await self.notifier.new_items(sub, sub_feed, items)
+            except Exception:  # left pending: the next poll (or start) tries again
+                log.exception("could not announce feed items", extra={"feed": sub_feed.url})
+                continue
+            await self.announcements.mark_feed_announced(sub.id, [r.article_id for r in rows], self._now())
+            told += len(items)
+        return told
 
 
 def clamp_interval(minutes: int | None) -> int:

@@ -93,3 +93,14 @@ class ParsedFeed:
     link: str | None
     entries: list[FeedEntry]
     bozo: str | None = None  # the parser's complaint when it had to recover
+
+
+@dataclass(slots=True)
+class PendingAnnouncement:
+    """A new item owed to a subscription's channel, recorded with the item so a crash cannot lose it."""
+
+    subscription_id: int
+    article_id: int
+    title: str
+    url: str | None
+    created_at: datetime

@@ -211,4 +211,19 @@ MIGRATIONS: list[str] = [
     END;
     INSERT INTO articles_fts(articles_fts) VALUES ('rebuild');
     """,
+    # 6: feed announcements owed to a channel, written with the item's seen keys so a crash between
+    # storing and telling the channel does not lose them; `announced_at` set once the notifier returned
+    """
+    CREATE TABLE feed_announcements (
+        subscription_id INTEGER NOT NULL REFERENCES feed_subscriptions(id) ON DELETE CASCADE,
+        article_id      INTEGER NOT NULL,
+        title           TEXT NOT NULL,
+        url             TEXT,
+        created_at      TEXT NOT NULL,
+        announced_at    TEXT,
+        PRIMARY KEY (subscription_id, article_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX feed_announcements_pending ON feed_announcements(subscription_id) WHERE announced_at IS NULL;
+    CREATE INDEX feed_announcements_created ON feed_announcements(created_at);
+    """,
 ]

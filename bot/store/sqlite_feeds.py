@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import aiosqlite
 
-from bot.feeds.types import Feed, FeedSubscription
+from bot.feeds.types import Feed, FeedSubscription, PendingAnnouncement
 from bot.store.codec import dt_from_db, dt_to_db, now_utc
 
 if TYPE_CHECKING:
@@ -256,7 +256,16 @@ class SQLiteFeedsMixin:
         return seen
 
     async def add_feed_keys(self, feed_id: int, keys: Sequence[tuple[str, int | None]]) -> None:
-        if not keys:
+        await self.record_feed_items(feed_id, keys, ())
+
+    async def record_feed_items(
+        self,
+        feed_id: int,
+        keys: Sequence[tuple[str, int | None]],
+        announcements: Sequence[PendingAnnouncement],
+    ) -> None:
+        """Mark keys seen and record the announcements they owe in one transaction (both or neither)."""
+        if not keys and not announcements:
             return
         now = dt_to_db(now_utc())
         async with await self._transaction():
@@ -265,3 +274,45 @@ class SQLiteFeedsMixin:
                 "ON CONFLICT(feed_id, key) DO UPDATE SET article_id=coalesce(excluded.article_id, article_id)",
                 [(feed_id, k, a, now) for k, a in keys],
             )
+            await self.db.executemany(
+                "INSERT INTO feed_announcements (subscription_id, article_id, title, url, created_at) "
+                "VALUES (?,?,?,?,?) ON CONFLICT(subscription_id, article_id) DO NOTHING",
+                [(a.subscription_id, a.article_id, a.title, a.url, dt_to_db(a.created_at)) for a in announcements],
+            )
+
+    async def pending_feed_announcements(
+        self, feed_id: int | None, *, since: datetime
+    ) -> list[PendingAnnouncement]:
+        """Unannounced items recorded at or after `since`, for one feed's subscriptions (None: all feeds)."""
+        where, params = ("", []) if feed_id is None else (" AND s.feed_id = ?", [feed_id])
+        sql = (
+            "SELECT a.subscription_id, a.article_id, a.title, a.url, a.created_at FROM feed_announcements a "
+            "JOIN feed_subscriptions s ON s.id = a.subscription_id "
+            f"WHERE a.announced_at IS NULL AND a.created_at >= ?{where} "
+            "ORDER BY a.subscription_id, a.created_at, a.article_id"
+        )
+        async with self.db.execute(sql, [dt_to_db(since), *params]) as cur:
+            rows = await cur.fetchall()
+        return [
+            PendingAnnouncement(r[0], r[1], r[2], r[3], cast(datetime, dt_from_db(r[4]))) for r in rows
+        ]
+
+    async def mark_feed_announced(self, subscription_id: int, article_ids: Sequence[int], now: datetime) -> None:
+        if not article_ids:
+            return
+        async with await self._transaction():
+            await self.db.executemany(
+                "UPDATE feed_announcements SET announced_at=? WHERE subscription_id=? AND article_id=?",
+                [(dt_to_db(now), subscription_id, a) for a in article_ids],
+            )
+
+    async def prune_feed_announcements(self, before: datetime) -> int:
+        """Forget announcements recorded before `before`; how many of them were never announced."""
+        cutoff = dt_to_db(before)
+        async with await self._transaction():
+            async with self.db.execute(
+                "SELECT count(*) FROM feed_announcements WHERE created_at < ? AND announced_at IS NULL", (cutoff,)
+            ) as cur:
+                row = await cur.fetchone()
+            await self.db.execute("DELETE FROM feed_announcements WHERE created_at < ?", (cutoff,))
+        return int(row[0]) if row else 0
