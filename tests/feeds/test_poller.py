@@ -10,6 +10,7 @@ import pytest
 
 from bot.feeds.poller import FeedPoller, NewItem
 from bot.feeds.types import Feed, FeedSubscription
+from bot.ingest.fetch import Fetcher
 from bot.ingest.pipeline import Ingestor
 from bot.store.base import ArticleStore, Scope
 from bot.timer import ManualClock
@@ -44,13 +45,13 @@ class Notes:
 
 
 def make(
-    store: ArticleStore, fetcher: object, notes: Notes | None = None, *, fetch_articles: bool = False
+    store: ArticleStore, fetcher: Fetcher, notes: Notes | None = None, *, fetch_articles: bool = False
 ) -> tuple[FeedPoller, ManualClock]:
     clock = ManualClock(T0)
     poller = FeedPoller(
         store,
         Ingestor(store, fetcher=fetcher),
-        fetcher,  # type: ignore[arg-type]
+        fetcher,
         clock=clock,
         notifier=notes,
         fetch_articles=fetch_articles,
