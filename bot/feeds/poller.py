@@ -5,9 +5,9 @@ following it, at most `per_host` requests in flight per host, jitter on every ne
 honoured, exponential back-off after failures. Safety: a failing feed is paused with a reason after a
 few failures in a row (at once when its address is blocked) and each following channel told once.
 Nothing a feed serves can crash the loop: every poll ends in stored articles or a recorded reason.
-Announcements are owed durably: they are recorded with the items' seen keys (one transaction), sent
-from that record and marked once the notifier returned, so a kill mid-poll delays them instead of
-losing them; what is still owed after a day is dropped quietly rather than flooding a channel.
+Announcements are owed durably: recorded as soon as an item is stored (its seen keys right after),
+sent from that record and marked once the notifier returned, so a kill mid-poll delays them instead
+of losing them; what is still owed after a day is dropped quietly rather than flooding a channel.
 """
 
 from __future__ import annotations
@@ -289,12 +289,12 @@ class FeedPoller:
         guilds = list(dict.fromkeys(s.guild_id for s in subs))
         for entry, keys in kept:
             article_id = await self._ingest_one(feed, entry, subs, guilds, result)
-            recorded.extend((k, article_id) for k in keys)
+            # seen as soon as stored: a kill later in the poll neither re-ingests nor forgets it
+            await self.announcements.record_feed_items(feed.id, [(k, article_id) for k in keys], ())
         # keys of already-seen entries may carry a new GUID (churn): remember those too
         for _, keys in keyed:
             recorded.extend((k, None) for k in keys if k not in seen and k not in fresh_keys)
-        owed = self._owed(subs, result) if feed.primed else []  # the first poll announces nothing
-        await self.announcements.record_feed_items(feed.id, recorded, owed)
+        await self.announcements.record_feed_items(feed.id, recorded, ())
         feed.primed = True
         return result
 
@@ -356,24 +356,24 @@ class FeedPoller:
             first_id = first_id or outcome.id
             if outcome.status == "created" and outcome.id is not None:
                 result.stored += 1
-                for sub in subs:
-                    if sub.guild_id == guild_id:
-                        result.items.setdefault(sub.id, []).append(
-                            NewItem(outcome.id, outcome.title or article.title or "Untitled", article.url)
-                        )
+                new = NewItem(outcome.id, outcome.title or article.title or "Untitled", article.url)
+                owners = [sub for sub in subs if sub.guild_id == guild_id]
+                for sub in owners:
+                    result.items.setdefault(sub.id, []).append(new)
+                if feed.primed:  # owed from the moment it is stored (the first poll announces nothing)
+                    await self.announcements.record_feed_items(feed.id, (), self._owed(owners, new))
             else:
                 result.duplicates += 1
         return first_id
 
-    def _owed(self, subs: list[FeedSubscription], result: PollResult) -> list[PendingAnnouncement]:
+    def _owed(self, subs: list[FeedSubscription], item: NewItem) -> list[PendingAnnouncement]:
         if self.notifier is None:
             return []
         now = self._now()
         return [
-            PendingAnnouncement(sub.id, it.article_id, it.title, it.url, now)
+            PendingAnnouncement(sub.id, item.article_id, item.title, item.url, now)
             for sub in subs
             if sub.channel_id is not None and sub.topic_id is None
-            for it in result.items.get(sub.id, [])
         ]
 
     async def announce_pending(self, feed: Feed | None = None) -> int:

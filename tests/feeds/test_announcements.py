@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from bot.feeds.poller import FeedPoller, NewItem
 from bot.feeds.types import Feed, FeedSubscription
 from bot.ingest.fetch import Fetcher
-from bot.ingest.pipeline import Ingestor
+from bot.ingest.pipeline import Ingestor, IngestResult
 from bot.store import ArticleStore, Scope, create_store
 from bot.timer import ManualClock
 
@@ -187,3 +188,53 @@ async def test_successful_poll_leaves_nothing_owed_and_a_failed_send_is_retried_
     await poller.poll_due()  # a plain successful poll: announced and nothing left owed
     assert len(notes.items) == 2 and notes.items[1][1][0].title == "Story number 3 about the council"
     assert await pending(store, clock.now()) == []
+
+
+async def test_killed_between_two_items_neither_is_lost_nor_repeated(
+    tmp_path: Path, feed_server: FeedServer, fetcher: Fetcher
+) -> None:
+    path = tmp_path / "news.db"
+    store = create_store(path)
+    await store.open()
+    clock = ManualClock(T0)
+    try:
+        feed_server.dynamic["news.xml"] = (rss([item(1)]), "application/rss+xml")
+        sub, _ = await store.add_feed_subscription(feed_server.url(FEED), 7, channel_id=70, now=T0)
+        poller = poller_for(store, fetcher, Notes(), clock)
+        await poller.poll_due()
+        feed_server.dynamic["news.xml"] = (rss([item(1), item(2), item(3)]), "application/rss+xml")
+        real = poller.ingestor.store_extracted
+        calls = 0
+
+        async def dies_on_second(*args: Any, **kwargs: Any) -> IngestResult:
+            nonlocal calls
+            calls += 1
+            if calls == 2:
+                raise Killed
+            return await real(*args, **kwargs)
+
+        poller.ingestor.store_extracted = dies_on_second  # type: ignore[method-assign]
+        clock.advance(timedelta(minutes=16))
+        try:
+            await poller.poll_due()
+        except Killed:
+            pass
+        assert calls == 2 and await store.count_articles(Scope.guild(7)) == 2
+    finally:
+        await store.close()
+
+    store = create_store(path)
+    await store.open()
+    try:
+        notes = Notes()
+        restarted = poller_for(store, fetcher, notes, clock)
+        assert await restarted.announce_pending() == 1  # what start-up does first
+        for _ in range(2):
+            clock.advance(timedelta(minutes=16))
+            await restarted.poll_due()
+        titles = [i.title.split()[2] for _, items in notes.items for i in items]
+        assert titles == ["2", "3"] and {s for s, _ in notes.items} == {sub.id}
+        assert await store.count_articles(Scope.guild(7)) == 3
+        assert await pending(store, clock.now()) == []
+    finally:
+        await store.close()
