@@ -31,6 +31,10 @@ log = logging.getLogger(__name__)
 
 _SNIPPET_TOKENS = 24
 _MAX_IN = 500  # SQLite host-parameter batches
+_PROBE_ROWS = 4000  # newest rows sampled to estimate a token's document frequency
+_MAX_PROBES = 8
+_RANK_BUDGET = 4000  # matches a query may rank before it is limited to recent rows (as bot.search.search)
+_COSTLY_POSTINGS = 250_000  # estimated postings above which bm25's whole-index counting costs > ~8 ms
 
 
 def fts_term(term: QueryTerm) -> str:
@@ -39,12 +43,15 @@ def fts_term(term: QueryTerm) -> str:
     return quoted + "*" if term.kind == "prefix" else quoted
 
 
-def fts_expression(query: ParsedQuery) -> str | None:
-    """AND of the positive terms, then NOT each excluded term; None when nothing positive remains."""
+def fts_expression(query: ParsedQuery, column: str | None = None) -> str | None:
+    """AND of the positive terms, then NOT each excluded term; None when nothing positive remains.
+    With `column`, the positive terms must all match in that column (exclusions still apply anywhere)."""
     positive = [fts_term(t) for t in query.positive]
     if not positive:
         return None
     expr = " AND ".join(positive)
+    if column is not None:
+        expr = "{" + column + "} : (" + expr + ")"
     for term in query.negative:
         expr = f"({expr}) NOT {fts_term(term)}"
     return expr
@@ -136,19 +143,30 @@ class SQLiteSearchMixin:
         )
         if not await self._any_row(filters):
             return []  # no article passes the filters: skip ranking the whole index for nothing
-        newest = 0
-        if window is not None:
-            async with self.db.execute("SELECT max(id) FROM articles") as cur:
-                row = await cur.fetchone()
-            newest = int(row[0] or 0) if row else 0
+        async with self.db.execute("SELECT max(id) FROM articles") as cur:
+            row = await cur.fetchone()
+        newest = int(row[0] or 0) if row else 0
+        window, expected = await self._probed_window(query, expr, newest, window)
+        # The cheaper order only pays when the first window fills the page; a rare match among common
+        # words ("down election") widens to the whole index, where bm25's single pass is cheaper.
+        cheap = (
+            window is not None
+            and (expected is None or expected >= limit + max(int(offset), 0))
+            and await self._bm25_is_costly(query, newest)
+        )
         # Rank among the newest `window` rows first (bounded cost for very broad queries), widening
         # fourfold until the page is full or the whole index was ranked.
         span = max(int(window), 1) if window is not None else None
         while True:
             floor = newest - span if span is not None and span < newest else 0
-            rows = await self._search_rows(
-                sql, expr, floor, marker, params, copy_params, extra_params, limit, offset
-            )
+            if cheap:
+                rows = await self._tiered_rows(
+                    query, sql, floor, marker, params, copy_params, extra_params, limit, offset
+                )
+            else:
+                rows = await self._search_rows(
+                    sql, expr, floor, marker, params, copy_params, extra_params, limit, offset
+                )
             if floor == 0 or len(rows) >= limit or span is None:
                 break
             span *= 4
@@ -164,6 +182,86 @@ class SQLiteSearchMixin:
             )
             for r in rows
         ]
+
+    async def _probed_window(
+        self, query: ParsedQuery, expr: str, newest: int, window: int | None
+    ) -> tuple[int | None, float | None]:
+        """The caller's window, narrowed when the query's matches among the newest rows show it is
+        broader than estimated (the caller's term statistics do not stem like the index: "recordings"
+        looks rare there, but the index matches every "record"); with the matches expected inside it
+        (None when not probed). Prefix queries are not probed: counting them merges every term they
+        expand to."""
+        span = min(_PROBE_ROWS, newest)
+        if span <= 0 or span >= newest or any(t.kind == "prefix" for t in query.positive):
+            return window, None
+        recent = await self._count_recent(expr, newest - span)
+        matches = recent * newest / span
+        if matches > _RANK_BUDGET:
+            probed = max(_RANK_BUDGET, int(newest * _RANK_BUDGET / matches))
+            window = probed if window is None else min(window, probed)
+        return window, (None if window is None else recent * window / span)
+
+    async def _count_recent(self, expr: str, floor: int) -> int:
+        async with self.db.execute(
+            "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ? AND rowid > ?", (expr, floor)
+        ) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def _bm25_is_costly(self, query: ParsedQuery, newest: int) -> bool:
+        """Whether bm25 would walk long document lists. bm25 counts each phrase's documents across the
+        whole index, even when only a window of rows is ranked: at 1M articles "for" costs ~30 ms,
+        `"for years"` ~65 ms, `conf*` ~25 ms on top of the match. Each token's frequency is estimated from
+        its matches among the newest rows (the index's own stemming, cheap: the rowid bound seeks)."""
+        if any(t.kind == "prefix" for t in query.positive):
+            return True  # a prefix's document count merges every term it expands to
+        span = min(_PROBE_ROWS, newest)
+        if span <= 0:
+            return False
+        tokens = list(dict.fromkeys(tok for t in query.positive for tok in t.tokens))
+        total = 0.0
+        for token in tokens[:_MAX_PROBES]:
+            word = '"' + token.replace('"', "") + '"'
+            total += await self._count_recent(word, newest - span) * newest / span
+            if total >= _COSTLY_POSTINGS:
+                return True
+        return False
+
+    async def _tiered_rows(
+        self,
+        query: ParsedQuery,
+        sql: str,
+        floor: int,
+        marker: tuple[str, str],
+        params: list[Any],
+        copy_params: list[Any],
+        extra_params: list[Any],
+        limit: int,
+        offset: int,
+    ) -> list[aiosqlite.Row]:
+        """A cheaper order when bm25 is costly (only very common terms): matches in the title first, then
+        matches in the text, newest first within each tier. Scores are the tier (2 title, 1 text)."""
+        tiered = sql.replace("f.rank AS rank", "? AS rank").replace(
+            "ORDER BY f.rank", "ORDER BY f.rowid DESC"
+        )
+        expr = fts_expression(query)
+        title_expr = fts_expression(query, column="title")
+        if expr is None or title_expr is None:
+            return []
+        want = max(int(offset), 0) + int(limit)
+        rows: list[aiosqlite.Row] = []
+        for score, tier_expr in ((-2.0, title_expr), (-1.0, f"({expr}) NOT ({title_expr})")):
+            args = [score, *[marker[0], marker[1]], tier_expr, *params, *copy_params, *extra_params]
+            args += [floor, want - len(rows), 0]
+            try:
+                async with self.db.execute(tiered, args) as cur:
+                    rows.extend(await cur.fetchall())
+            except sqlite3.OperationalError as exc:  # should not happen: the expression is ours
+                log.error("full-text query failed", extra={"expr": tier_expr, "error": str(exc)})
+                raise StoreError(f"search failed: {exc}") from exc
+            if len(rows) >= want:
+                break
+        return rows[max(int(offset), 0) : want]
 
     async def _any_row(self, filters: SearchFilters) -> bool:
         """Cheap check through the indexed filters alone (source, section, dates), ignoring scope."""

@@ -154,3 +154,32 @@ async def test_plain_stop_words_do_not_narrow_a_search(store: SQLiteStore) -> No
     assert [h.id for h in await search(store, "for", ALL)] == [b.id]  # only stop words: kept
     assert [h.id for h in await search(store, '"plans for the"', ALL)] == [b.id]  # a phrase keeps them
     assert [h.id for h in await search(store, "airport -the", ALL)] == []  # an exclusion keeps them
+
+
+async def test_costly_broad_query_orders_title_matches_then_newest(
+    store: SQLiteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When bm25 would walk long lists (only very common terms), a windowed search puts title matches
+    first and newer before older within each tier, still within scope and without exclusions."""
+    import bot.store.sqlite_search as sqlite_search
+
+    monkeypatch.setattr(sqlite_search, "_COSTLY_POSTINGS", 1)  # every windowed query counts as costly
+    old_title = await add(store, "Harbour plans approved", "Work starts soon.")
+    body_old = await add(store, "Council news", "The harbour will be dredged.")
+    body_new = await add(store, "Weather", "Fog near the harbour today.")
+    new_title = await add(store, "Harbour reopens", "Ships are back.")
+    await add(store, "Harbour in another server", "Private.", guild_id=7)
+    excluded = await add(store, "Harbour storms", "Damage at the harbour.")
+    query = parse_query("harbour -storms")
+    hits = await store.search(query, build_filters(), Scope.guild(1), limit=10, window=100)
+    assert [h.id for h in hits] == [new_title.id, old_title.id, body_new.id, body_old.id]
+    assert excluded.id not in {h.id for h in hits}
+    assert hits[0].score > hits[2].score and "**" in hits[2].snippet
+    page = await store.search(query, build_filters(), Scope.guild(1), limit=2, offset=1, window=100)
+    assert [h.id for h in page] == [old_title.id, body_new.id]
+    # a small window widens as before until the page is full
+    hits = await store.search(parse_query("harbour"), build_filters(), ALL, limit=5, window=1)
+    assert len(hits) == 5
+    # without a window (a narrow query) bm25 still ranks
+    ranked = await store.search(parse_query("harbour"), build_filters(), Scope.guild(None), limit=10)
+    assert {h.id for h in ranked} == {old_title.id, body_old.id, body_new.id, new_title.id, excluded.id}
