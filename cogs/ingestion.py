@@ -181,8 +181,10 @@ class DiscordFeedNotifier:
             lines.append(f"• [{title}](<{it.url}>) (#{it.article_id})" if it.url else f"• {title} (#{it.article_id})")
         if len(items) > 10:
             lines.append(f"…and {len(items) - 10} more")
+        # Same batch, same nonce: a resend after a crash returns the first message instead of a second one.
+        nonce = f"f{subscription.id}a{items[0].article_id if items else 0}"[:25]
         await self.bot.get_partial_messageable(subscription.channel_id).send(
-            "\n".join(lines)[:2000], allowed_mentions=discord.AllowedMentions.none()
+            "\n".join(lines)[:2000], allowed_mentions=discord.AllowedMentions.none(), nonce=nonce
         )
 
 

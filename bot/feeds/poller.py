@@ -16,11 +16,11 @@ import asyncio
 import logging
 import random
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
-from typing import Protocol, runtime_checkable
+from typing import Protocol
 
 from yarl import URL
 
@@ -57,26 +57,6 @@ class FeedNotifier(Protocol):
         """Tell the subscription's channel; True when told (so it is told only once)."""
 
     async def new_items(self, subscription: FeedSubscription, feed: Feed, items: list[NewItem]) -> None: ...
-
-
-@runtime_checkable
-class FeedAnnouncementStore(Protocol):
-    """The store's record of announcements owed to channels (SQLite: bot/store/sqlite_feeds.py)."""
-
-    async def record_feed_items(
-        self,
-        feed_id: int,
-        keys: Sequence[tuple[str, int | None]],
-        announcements: Sequence[PendingAnnouncement],
-    ) -> None: ...
-
-    async def pending_feed_announcements(
-        self, feed_id: int | None, *, since: datetime
-    ) -> list[PendingAnnouncement]: ...
-
-    async def mark_feed_announced(self, subscription_id: int, article_ids: Sequence[int], now: datetime) -> None: ...
-
-    async def prune_feed_announcements(self, before: datetime) -> int: ...
 
 
 @dataclass(slots=True)
@@ -144,10 +124,7 @@ class FeedPoller:
         fetch_articles: bool = True,
         jitter: Callable[[int], float] | None = None,
     ) -> None:
-        if not isinstance(store, FeedAnnouncementStore):
-            raise TypeError(f"{type(store).__name__} cannot record feed announcements")
         self.store = store
-        self.announcements: FeedAnnouncementStore = store
         self.ingestor = ingestor
         self.fetcher = fetcher
         self.clock = clock
@@ -290,11 +267,11 @@ class FeedPoller:
         for entry, keys in kept:
             article_id = await self._ingest_one(feed, entry, subs, guilds, result)
             # seen as soon as stored: a kill later in the poll neither re-ingests nor forgets it
-            await self.announcements.record_feed_items(feed.id, [(k, article_id) for k in keys], ())
+            await self.store.record_feed_items(feed.id, [(k, article_id) for k in keys], ())
         # keys of already-seen entries may carry a new GUID (churn): remember those too
         for _, keys in keyed:
             recorded.extend((k, None) for k in keys if k not in seen and k not in fresh_keys)
-        await self.announcements.record_feed_items(feed.id, recorded, ())
+        await self.store.record_feed_items(feed.id, recorded, ())
         feed.primed = True
         return result
 
@@ -361,7 +338,7 @@ class FeedPoller:
                 for sub in owners:
                     result.items.setdefault(sub.id, []).append(new)
                 if feed.primed:  # owed from the moment it is stored (the first poll announces nothing)
-                    await self.announcements.record_feed_items(feed.id, (), self._owed(owners, new))
+                    await self.store.record_feed_items(feed.id, (), self._owed(owners, new))
             else:
                 result.duplicates += 1
         return first_id
@@ -385,10 +362,10 @@ class FeedPoller:
         if self.notifier is None:
             return 0
         now = self._now()
-        dropped = await self.announcements.prune_feed_announcements(now - ANNOUNCE_WITHIN)
+        dropped = await self.store.prune_feed_announcements(now - ANNOUNCE_WITHIN)
         if dropped:
             log.info("stale feed announcements dropped", extra={"dropped": dropped})
-        pending = await self.announcements.pending_feed_announcements(
+        pending = await self.store.pending_feed_announcements(
             feed.id if feed else None, since=now - ANNOUNCE_WITHIN
         )
         if not pending:
@@ -415,7 +392,7 @@ class FeedPoller:
             except Exception:  # left pending: the next poll (or start) tries again
                 log.exception("could not announce feed items", extra={"feed": sub_feed.url})
                 continue
-            await self.announcements.mark_feed_announced(sub.id, [r.article_id for r in rows], self._now())
+            await self.store.mark_feed_announced(sub.id, [r.article_id for r in rows], self._now())
             told += len(items)
         return told
 

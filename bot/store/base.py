@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from bot.feeds.types import Feed, FeedSubscription
+from bot.feeds.types import Feed, FeedSubscription, PendingAnnouncement
 from bot.guild_settings import GuildSettings
 from bot.models import Analysis, Article
 from bot.search.types import Candidate, ParsedQuery, SearchFilters, SearchHit, StoredVectors, TermStats
@@ -262,6 +262,26 @@ class ArticleStore(abc.ABC):
 
     @abc.abstractmethod
     async def add_feed_keys(self, feed_id: int, keys: Sequence[tuple[str, int | None]]) -> None: ...
+
+    @abc.abstractmethod
+    async def record_feed_items(
+        self,
+        feed_id: int,
+        keys: Sequence[tuple[str, int | None]],
+        announcements: Sequence[PendingAnnouncement],
+    ) -> None:
+        """Mark items seen and record the announcements owed for them, in one transaction."""
+
+    @abc.abstractmethod
+    async def pending_feed_announcements(
+        self, feed_id: int | None, *, since: datetime
+    ) -> list[PendingAnnouncement]: ...
+
+    @abc.abstractmethod
+    async def mark_feed_announced(self, subscription_id: int, article_ids: Sequence[int], now: datetime) -> None: ...
+
+    @abc.abstractmethod
+    async def prune_feed_announcements(self, before: datetime) -> int: ...
 
     # --- topics (implemented for SQLite in bot/store/sqlite_topics.py) -------------------------
     @abc.abstractmethod
