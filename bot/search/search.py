@@ -8,12 +8,11 @@ from bot.search.dates import parse_when
 from bot.search.query import parse_query
 from bot.search.related import idf_table
 from bot.search.text import STOP_WORDS, bucket, light_stem
-from bot.search.types import ParsedQuery, QueryTerm, SearchFilters, SearchHit
+from bot.search.types import RANK_BUDGET, ParsedQuery, QueryTerm, SearchFilters, SearchHit
 from bot.search.vectors import IdfTable
 from bot.store.base import ArticleStore, Scope
 
 MAX_LIMIT = 100
-RANK_BUDGET = 4000  # about how many matches one query may score before it is limited to recent ones
 
 
 def build_filters(

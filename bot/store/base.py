@@ -170,7 +170,9 @@ class ArticleStore(abc.ABC):
         """Full-text hits, best first (title weighted above body); stored copies (duplicate_of) left out.
 
         With `window`, very broad queries are ranked among the newest `window` articles first, widening
-        until `limit` hits are found: bounded cost when a word is in most of a million articles."""
+        until `limit` hits are found: bounded cost when a word is in most of a million articles. When even
+        that would be costly (only very common words or a prefix), hits come title matches first, then
+        body matches, newest first within each."""
 
     @abc.abstractmethod
     async def related_candidates(self, terms: Sequence[str], scope: Scope, limit: int = 200) -> list[Candidate]:

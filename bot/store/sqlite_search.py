@@ -13,6 +13,7 @@ import numpy as np
 
 from bot.errors import StoreError
 from bot.search.types import (
+    RANK_BUDGET,
     Candidate,
     ParsedQuery,
     QueryTerm,
@@ -33,7 +34,6 @@ _SNIPPET_TOKENS = 24
 _MAX_IN = 500  # SQLite host-parameter batches
 _PROBE_ROWS = 4000  # newest rows sampled to estimate a token's document frequency
 _MAX_PROBES = 8
-_RANK_BUDGET = 4000  # matches a query may rank before it is limited to recent rows (as bot.search.search)
 _COSTLY_POSTINGS = 250_000  # estimated postings above which bm25's whole-index counting costs > ~8 ms
 
 
@@ -196,8 +196,8 @@ class SQLiteSearchMixin:
             return window, None
         recent = await self._count_recent(expr, newest - span)
         matches = recent * newest / span
-        if matches > _RANK_BUDGET:
-            probed = max(_RANK_BUDGET, int(newest * _RANK_BUDGET / matches))
+        if matches > RANK_BUDGET:
+            probed = max(RANK_BUDGET, int(newest * RANK_BUDGET / matches))
             window = probed if window is None else min(window, probed)
         return window, (None if window is None else recent * window / span)
 
