@@ -175,7 +175,7 @@ class NewsService:
 
         if not 1 <= count <= MAX_RELATED:
             raise InvalidQuery(f"count must be between 1 and {MAX_RELATED}")
-        return await related_to_article(self.store, article.id, scope, limit=count)
+        return await related_to_article(self.store, article, scope, limit=count)
 
     async def search(
         self,

@@ -194,17 +194,18 @@ def _unpack(stored: StoredVectors) -> ArticleVectors:
 
 async def related_to_article(
     store: ArticleStore,
-    article_id: int,
+    article_ref: int | Article,
     scope: Scope,
     *,
     limit: int = 5,
     recent_half_life_days: float | None = None,
     config: RelatedConfig = DEFAULT_CONFIG,
 ) -> RelatedResult:
-    """Related pieces for a stored article visible in `scope` (a copy is answered as its original)."""
-    article = await store.get_article(article_id, scope)
+    """Related pieces for a stored article visible in `scope` (a copy is answered as its original).
+    Pass the article itself when the caller has already resolved it in that scope."""
+    article = article_ref if isinstance(article_ref, Article) else await store.get_article(article_ref, scope)
     if article is None:
-        raise ArticleNotFound(article_id)
+        raise ArticleNotFound(article_ref)
     if article.duplicate_of is not None:
         original = await store.get_article(article.duplicate_of, scope)
         if original is not None:
