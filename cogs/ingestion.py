@@ -12,7 +12,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.errors import FeedError, TopicError
-from bot.feeds.poller import FeedPoller, NewItem, clamp_interval
+from bot.feeds.manage import MAX_MINUTES, MIN_MINUTES, follow_feed
+from bot.feeds.poller import FeedPoller, NewItem
 from bot.feeds.types import Feed, FeedSubscription
 from bot.ingest.netguard import validate_url
 from bot.ingest.pipeline import IngestResult
@@ -198,23 +199,41 @@ class Feeds(commands.Cog):
         self.poller = poller
 
     @feed.command(name="add", description="Follow a feed; new items are stored (and announced in a channel)")
-    @app_commands.describe(url="Feed address", channel="Announce new items here", topic="Leave announcing to this topic", minutes="Poll interval (default 15, at least 5)")
+    @app_commands.describe(
+        url="Feed address",
+        channel="Announce new items here",
+        topic="Leave announcing to this topic",
+        minutes=f"Poll interval in minutes (default 15, {MIN_MINUTES}-{MAX_MINUTES})",
+    )
     @manager_only()
     async def feed_add(
-        self, interaction: discord.Interaction[Any], url: app_commands.Range[str, 1, 2000],
-        channel: discord.TextChannel | None = None, topic: int | None = None, minutes: app_commands.Range[int, 5, 1440] | None = None,
+        self,
+        interaction: discord.Interaction[Any],
+        url: app_commands.Range[str, 1, 2000],
+        channel: discord.TextChannel | None = None,
+        topic: int | None = None,
+        minutes: app_commands.Range[int, MIN_MINUTES, MAX_MINUTES] | None = None,
     ) -> None:
+        """Re-adding a followed feed updates its channel, topic and interval (and says which)."""
         clean = validate_url(url)
         if topic is not None:
             if await self.bot.store.get_topic(topic, interaction.guild_id, everything=False) is None:
                 raise TopicError(f"no topic #{topic} in this server (see /topic list)")
-        sub, created = await self.bot.store.add_feed_subscription(
-            clean, interaction.guild_id, channel_id=channel.id if channel else None, topic_id=topic,
-            added_by=f"discord:{interaction.user.id}", interval_s=clamp_interval(minutes), now=self.poller._now(),
+        followed = await follow_feed(
+            self.bot.store, clean, interaction.guild_id, minutes=minutes, channel_id=channel.id if channel else None,
+            topic_id=topic, added_by=f"discord:{interaction.user.id}", now=self.poller._now(),
         )
         self.poller.wake()
-        verb = "Following" if created else "Already following"
-        await interaction.response.send_message(f"{verb} feed #{sub.id}: <{clean}>. Its current items are stored quietly; new ones follow.", ephemeral=True)
+        sub = followed.subscription
+        if followed.created:
+            text = f"Following feed #{sub.id}: <{clean}>. Its current items are stored quietly; new ones follow."
+        elif followed.changed:
+            text = f"Updated feed #{sub.id} ({', '.join(followed.changed)}): <{clean}>."
+        else:
+            text = f"Already following feed #{sub.id}: <{clean}>; nothing changed."
+        if followed.interval_kept:
+            text += f" It stays polled every {followed.interval_minutes} min: another server follows it more often."
+        await interaction.response.send_message(text, ephemeral=True)
 
     @feed.command(name="list", description="This server's feeds")
     async def feed_list(self, interaction: discord.Interaction[Any]) -> None:

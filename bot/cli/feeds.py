@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import logging
+import sys
 
-from bot.cli.common import Context, emit_json
+from bot.cli.common import Context, UsageError, emit_json
 from bot.errors import FeedError, TopicError
-from bot.feeds.poller import FeedPoller, clamp_interval
+from bot.feeds.manage import MAX_MINUTES, MIN_MINUTES, PERMANENT_REASONS, IntervalOutOfRange, follow_feed
+from bot.feeds.poller import FeedPoller, PollResult
 from bot.ingest.netguard import validate_url
 from bot.ingest.pipeline import Ingestor, default_analyzer
 from bot.timer import clock_from_env
 from bot.topics.manage import new_topic
+from bot.topics.schedule import TopicOptionError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -20,8 +24,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     a = fsub.add_parser("add", help="follow a feed and store its current items now")
     a.add_argument("url")
     a.add_argument("--guild", type=int, metavar="ID", help="for one Discord server (default: global library)")
-    a.add_argument("--every", type=int, metavar="MIN", help="poll interval in minutes (default 15, at least 5)")
-    a.add_argument("--no-poll", action="store_true", help="only record it; the bot polls it later")
+    a.add_argument(
+        "--every",
+        type=int,
+        metavar="MIN",
+        help=f"poll interval in minutes (default 15, {MIN_MINUTES}-{MAX_MINUTES}); on a feed already followed, "
+        "changes its interval",
+    )
+    a.add_argument(
+        "--no-poll",
+        action="store_true",
+        help="only record it (the URL is not checked); the bot polls it later",
+    )
     a.set_defaults(handler=cmd_add)
     ls = fsub.add_parser("list", help="followed feeds with their state")
     ls.add_argument("--guild", type=int, metavar="ID")
@@ -62,24 +76,54 @@ def _poller(ctx: Context) -> FeedPoller:
     return FeedPoller(ctx.store, ingestor, fetcher, clock=clock_from_env())
 
 
+def _quiet_logs(args: argparse.Namespace) -> None:
+    """These commands report every failing feed in one line of their own; without -v, log warnings
+    (ours and the libraries') would only repeat it on stderr."""
+    if not args.verbose:
+        for handler in logging.getLogger().handlers:
+            handler.setLevel(logging.ERROR)
+
+
 async def cmd_add(args: argparse.Namespace, ctx: Context) -> int:
+    """Follow a feed, checking it once: a URL that is clearly no feed is not kept; a transient failure is."""
     url = validate_url(args.url)
+    _quiet_logs(args)
     poller = _poller(ctx)
-    sub, created = await ctx.store.add_feed_subscription(
-        url, args.guild, interval_s=clamp_interval(args.every), added_by="cli", now=poller._now()
-    )
-    out: dict[str, object] = {"subscription": sub.id, "feed": sub.feed_id, "url": url, "created": created}
-    if not args.no_poll and sub.feed is not None:
-        try:
-            result = await poller.poll_feed(sub.feed)
-        finally:
-            await poller.fetcher.close()
-        out.update(status=result.status, stored=result.stored, duplicates=result.duplicates, error=result.error)
+    try:
+        followed = await follow_feed(
+            ctx.store, url, args.guild, minutes=args.every, added_by="cli", sets_pace=True, now=poller._now()
+        )
+    except IntervalOutOfRange as exc:
+        raise UsageError(f"--every: {exc}") from None
+    sub = followed.subscription
+    out: dict[str, object] = {
+        "subscription": sub.id,
+        "feed": sub.feed_id,
+        "url": url,
+        "created": followed.created,
+        "updated": followed.changed,
+        "interval_minutes": followed.interval_minutes,
+    }
+    if args.no_poll or sub.feed is None:
         emit_json(out)
-        if result.status in ("failed", "paused"):
-            raise FeedError(f"{url}: {result.error}")
         return 0
+    try:
+        result = await poller.poll_feed(sub.feed)
+    finally:
+        await poller.fetcher.close()
+    out.update(status=result.status, stored=result.stored, duplicates=result.duplicates, error=result.error)
+    if result.status not in ("failed", "paused"):
+        emit_json(out)
+        return 0
+    if result.reason in PERMANENT_REASONS and followed.created:
+        await ctx.store.remove_feed_subscription(sub.id, None, everything=True)
+        out["followed"] = False
+        emit_json(out)
+        raise FeedError(f"{url}: {result.reason} ({result.error}); not followed")
     emit_json(out)
+    if result.reason in PERMANENT_REASONS:
+        raise FeedError(f"{url}: {result.reason} ({result.error}); still followed as #{sub.id}")
+    print(f"newsbot: warning: {url}: {result.error}; followed anyway, the bot retries it", file=sys.stderr)
     return 0
 
 
@@ -97,13 +141,23 @@ async def cmd_remove(args: argparse.Namespace, ctx: Context) -> int:
 
 
 async def cmd_poll(args: argparse.Namespace, ctx: Context) -> int:
+    """Exit 1 when any feed failed in this poll, one stderr line per failing feed."""
+    _quiet_logs(args)
     poller = _poller(ctx)
+    failed: list[PollResult] = []
     try:
         for r in await poller.poll_due():
-            emit_json({"feed": r.feed_id, "status": r.status, "new": r.new, "stored": r.stored, "error": r.error})
+            emit_json(
+                {"feed": r.feed_id, "status": r.status, "new": r.new, "stored": r.stored, "error": r.error}
+            )
+            if r.status in ("failed", "paused"):
+                failed.append(r)
     finally:
         await poller.fetcher.close()
-    return 0
+    for r in failed:
+        state = "paused: " if r.status == "paused" else ""
+        print(f"newsbot: feed {r.feed_id} {r.url}: {state}{r.error}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 async def cmd_topics_list(args: argparse.Namespace, ctx: Context) -> int:
@@ -113,11 +167,24 @@ async def cmd_topics_list(args: argparse.Namespace, ctx: Context) -> int:
 
 
 async def cmd_topics_add(args: argparse.Namespace, ctx: Context) -> int:
-    topic = await new_topic(
-        ctx.store, guild_id=args.guild, channel_id=args.channel, query=args.query, every=args.every, at=args.at,
-        timezone=args.timezone, day=args.day, mention_role_id=args.role, thread=args.thread, created_by="cli",
-        now=clock_from_env().now(),
-    )
+    try:
+        topic = await new_topic(
+            ctx.store,
+            guild_id=args.guild,
+            channel_id=args.channel,
+            query=args.query,
+            every=args.every,
+            at=args.at,
+            timezone=args.timezone,
+            day=args.day,
+            mention_role_id=args.role,
+            thread=args.thread,
+            created_by="cli",
+            now=clock_from_env().now(),
+        )
+    except TopicOptionError as exc:
+        name = "QUERY" if exc.option == "query" else f"--{exc.option}"
+        raise UsageError(f"{name}: {exc}") from None
     emit_json(topic.to_dict())
     return 0
 

@@ -35,7 +35,7 @@ from bot.errors import (
 )
 from bot.feeds.items import entry_article, entry_keys
 from bot.feeds.parse import FeedTooLarge, NotAFeed, parse_feed
-from bot.feeds.types import MAX_INTERVAL, Feed, FeedEntry, FeedSubscription, PendingAnnouncement
+from bot.feeds.types import Feed, FeedEntry, FeedSubscription, PendingAnnouncement
 from bot.ingest.fetch import FEED_TYPES, PAGE_TYPES, Fetcher
 from bot.ingest.pipeline import Ingestor
 from bot.models import ExtractedArticle
@@ -76,6 +76,8 @@ class PollResult:
     skipped: int = 0
     error: str | None = None
     items: dict[int, list[NewItem]] = field(default_factory=dict)  # per subscription id
+    reason: str | None = None  # what a failure counts towards (`classify`): "not found", "blocked", ...
+    url: str | None = None
 
 
 def classify(exc: BaseException) -> str:
@@ -218,12 +220,12 @@ class FeedPoller:
             feed.next_poll_at = now
             await self.store.update_feed(feed)
             await self._notify_paused(feed)
-            return PollResult(feed.id, "paused", error=f"{reason}: {message}")
+            return PollResult(feed.id, "paused", error=f"{reason}: {message}", reason=reason, url=feed.url)
         backoff = timedelta(seconds=feed.interval_s) * (2 ** (feed.failures - 1))
         wait = max(min(backoff, MAX_BACKOFF), _retry_after(exc, now) or timedelta(0))
         feed.next_poll_at = now + wait + timedelta(seconds=self.jitter(feed.interval_s))
         await self.store.update_feed(feed)
-        return PollResult(feed.id, "failed", error=message)
+        return PollResult(feed.id, "failed", error=message, reason=reason, url=feed.url)
 
     async def _notify_paused(self, feed: Feed) -> None:
         if self.notifier is None:
@@ -395,12 +397,3 @@ class FeedPoller:
             await self.store.mark_feed_announced(sub.id, [r.article_id for r in rows], self._now())
             told += len(items)
         return told
-
-
-def clamp_interval(minutes: int | None) -> int:
-    """Seconds between polls from user-typed minutes: default 15, at least 5, at most a day."""
-    from bot.feeds.types import DEFAULT_INTERVAL, MIN_INTERVAL
-
-    if minutes is None:
-        return DEFAULT_INTERVAL
-    return max(MIN_INTERVAL, min(int(minutes) * 60, MAX_INTERVAL))

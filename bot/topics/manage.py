@@ -8,7 +8,7 @@ from bot.errors import TopicError
 from bot.search.query import parse_query
 from bot.store.base import ArticleStore
 from bot.topics.digest import Digest, build_digest
-from bot.topics.schedule import build_schedule, next_run_after
+from bot.topics.schedule import TopicOptionError, build_schedule, next_run_after
 from bot.topics.types import Topic
 
 MAX_TOPICS_PER_GUILD = 50
@@ -32,10 +32,10 @@ async def new_topic(
 ) -> Topic:
     """Validate and store a topic; its first digest covers what arrives after it was created."""
     if parse_query(query).is_empty():
-        raise TopicError("the query has no words to search for")
+        raise TopicOptionError("query", "the query has no words to search for")
+    schedule = build_schedule(every, at, timezone, day)
     if guild_id is not None and len(await store.list_topics(guild_id)) >= MAX_TOPICS_PER_GUILD:
         raise TopicError(f"a server can follow at most {MAX_TOPICS_PER_GUILD} topics")
-    schedule = build_schedule(every, at, timezone, day)
     topic = Topic(
         id=0,
         guild_id=guild_id,
@@ -54,7 +54,12 @@ async def new_topic(
 
 
 async def preview_digest(
-    store: ArticleStore, guild_id: int | None, query: str, *, now: datetime, window: timedelta = timedelta(days=1)
+    store: ArticleStore,
+    guild_id: int | None,
+    query: str,
+    *,
+    now: datetime,
+    window: timedelta = timedelta(days=1),
 ) -> tuple[Topic, Digest]:
     """What a digest for `query` would hold now: matching articles ingested within `window`."""
     topic = Topic(id=0, guild_id=guild_id, channel_id=0, query=query)

@@ -18,30 +18,38 @@ from bot.topics.types import EVERY_VALUES, WEEKDAYS, Every, Schedule
 _AT = re.compile(r"^\s*(\d{1,2})(?::(\d{2}))?\s*$")
 
 
+class TopicOptionError(TopicError):
+    """A topic option a person typed is not valid (bad input: a usage error on the command line)."""
+
+    def __init__(self, option: str, message: str) -> None:
+        super().__init__(message)
+        self.option = option  # the option's name as both the CLI (--NAME) and Discord spell it
+
+
 def parse_every(text: str | None) -> Every:
     value = (text or "daily").strip().lower()
     for every in EVERY_VALUES:
         if value == every:
             return every
-    raise TopicError(f"every must be one of {', '.join(EVERY_VALUES)}, not {text!r}")
+    raise TopicOptionError("every", f"every must be one of {', '.join(EVERY_VALUES)}, not {text!r}")
 
 
 def parse_at(text: str | None, every: Every = "daily") -> tuple[int, int]:
-    """"08:00" / "8" → (8, 0); for hourly schedules ":15" or "15" means the minute."""
+    """ "08:00" / "8" → (8, 0); for hourly schedules ":15" or "15" means the minute."""
     if not text:
         return (0, 0) if every == "hourly" else (8, 0)
     raw = text.strip()
     if every == "hourly" and re.fullmatch(r":?\d{1,2}", raw):
         minute = int(raw.lstrip(":"))
         if minute > 59:
-            raise TopicError(f"minute must be 0-59, not {minute}")
+            raise TopicOptionError("at", f"minute must be 0-59, not {minute}")
         return 0, minute
     match = _AT.match(raw)
     if not match:
-        raise TopicError(f"time must look like HH:MM (24-hour), not {text!r}")
+        raise TopicOptionError("at", f"time must look like HH:MM (24-hour), not {text!r}")
     hour, minute = int(match.group(1)), int(match.group(2) or 0)
     if hour > 23 or minute > 59:
-        raise TopicError(f"time must be between 00:00 and 23:59, not {text!r}")
+        raise TopicOptionError("at", f"time must be between 00:00 and 23:59, not {text!r}")
     return hour, minute
 
 
@@ -50,11 +58,13 @@ def parse_timezone(text: str | None) -> str:
     if name.upper() in ("UTC", "Z", "GMT"):
         return "UTC"
     if not re.fullmatch(r"[A-Za-z0-9_+\-]+(/[A-Za-z0-9_+\-]+)*", name):
-        raise TopicError(f"unknown time zone {text!r}; use an IANA name like Europe/Berlin")
+        raise TopicOptionError("timezone", f"unknown time zone {text!r}; use an IANA name like Europe/Berlin")
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise TopicError(f"unknown time zone {text!r}; use an IANA name like Europe/Berlin") from exc
+        raise TopicOptionError(
+            "timezone", f"unknown time zone {text!r}; use an IANA name like Europe/Berlin"
+        ) from exc
     return name
 
 
@@ -67,7 +77,7 @@ def parse_weekday(text: str | None) -> int:
     for i, name in enumerate(WEEKDAYS):
         if len(value) >= 2 and name.startswith(value):
             return i
-    raise TopicError(f"day must be a weekday name (monday … sunday), not {text!r}")
+    raise TopicOptionError("day", f"day must be a weekday name (monday … sunday), not {text!r}")
 
 
 def build_schedule(
@@ -76,7 +86,8 @@ def build_schedule(
     """A schedule from user-typed options; raises TopicError naming the bad one."""
     kind = parse_every(every)
     hour, minute = parse_at(at, kind)
-    return Schedule(kind, hour, minute, parse_timezone(timezone), parse_weekday(day) if kind == "weekly" else 0)
+    weekday = parse_weekday(day)  # checked whatever the schedule: a typo is never silently ignored
+    return Schedule(kind, hour, minute, parse_timezone(timezone), weekday if kind == "weekly" else 0)
 
 
 def _wall_to_utc(day: datetime, hour: int, minute: int, tz: ZoneInfo) -> datetime:
@@ -113,7 +124,9 @@ def next_run_after(schedule: Schedule, after: datetime) -> datetime:
 
 def previous_run_before(schedule: Schedule, at: datetime) -> datetime:
     """The latest slot at or before `at` (for previews: the window a digest would cover)."""
-    step = {"hourly": timedelta(hours=2), "daily": timedelta(days=2), "weekly": timedelta(days=8)}[schedule.every]
+    step = {"hourly": timedelta(hours=2), "daily": timedelta(days=2), "weekly": timedelta(days=8)}[
+        schedule.every
+    ]
     probe = at - step
     last = next_run_after(schedule, probe)
     while True:
