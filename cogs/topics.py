@@ -31,7 +31,9 @@ THREAD_EXISTS = 160004
 def _mentions(role_id: int | None) -> discord.AllowedMentions:
     if role_id is None:
         return discord.AllowedMentions.none()
-    return discord.AllowedMentions(everyone=False, users=False, replied_user=False, roles=[discord.Object(role_id)])
+    return discord.AllowedMentions(
+        everyone=False, users=False, replied_user=False, roles=[discord.Object(role_id)]
+    )
 
 
 def _gone(exc: discord.HTTPException) -> TopicError:
@@ -75,7 +77,9 @@ class DiscordPoster:
         target = self.bot.get_partial_messageable(channel_id)
         me = self.bot.user.id if self.bot.user else None
         try:
-            async for message in target.history(limit=50, after=discord.Object(discord.utils.time_snowflake(after))):
+            async for message in target.history(
+                limit=50, after=discord.Object(discord.utils.time_snowflake(after))
+            ):
                 if message.author.id == me and message.content == content:
                     return message.id
         except discord.HTTPException as exc:
@@ -135,15 +139,21 @@ class DigestChannel(app_commands.Transformer):
 
 
 def _topic_line(t: Any) -> str:
-    state = f"⏸️ paused: {t.paused_reason}" if t.paused_reason else (
-        f"next <t:{int(t.next_run_at.timestamp())}:R>" if t.next_run_at else "not scheduled"
+    state = (
+        f"⏸️ paused: {t.paused_reason}"
+        if t.paused_reason
+        else (f"next <t:{int(t.next_run_at.timestamp())}:R>" if t.next_run_at else "not scheduled")
     )
-    extras = (" · thread" if t.thread else "") + (f" · mentions <@&{t.mention_role_id}>" if t.mention_role_id else "")
+    extras = (" · thread" if t.thread else "") + (
+        f" · mentions <@&{t.mention_role_id}>" if t.mention_role_id else ""
+    )
     return f"**#{t.id}** `{escape(clip(t.query, 80))}` → <#{t.channel_id}> · {t.schedule.describe()}{extras} · {state}"
 
 
 class Topics(commands.Cog):
-    topic = app_commands.Group(name="topic", description="Scheduled digests of a saved search", guild_only=True)
+    topic = app_commands.Group(
+        name="topic", description="Scheduled digests of a saved search", guild_only=True
+    )
 
     def __init__(self, bot: NewsBot, scheduler: TopicScheduler) -> None:
         self.bot = bot
@@ -152,9 +162,14 @@ class Topics(commands.Cog):
     # --- /topic ------------------------------------------------------------------------------------
     @topic.command(name="follow", description="Post a digest of new articles matching a search on a schedule")
     @app_commands.describe(
-        query="Search words, as in /search", channel="Where digests are posted (text or forum channel)",
-        every="How often", at="Local time HH:MM (hourly: the minute)", timezone="IANA zone, e.g. Europe/Berlin",
-        day="Weekday for weekly digests", mention="A role to mention with each digest", thread="One thread per digest",
+        query="Search words, as in /search",
+        channel="Where digests are posted (text or forum channel)",
+        every="How often",
+        at="Local time HH:MM (hourly: the minute)",
+        timezone="IANA zone, e.g. Europe/Berlin",
+        day="Weekday for weekly digests",
+        mention="A role to mention with each digest",
+        thread="Put each digest's items in a thread on its header (yes/no; default no)",
     )
     @manager_only()
     async def follow(
@@ -167,12 +182,21 @@ class Topics(commands.Cog):
         timezone: str | None = None,
         day: str | None = None,
         mention: discord.Role | None = None,
-        thread: bool = False,
+        thread: Literal["yes", "no"] = "no",
     ) -> None:
         topic = await new_topic(
-            self.bot.store, guild_id=interaction.guild_id, channel_id=channel.id, query=query, every=every, at=at,
-            timezone=timezone, day=day, mention_role_id=mention.id if mention else None, thread=thread,
-            created_by=f"discord:{interaction.user.id}", now=self.scheduler.clock.now(),
+            self.bot.store,
+            guild_id=interaction.guild_id,
+            channel_id=channel.id,
+            query=query,
+            every=every,
+            at=at,
+            timezone=timezone,
+            day=day,
+            mention_role_id=mention.id if mention else None,
+            thread=thread == "yes",
+            created_by=f"discord:{interaction.user.id}",
+            now=self.scheduler.clock.now(),
         )
         self.scheduler.wake()
         await interaction.response.send_message(f"Following: {_topic_line(topic)}", ephemeral=True)
@@ -219,8 +243,12 @@ class Topics(commands.Cog):
         await interaction.response.send_message(f"Resumed: {_topic_line(t)}", ephemeral=True)
 
     @topic.command(name="preview", description="What a digest for this search would contain now (last day)")
-    async def preview(self, interaction: discord.Interaction[Any], query: app_commands.Range[str, 1, 300]) -> None:
-        topic, digest = await preview_digest(self.bot.store, interaction.guild_id, query, now=self.scheduler.clock.now())
+    async def preview(
+        self, interaction: discord.Interaction[Any], query: app_commands.Range[str, 1, 300]
+    ) -> None:
+        topic, digest = await preview_digest(
+            self.bot.store, interaction.guild_id, query, now=self.scheduler.clock.now()
+        )
         if not digest.items:
             await interaction.response.send_message("Nothing new matches in the last day.", ephemeral=True)
             return

@@ -202,7 +202,7 @@ async def test_threads_forum_posts_role_mention_post_now_and_pause_on_missing_pe
     operated.set_clock(datetime(2024, 5, 1, 7, 0, tzinfo=UTC))
     await operated.start()
     follows = [
-        ({"query": "canal airport", "channel": general, "thread": True, "mention": readers}, guild),
+        ({"query": "canal airport", "channel": general, "thread": "yes", "mention": readers}, guild),
         ({"query": "canal airport", "channel": forum, "timezone": "Asia/Kolkata", "at": "13:30"}, guild),
         ({"query": "canal airport", "channel": locked_channel}, locked),
     ]
