@@ -174,6 +174,7 @@ async def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
         data = article.to_dict()
         data["guild"] = article.guild_id
         data["duplicate_of"] = article.duplicate_of
+        data["external_id"] = article.external_id  # `ingest --jsonl` keeps it; "id" is this store's row
         if article.analysis is not None:
             data["summary"] = article.analysis.summary
             data["quotes"] = [q.to_dict() for q in article.analysis.quotes]

@@ -6,20 +6,13 @@ import codecs
 import logging
 import re
 
-from charset_normalizer import from_bytes
+from bot.ingest.encoding import decode_damaged_utf8, decode_with_bom, detect_legacy
 
 log = logging.getLogger(__name__)
 
 _HTTP_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
 # <meta charset="x"> or <meta http-equiv="Content-Type" content="text/html; charset=x">, in the head.
 _META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([\w.:-]+)", re.I)
-_BOMS = (
-    (codecs.BOM_UTF8, "utf-8"),
-    (codecs.BOM_UTF32_LE, "utf-32-le"),
-    (codecs.BOM_UTF32_BE, "utf-32-be"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
-)
 _HEAD_BYTES = 4096
 _DETECT_BYTES = 200_000
 # Labels browsers map to a superset (WHATWG encoding standard), so text decodes as the page intends.
@@ -47,37 +40,16 @@ def _strict(data: bytes, codec: str) -> str | None:
         return None
 
 
-# On short samples several single-byte codecs tie; prefer the ones the web actually uses.
-_COMMON = ("cp1252", "cp1251", "cp1250", "gb18030", "shift_jis", "euc_kr", "big5", "euc_jp", "cp1256",
-           "cp1253", "cp1254", "cp1255", "cp1257", "koi8_r", "iso8859_2", "iso8859_15")
-_TIE_CHAOS = 0.1
-_TIE_COHERENCE = 0.1
-
-
-def _detect(sample: bytes) -> str | None:
-    results = list(from_bytes(sample))
-    if not results:
-        return None
-    best = results[0]
-    tied = {
-        r.encoding for r in results
-        if r.chaos <= best.chaos + _TIE_CHAOS and r.coherence >= best.coherence - _TIE_COHERENCE
-    }
-    for codec in _COMMON:
-        if codec in tied:
-            return codec
-    return str(best.encoding)
-
-
 def decode_html(data: bytes, *, content_type: str | None = None) -> str:
     """Bytes -> text using the HTTP charset, BOM, <meta charset>, else charset detection (charset-normalizer).
 
     A declared charset that fails to decode strictly is treated as a lie (common with legacy
-    pages) and detection takes over; the last resort is UTF-8 with replacement characters.
+    pages) and detection takes over, except that bytes that are mostly valid UTF-8 are read as
+    UTF-8 with the few damaged bytes replaced; the last resort is UTF-8 with replacement characters.
     """
-    for bom, codec in _BOMS:
-        if data.startswith(bom):
-            return data[len(bom):].decode(codec, errors="replace")
+    bom_text = decode_with_bom(data)
+    if bom_text is not None:
+        return bom_text
     declared: list[str] = []
     if content_type:
         m = _HTTP_CHARSET.search(content_type)
@@ -94,7 +66,11 @@ def decode_html(data: bytes, *, content_type: str | None = None) -> str:
     text = _strict(data, "utf-8")
     if text is not None:
         return text
-    detected = _detect(data[:_DETECT_BYTES])
+    damaged = decode_damaged_utf8(data)
+    if damaged is not None:
+        log.debug("invalid UTF-8 bytes replaced", extra={"invalid_bytes": damaged.invalid_bytes})
+        return damaged.text
+    detected = detect_legacy(data[:_DETECT_BYTES])
     if detected is not None:
         log.debug("detected charset %s", detected)
         return data.decode(detected, errors="replace")

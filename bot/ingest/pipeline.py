@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Literal
 
 from bot.errors import ExtractionError, FetchError, IngestError, NewsbotError
 from bot.ingest import dedupe
+from bot.ingest.language import detect_language
 from bot.ingest.normalize import normalize_inline, split_paragraphs, word_count
 from bot.ingest.sources import ExplicitFields, RawItem, iter_source
 from bot.models import Analysis, Article, ExtractedArticle, Origin, Paragraph
@@ -133,7 +134,7 @@ class Ingestor:
         if raw.kind == "url":
             return await self._extract_url(raw)
         if raw.kind == "record":
-            paragraphs = split_paragraphs(str(raw.content))
+            paragraphs = split_paragraphs(str(raw.content)) if raw.paragraphs is None else _normalized(raw.paragraphs)
             if not paragraphs:
                 raise ExtractionError("the record's text is empty")
             return [_apply_fields(ExtractedArticle(paragraphs=paragraphs), raw.fields)]
@@ -185,7 +186,7 @@ class Ingestor:
         article = self._to_article(extracted, origin, guild_id, ingested_by, external_id)
         if not article.paragraphs:
             raise ExtractionError("no article text found")
-        fp = await asyncio.to_thread(dedupe.fingerprint, article.paragraphs)
+        fp = await asyncio.to_thread(_fingerprint_and_language, article)
         scope = Scope.guild(guild_id)
         async with self._decide:
             outcome = await self._dedupe(article, fp, scope, source)
@@ -291,7 +292,7 @@ class Ingestor:
         )
 
 
-EXPLICIT_FIELDS = ("title", "authors", "published", "source", "section", "language", "url")
+EXPLICIT_FIELDS = ("title", "subtitle", "authors", "published", "source", "section", "language", "url")
 
 
 def _apply_fields(article: ExtractedArticle, fields: ExplicitFields) -> ExtractedArticle:
@@ -300,7 +301,21 @@ def _apply_fields(article: ExtractedArticle, fields: ExplicitFields) -> Extracte
         value = getattr(fields, name)
         if value:
             setattr(article, name, value)
+    article.flags |= fields.flags
     return article
+
+
+def _fingerprint_and_language(article: Article) -> Fingerprint:
+    """Both CPU-bound, so one worker-thread hop; a stated language (HTML lang, archive field) wins."""
+    if not article.language:
+        article.language = detect_language(article.body)
+    return dedupe.fingerprint(article.paragraphs)
+
+
+def _normalized(paragraphs: list[Paragraph]) -> list[Paragraph]:
+    """Given paragraphs (an export line's) cleaned like split text: one line each, no empties."""
+    cleaned = (Paragraph(p.kind, normalize_inline(p.text) or "") for p in paragraphs)
+    return [p for p in cleaned if p.text]
 
 
 def _fallback_title(paragraphs: list[Paragraph]) -> str:

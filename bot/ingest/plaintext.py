@@ -377,6 +377,12 @@ def _title_like(line: Line) -> bool:
     return line.text[:1].isupper() or line.text[:1].isdigit() or line.text[:1] in "\"'“‘"
 
 
+def _opens_document(lines: list[Line], i: int) -> bool:
+    """The file's first line, set apart by a blank line: a title even when it is only two words
+    ("Заголовок статьи"), where elsewhere on a page two words are more often a label or a site name."""
+    return i == 0 and len(lines) > 1 and lines[1].blank_before
+
+
 def _body_start(lines: list[Line], region: Region) -> int:
     """The first body line: after the byline/credit/label lines that follow a dek or lead photo caption."""
     start = region.start
@@ -422,7 +428,9 @@ def _header(lines: list[Line], region: Region, body_start: int) -> Header:
         # The dek is the first prose line of the region when header lines separate it from the body.
         anchor = region.start if region.start < body_start else body_start
         for i in range(anchor - 1, lo - 1, -1):
-            if _title_like(lines[i]) and lines[i].words >= 3 and not _is_byline(lines[i]):
+            if _title_like(lines[i]) and not _is_byline(lines[i]) and (
+                lines[i].words >= 3 or _opens_document(lines, i)
+            ):
                 header.title, title_at = lines[i].text, i
                 break
     if title_at >= 0:

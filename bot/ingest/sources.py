@@ -9,7 +9,9 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import logging
 import os
+import re
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,16 +20,18 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
-from charset_normalizer import from_bytes
-
 from bot.errors import UnsupportedInput
-from bot.models import Origin
+from bot.ingest.encoding import BOMS, decode_damaged_utf8, decode_with_bom, detect_legacy
+from bot.models import FLAG_PAYWALLED, FLAG_TEASER, Origin, Paragraph
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # one page or text file
 MAX_RECORD_BYTES = 20 * 1024 * 1024  # one JSONL line
 HTML_SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".rst"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
+_URL_SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*)://")  # ftp://, file://, ...
+
+log = logging.getLogger(__name__)
 
 ItemKind = Literal["html", "text", "record", "url", "error"]
 
@@ -37,6 +41,7 @@ class ExplicitFields:
     """Fields an archive line (or a modal) states outright; trusted over what extraction guesses."""
 
     title: str | None = None
+    subtitle: str | None = None
     authors: list[str] | None = None
     published: datetime | None = None
     source: str | None = None
@@ -44,6 +49,7 @@ class ExplicitFields:
     language: str | None = None
     url: str | None = None
     external_id: str | None = None
+    flags: set[str] = field(default_factory=set)  # an export line's known flags (paywalled, teaser)
 
 
 @dataclass(slots=True)
@@ -54,6 +60,7 @@ class RawItem:
     content: str | bytes | None = None
     fields: ExplicitFields = field(default_factory=ExplicitFields)
     error: str | None = None
+    paragraphs: list[Paragraph] | None = None  # an export line's paragraphs, headings kept
 
 
 def is_url(spec: str) -> bool:
@@ -79,6 +86,11 @@ def iter_source(spec: str, *, jsonl: bool = False, stdin: BinaryIO | None = None
                 yield from _iter_file(child, jsonl=jsonl)
         return
     if not path.exists():
+        scheme = _URL_SCHEME.match(spec)
+        if scheme:
+            reason = f"unsupported URL scheme {scheme.group(1).lower()!r}: only http:// and https:// URLs can be fetched"
+            yield RawItem(spec, "error", "url", error=reason)
+            return
         yield RawItem(spec, "error", "file", error=f"no such file or directory: {spec}")
         return
     yield from _iter_file(path, jsonl=jsonl)
@@ -138,7 +150,7 @@ def _too_large(label: str, size: int) -> RawItem:
 
 def looks_binary(data: bytes) -> bool:
     head = data[:8192]
-    if head.startswith((b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf")):
+    if any(head.startswith(bom) for bom, _ in BOMS):
         return False
     if b"\x00" in head:
         return True
@@ -146,20 +158,31 @@ def looks_binary(data: bytes) -> bool:
     return bool(head) and controls / len(head) > 0.05
 
 
-def decode_text(data: bytes) -> str:
-    """UTF-8 (with or without BOM), UTF-16 with BOM, else the most plausible legacy encoding."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16", errors="replace")
+def decode_text(data: bytes, *, label: str = "text") -> str:
+    """A byte-order mark decides (UTF-8/16/32); else UTF-8; else UTF-8 with a few damaged bytes
+    replaced (bot.ingest.encoding explains the rule); else the most plausible legacy encoding."""
+    text = decode_with_bom(data)
+    if text is not None:
+        return text
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    best = from_bytes(data[:200_000]).best()
-    if best is None or best.encoding is None:
+    damaged = decode_damaged_utf8(data)
+    if damaged is not None:
+        log.info(
+            "invalid UTF-8 bytes replaced",
+            extra={
+                "source": label,
+                "invalid_bytes": damaged.invalid_bytes,
+                "first_offset": damaged.first_offset,
+            },
+        )
+        return damaged.text
+    codec = detect_legacy(data[:200_000])
+    if codec is None:
         raise UnsupportedInput("cannot tell the text encoding (not UTF-8 and no plausible legacy encoding)")
-    return data.decode(best.encoding, errors="replace")
+    return data.decode(codec, errors="replace")
 
 
 def _item_from_bytes(
@@ -172,7 +195,7 @@ def _item_from_bytes(
     if force_html or (not force_text and _sniff_html(data)):
         return RawItem(label, "html", "file", content=data)
     try:
-        text = decode_text(data)
+        text = decode_text(data, label=label)
     except UnsupportedInput as exc:
         return RawItem(label, "error", "file", error=str(exc))
     return RawItem(label, "text", "text" if label == "-" else "file", content=text)
@@ -234,12 +257,38 @@ def record_item(where: str, line: bytes | str) -> RawItem:
         fields = parse_fields(data)
     except UnsupportedInput as exc:
         return RawItem(where, "error", "archive", error=str(exc))
-    html, text = data.get("html"), data.get("text")
+    html, text, body = data.get("html"), data.get("text"), data.get("body")
     if isinstance(text, str) and text.strip():
         return RawItem(where, "record", "archive", content=text, fields=fields)
     if isinstance(html, str) and html.strip():
         return RawItem(where, "html", "archive", content=html, fields=fields)
-    return RawItem(where, "error", "archive", error='needs a non-empty "text" or "html" string')
+    if isinstance(body, str) and body.strip():  # a line of `newsbot export`
+        return RawItem(
+            where,
+            "record",
+            "archive",
+            content=body,
+            fields=fields,
+            paragraphs=_paragraphs(data.get("paragraphs")),
+        )
+    return RawItem(where, "error", "archive", error='needs a non-empty "text", "html" or "body" string')
+
+
+def _paragraphs(value: object) -> list[Paragraph] | None:
+    """`export`'s paragraph list, so headings survive a round trip; None if absent or malformed
+    (the body text is used then)."""
+    if not isinstance(value, list) or not value:
+        return None
+    out = []
+    for item in value:
+        if not isinstance(item, dict) or item.get("kind") not in ("text", "heading"):
+            return None
+        text = item.get("text")
+        if not isinstance(text, str):
+            return None
+        if text.strip():
+            out.append(Paragraph(item["kind"], text))
+    return out or None
 
 
 def parse_fields(data: dict[str, Any]) -> ExplicitFields:
@@ -247,7 +296,7 @@ def parse_fields(data: dict[str, Any]) -> ExplicitFields:
         value = data.get(name)
         if value is None:
             return None
-        if isinstance(value, int | float) and not isinstance(value, bool) and name == "id":
+        if isinstance(value, int | float) and not isinstance(value, bool) and name in ("id", "external_id"):
             return str(value)
         if not isinstance(value, str):
             raise UnsupportedInput(f'"{name}" must be a string')
@@ -260,16 +309,28 @@ def parse_fields(data: dict[str, Any]) -> ExplicitFields:
         raise UnsupportedInput('"authors" must be a list of strings')
     published_raw = data.get("published", data.get("date"))
     published = parse_date(published_raw) if published_raw not in (None, "") else None
+    # `export` writes the exporting store's row number as "id" and the article's own external id as
+    # "external_id"; a row number must not become an external id (it would match unrelated articles).
+    external_id = text_field("external_id") if "external_id" in data else text_field("id")
     return ExplicitFields(
         title=text_field("title"),
+        subtitle=text_field("subtitle"),
         authors=[a.strip() for a in authors if a.strip()] if authors else None,
         published=published,
         source=text_field("source"),
         section=text_field("section"),
         language=text_field("language"),
         url=text_field("url"),
-        external_id=text_field("id"),
+        external_id=external_id,
+        flags=_flags(data.get("flags")),
     )
+
+
+def _flags(value: object) -> set[str]:
+    """Only flags newsbot itself sets; anything else in an archive is ignored."""
+    if not isinstance(value, list):
+        return set()
+    return {f for f in value if f in (FLAG_PAYWALLED, FLAG_TEASER)}
 
 
 def parse_date(value: object) -> datetime:
