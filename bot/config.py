@@ -52,10 +52,15 @@ class Settings:
         except ValueError:
             raise ConfigError(f"NEWSBOT_PAGE_TIMEOUT must be a number of seconds, not {page_timeout!r}") from None
         roles = tuple(r.strip() for r in (get("NEWSBOT_ADMIN_ROLES") or "").split(",") if r.strip())
+        fetch_allow = get("NEWSBOT_FETCH_ALLOW") or ""
+        if fetch_allow:  # checked here so a typo stops every command at once, not the first fetch
+            from bot.ingest.netguard import AddressAllowList
+
+            AddressAllowList.from_setting(fetch_allow)
         return cls(
             token=get("DISCORD_TOKEN"),
             db_path=get("NEWSBOT_DB") or DEFAULT_DB,
-            fetch_allow=get("NEWSBOT_FETCH_ALLOW") or "",
+            fetch_allow=fetch_allow,
             sync_guild=int(sync_guild) if sync_guild else None,
             log_level=level,
             admin_roles=roles,
@@ -65,6 +70,12 @@ class Settings:
         )
 
 
+# Loggers whose records an operator reads. Everything else is library chatter (trafilatura's
+# "discarding data: None", htmldate, courlan, charset detection...): the one-line result newsbot prints
+# already says what went wrong, so those show only at DEBUG (-v / NEWSBOT_LOG_LEVEL=DEBUG).
+OPERATOR_LOGGERS = ("bot", "cogs", "discord", "asyncio", "py.warnings", "__main__", "root")
+
+
 def setup_logging(level: str = "INFO") -> None:
     """Key=value records on stderr: greppable in journald and easy to correlate in an incident."""
     logging.basicConfig(
@@ -72,7 +83,18 @@ def setup_logging(level: str = "INFO") -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s%(context)s",
     )
     for handler in logging.getLogger().handlers:
+        for old in [f for f in handler.filters if isinstance(f, _ContextFilter | _LibraryFilter)]:
+            handler.removeFilter(old)
         handler.addFilter(_ContextFilter())
+        if level != "DEBUG":
+            handler.addFilter(_LibraryFilter())
+
+
+class _LibraryFilter(logging.Filter):
+    """Drops third-party records below CRITICAL (see OPERATOR_LOGGERS)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.name.split(".", 1)[0] in OPERATOR_LOGGERS or record.levelno >= logging.CRITICAL
 
 
 _STANDARD_ATTRS = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime", "context"}

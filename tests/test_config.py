@@ -25,8 +25,15 @@ def test_defaults_without_anything(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "value", "message"),
     [("NEWSBOT_SYNC_GUILD", "my-server", "server id"), ("NEWSBOT_LOG_LEVEL", "loud", "LOG_LEVEL"),
-     ("NEWSBOT_PAGE_TIMEOUT", "soon", "seconds")],
+     ("NEWSBOT_PAGE_TIMEOUT", "soon", "seconds"),
+     ("NEWSBOT_FETCH_ALLOW", "intranet, bad value!!", "FETCH_ALLOW")],
 )
 def test_bad_values_are_clear_errors(tmp_path: Path, name: str, value: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         Settings.load({name: value}, env_file=tmp_path / "missing.env")
+
+
+def test_a_valid_fetch_allow_list_is_kept(tmp_path: Path) -> None:
+    env = {"NEWSBOT_FETCH_ALLOW": "intranet.example, 10.0.0.0/8"}
+    s = Settings.load(env, env_file=tmp_path / "missing.env")
+    assert s.fetch_allow == "intranet.example, 10.0.0.0/8"

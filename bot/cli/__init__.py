@@ -8,18 +8,28 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from bot import __version__
 from bot.cli import analysis, articles, feeds, run, search
 from bot.cli.common import Context, run_handler
 from bot.config import Settings, setup_logging
-from bot.errors import NewsbotError
+from bot.errors import ConfigError, NewsbotError
 
 log = logging.getLogger(__name__)
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse with a one-line usage error (`newsbot: error: ... (see newsbot search --help)`), exit 2;
+    subcommand parsers inherit the class."""
+
+    def error(self, message: str) -> NoReturn:
+        text = " ".join(message.split())
+        self.exit(2, f"newsbot: error: {text} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="newsbot", description="A Discord bot that answers questions about a stored body of news articles."
     )
     parser.add_argument("--version", action="version", version=f"newsbot {__version__}")
@@ -40,7 +50,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except NewsbotError as exc:
         print(f"newsbot: {exc}", file=sys.stderr)
         return 2
-    setup_logging("DEBUG" if args.verbose else ("WARNING" if args.command != "run" else settings.log_level))
+    verbose = args.verbose or settings.log_level == "DEBUG"
+    setup_logging("DEBUG" if verbose else ("WARNING" if args.command != "run" else settings.log_level))
     ctx = Context(settings=settings, db_path=args.db or settings.db_path)
     try:
         return asyncio.run(run_handler(args, ctx))
@@ -48,18 +59,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("newsbot: interrupted", file=sys.stderr)
         return 130
     except NewsbotError as exc:
-        print(f"newsbot: {exc}", file=sys.stderr)
+        print(f"newsbot: {' '.join(str(exc).split())}", file=sys.stderr)
         return exc_exit_code(exc)
     except BrokenPipeError:
         return 0
-    except Exception as exc:  # a bug: one line for the person, the traceback in the log
-        log.exception("internal error in %s", args.command)
-        print(f"newsbot: internal error ({type(exc).__name__}: {exc}); rerun with -v for details", file=sys.stderr)
+    except Exception as exc:  # a bug: one line for the person; the traceback in the bot's log, or with -v
+        if args.command == "run" or verbose:
+            log.exception("internal error in %s", args.command)
+        detail = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
+        hint = "" if verbose else "; rerun with -v for details"
+        print(f"newsbot: internal error ({detail}){hint}", file=sys.stderr)
         return 1
 
 
 def exc_exit_code(exc: NewsbotError) -> int:
-    return getattr(exc, "exit_code", 1)
+    """2 for usage and configuration errors (as argparse does), else the error's own code or 1."""
+    if isinstance(exc, ConfigError):
+        return 2
+    return int(getattr(exc, "exit_code", 1))
 
 
 if __name__ == "__main__":  # pragma: no cover

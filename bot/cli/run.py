@@ -6,7 +6,11 @@ import argparse
 import asyncio
 import logging
 import signal
+import socket
 import sys
+
+import aiohttp
+import yarl
 
 from bot.cli.common import Context
 from bot.errors import ConfigError, NewsbotError
@@ -28,6 +32,10 @@ NO_TOKEN = (
 
 class TokenRejected(NewsbotError):
     exit_code = 2
+
+
+class DiscordUnreachable(NewsbotError):
+    """No connection to Discord's API at start-up (later outages are retried by discord.py)."""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -68,14 +76,51 @@ async def cmd_run(args: argparse.Namespace, ctx: Context) -> int:
                 runner.cancel()
                 await asyncio.gather(runner, return_exceptions=True)
     except discord.LoginFailure as exc:
-        raise TokenRejected(f"Discord refused the token ({exc}); check DISCORD_TOKEN") from exc
+        raise TokenRejected(f"Discord rejected the token ({exc}); check DISCORD_TOKEN") from exc
+    except (aiohttp.ClientError, TimeoutError, ConnectionError, socket.gaierror) as exc:
+        raise DiscordUnreachable(f"cannot reach Discord at {_where(exc)}: {_why(exc)}") from exc
+    except discord.DiscordServerError as exc:
+        raise DiscordUnreachable(
+            f"Discord at {discord.http.Route.BASE} is failing ({_one_line(exc)})"
+        ) from exc
     except discord.PrivilegedIntentsRequired as exc:  # pragma: no cover - newsbot asks for none
         raise ConfigError(str(exc)) from exc
     except discord.app_commands.CommandSyncFailure as exc:
         raise NewsbotError(f"Discord refused the slash command definitions: {exc}") from exc
     except discord.ext.commands.ExtensionError as exc:
         raise NewsbotError(f"a cog failed to load: {exc}") from exc
+    except discord.HTTPException as exc:
+        raise NewsbotError(f"Discord refused a start-up request ({_one_line(exc)})") from exc
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
     return 0
+
+
+def _where(exc: BaseException) -> str:
+    """The API base URL discord.py was talking to, or the host the failed connection was for."""
+    import discord.http
+
+    base = discord.http.Route.BASE
+    host = getattr(exc, "host", None)
+    if host is None or yarl.URL(base).host == host:
+        return base
+    return f"{host}:{getattr(exc, 'port', '?')}"
+
+
+def _why(exc: BaseException) -> str:
+    """A few words for an operator: "connection refused", "host name not found", "timed out"."""
+    cause = getattr(exc, "os_error", None) or exc
+    if isinstance(cause, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(cause, socket.gaierror) or isinstance(exc, aiohttp.ClientConnectorDNSError):
+        return "host name not found"
+    if isinstance(cause, TimeoutError) or isinstance(exc, TimeoutError):
+        return "timed out"
+    if isinstance(cause, OSError) and cause.strerror:
+        return cause.strerror.lower()
+    return _one_line(exc)
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:300] or type(exc).__name__

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from bot.cli.common import Context, UsageError, article_id, emit_json
+from bot.errors import InvalidQuery
 from bot.search.related import related_to_article, related_to_topic
 from bot.search.search import build_filters, search
 from bot.search.types import RelatedResult
@@ -65,6 +66,13 @@ async def cmd_search(args: argparse.Namespace, ctx: Context) -> int:
         raise UsageError("--limit must be between 1 and 100")
     if args.offset < 0:
         raise UsageError("--offset must not be negative")
+    for option in ("since", "until"):  # an unreadable date is a usage error: exit 2, naming the option
+        value = getattr(args, option)
+        if value is not None:
+            try:
+                build_filters(**{option: value})
+            except InvalidQuery as exc:
+                raise UsageError(f"--{option}: {exc}") from exc
     filters = build_filters(
         source=args.source,
         author=args.author,

@@ -1,0 +1,81 @@
+"""What an operator sees when something is wrong: one line on stderr, exit 2 for usage and configuration
+errors, 1 for failures, and no third-party log chatter unless asked for (-v / NEWSBOT_LOG_LEVEL=DEBUG)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+
+
+def newsbot(*args: str, db: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSBOT_", "DISCORD_"))}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "--db", str(db), *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=base | (env or {}),
+        timeout=120,
+    )
+
+
+def test_html_without_an_article_fails_with_only_our_line(tmp_path: Path) -> None:
+    page = tmp_path / "noart.html"
+    page.write_text("<html><body><div></div></body></html>")
+    done = newsbot("ingest", str(page), db=tmp_path / "n.db")
+    assert done.returncode == 1
+    # Before: "WARNING trafilatura.core: discarding data: None" came first.
+    assert done.stderr.splitlines() == [
+        f"failed     {page}: no article text found on the page",
+        "done: 1 failed",
+    ]
+    for verbose in (["-v"], []):
+        env = {} if verbose else {"NEWSBOT_LOG_LEVEL": "DEBUG"}
+        chatty = newsbot(*verbose, "ingest", str(page), db=tmp_path / "n.db", env=env)
+        assert "trafilatura" in chatty.stderr  # still there when asked for
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "expected"),
+    [
+        (
+            ["ingest", "http://127.0.0.1:1/x"],
+            {"NEWSBOT_FETCH_ALLOW": "bad value!!"},
+            "newsbot: NEWSBOT_FETCH_ALLOW: ",
+        ),
+        (["list"], {"NEWSBOT_FETCH_ALLOW": "bad value!!"}, "newsbot: NEWSBOT_FETCH_ALLOW: "),
+        (["list"], {"NEWSBOT_LOG_LEVEL": "loud"}, "newsbot: NEWSBOT_LOG_LEVEL must be one of"),
+        (["search", "storm", "--since", "garbage"], {}, "newsbot: --since: cannot read date 'garbage'"),
+        (["search", "storm", "--until", "soonish"], {}, "newsbot: --until: cannot read date 'soonish'"),
+        (["search", "storm", "--limit", "0"], {}, "newsbot: --limit must be between 1 and 100"),
+        (
+            ["search", "storm", "--limit", "x"],
+            {},
+            "newsbot: error: argument --limit: invalid int value: 'x' (see newsbot search --help)",
+        ),
+        (["show", "abc"], {}, "newsbot: error: argument id: article id must be a number, not 'abc'"),
+        (["frobnicate"], {}, "newsbot: error: argument COMMAND: invalid choice: 'frobnicate'"),
+        ([], {}, "newsbot: error: the following arguments are required: COMMAND (see newsbot --help)"),
+    ],
+)
+def test_usage_and_configuration_errors_exit_2_with_one_line(
+    tmp_path: Path, args: list[str], env: dict[str, str], expected: str
+) -> None:
+    done = newsbot(*args, db=tmp_path / "n.db", env=env)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith(expected), done.stderr
+    assert done.stdout == ""
+
+
+def test_unsupported_url_scheme_is_named(tmp_path: Path) -> None:
+    done = newsbot("ingest", "ftp://example.com/x", db=tmp_path / "n.db")
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[0] == (
+        "failed     ftp://example.com/x: unsupported URL scheme 'ftp': only http:// and https:// URLs can be fetched"
+    )
