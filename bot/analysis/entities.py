@@ -34,6 +34,13 @@ _CONNECTOR = r"(?:of|of the|for|for the|and|de|del|da|van|von|der|den|la|le|du|a
 _SPAN = re.compile(rf"{_CAP_WORD}(?:[ \t]+(?:{_CONNECTOR}[ \t]+)?{_CAP_WORD})*")
 _ACRONYM = re.compile(r"^(?:[A-Z]{2,6}|(?:[A-Z]\.){2,4})$")
 _DEMONYM = re.compile(r"^[A-Z][a-z]{2,}(?:ian|ean|ese|ish|ic|i|an)s?$")
+# Lower-case nouns that introduce the name of a group, not a person: 'the monitoring group "Belarusian Guyun"'.
+_GROUP_NOUNS = frozenset(
+    "group organisation organization movement network collective coalition outlet channel initiative project "
+    "foundation association charity ngo company firm startup start-up band militia faction platform".split()
+)
+_OPEN_QUOTES = "\"“«‘'„"
+_CLOSE_QUOTES = "\"”»’'“"
 _CALENDAR = frozenset(
     "January February March April May June July August September October November December Jan Feb Mar Apr Jun "
     "Jul Aug Sep Sept Oct Nov Dec Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
@@ -62,12 +69,22 @@ def _is_sentence_start(text: str, pos: int) -> bool:
     return pos == 0 or bool(re.search(r"(?:[.!?:…]\s*|[.!?:…][\"“”]?\s*|\n\s*|^\s*)$", before))
 
 
+_PLACE_STEMS = frozenset(p[: max(3, len(p) - 1)] for p in PLACES if len(p) >= 4 and " " not in p and p.isalpha())
+_PLACE_STEM_LENS = sorted({len(x) for x in _PLACE_STEMS})
+
+
+@lru_cache(maxsize=4096)
+def is_place_demonym(word: str) -> bool:
+    """"Serbian", "Ukrainian", "Pakistani": a demonym-shaped word built on a known place ("Slobodan" is not)."""
+    return bool(_DEMONYM.match(word)) and word not in PLACES and any(word[:n] in _PLACE_STEMS for n in _PLACE_STEM_LENS)
+
+
 def _classify(words: list[str], titles: set[str]) -> MentionKind:
     joined = " ".join(words)
     lows = [w.lower().rstrip(".") for w in words]
     if joined in PLACES or (len(words) >= 2 and lows[-1] in PLACE_SUFFIXES):
         return "place"
-    if len(words) == 1 and words[0].isupper() and words[0].title() in PLACES:
+    if joined.isupper() and joined.title() in PLACES:  # a dateline: "KYIV —", "NEW YORK —"
         return "place"
     if any(w in ORG_WORDS or w + "." in ORG_WORDS for w in lows) or (len(words) == 1 and _ACRONYM.match(words[0])):
         return "organization"
@@ -110,8 +127,12 @@ def _find_mentions(text: str) -> list[Mention]:
                     words = words[1:]
                 raw = " ".join(words)
                 start = text.find(raw, start)
-            if _classify(words, set()) == "organization" and words[0].lower() not in NAME_NOISE:
+            first_kind = _classify(words, set())
+            if first_kind == "organization" and words[0].lower() not in NAME_NOISE:
                 out.append(Mention(start, start + len(raw), raw, "organization", set()))
+                continue
+            if first_kind == "place":  # before noise stripping: "New York", "NEW YORK —" (a dateline: New York)
+                out.append(Mention(start, start + len(raw), raw.title() if raw.isupper() and raw.title() in PLACES else raw, "place", set()))
                 continue
             # Leading noise: sentence-initial common words, titles, demonyms ("Belarusian President ...").
             while words:
@@ -123,7 +144,10 @@ def _find_mentions(text: str) -> list[Mention]:
                     _DEMONYM.match(w)
                     and w not in PLACES
                     and len(words) > 1
-                    and (words[1].lower().rstrip(".") in PERSON_TITLES or _DEMONYM.match(words[1]))
+                    and (
+                        words[1].lower().rstrip(".") in PERSON_TITLES
+                        or (_DEMONYM.match(words[1]) and (len(words) > 2 or is_place_demonym(w)))
+                    )
                 ):
                     pass
                 elif (
@@ -156,9 +180,24 @@ def _find_mentions(text: str) -> list[Mention]:
             if pre and pre.group(1) in _ROLE_WORDS:
                 titles.add(pre.group(1))
             kind = _classify(words, titles)
+            if kind in ("person", "other"):
+                kind = _group_name_kind(text, start, start + len(name), kind)
             out.append(Mention(start, start + len(name), name, kind, titles))
     _add_appositive_titles(text, out)
     return out
+
+
+def _group_name_kind(text: str, start: int, end: int, kind: MentionKind) -> MentionKind:
+    """A name the text introduces as a group ("the group X", 'the monitoring group "X"') is an organisation; a
+    name standing alone in quotation marks is a title or alias, not a person."""
+    before = text[max(0, start - 40) : start]
+    quoted = bool(before) and before[-1] in _OPEN_QUOTES and bool(re.match(r"[.,!?]?[\"”»’'“]", text[end : end + 2]))
+    last = before.rstrip().rstrip(_OPEN_QUOTES).rsplit(None, 1)[-1:]
+    if last and last[0].lower() in _GROUP_NOUNS and (last[0].islower() or last[0] == "NGO"):
+        return "organization"
+    if quoted and kind == "person":
+        return "other"
+    return kind
 
 
 _NAME_WORD = re.compile(r"(?:[A-Z]\.|[A-Z][a-z'’]+(?:-[A-Za-z][a-z'’]+)*|Mc[A-Z][a-z]+|O['’][A-Z][a-z]+|(?:Jr|Sr)\.?|II|III|"
@@ -271,23 +310,55 @@ def person_names(mentions: list[Mention]) -> set[str]:
 
 def extract_entities(paragraphs: list[Paragraph], *, title: str | None = None, limit: int = 15) -> Entities:
     """People, places and organisations, most mentioned first (ties: first seen), full names preferred."""
-    mentions = list(find_mentions(join_body(paragraphs)))
+    body = join_body(paragraphs)
+    mentions = list(find_mentions(body))
+    acronyms = _introduced_acronyms(body, mentions)
     if title:
         mentions += find_mentions(title)
     canon = canonical_names(mentions)
     people_set = person_names(mentions)
     counts: dict[MentionKind, Counter[str]] = {"person": Counter(), "place": Counter(), "organization": Counter()}
     first: dict[str, int] = {}
+    forms: dict[tuple[MentionKind, str], Counter[str]] = {}  # the spellings of one name, differing only in case
     for i, m in enumerate(mentions):
         kind: MentionKind = "person" if m.text in people_set else m.kind
         if kind == "other":
             continue
-        name = canon.get(m.text, m.text) if kind == "person" else m.text
-        counts[kind][name] += 1
-        first.setdefault(name, i)
+        name = canon.get(m.text, m.text) if kind == "person" else acronyms.get(m.text, m.text)
+        key = name.casefold()
+        counts[kind][key] += 1
+        forms.setdefault((kind, key), Counter())[name] += 1
+        first.setdefault(key, i)
 
     def ranked(kind: MentionKind) -> list[str]:
         c = counts[kind]
-        return sorted(c, key=lambda n: (-c[n], first[n]))[:limit]
+        return [_usual_form(forms[(kind, k)], kind) for k in sorted(c, key=lambda n: (-c[n], first[n]))[:limit]]
 
     return Entities(people=ranked("person"), places=ranked("place"), organizations=ranked("organization"))
+
+
+def _usual_form(forms: Counter[str], kind: MentionKind) -> str:
+    """The normal spelling among case variants: not SHOUTED (a dateline, a heading) unless it is an acronym."""
+    def rank(f: str) -> tuple[bool, int]:
+        shouted = f.isupper() and not (kind == "organization" and _ACRONYM.match(f))
+        return shouted, -forms[f]
+
+    return min(forms, key=rank)
+
+
+def _introduced_acronyms(text: str, mentions: list[Mention]) -> dict[str, str]:
+    """"National Security and Defense Council (NSDC)": the acronym is the same organisation under its short name."""
+    out: dict[str, str] = {}
+    for a, b in zip(mentions, mentions[1:], strict=False):
+        if a.kind != "organization" or not _ACRONYM.match(b.text) or len(a.text.split()) < 2:
+            continue
+        if not re.fullmatch(r"\s*\(\s*", text[a.end : b.start]) or not text[b.end : b.end + 1] == ")":
+            continue
+        words = a.text.split()
+        initials = {
+            "".join(w[0] for w in words if w[:1].isupper()),  # NSDC
+            "".join(w[0] for w in words if w not in ("the", "and", "&")).upper(),  # MOF: Ministry of Finance
+        }
+        if b.text.replace(".", "") in initials:
+            out[b.text] = a.text
+    return out

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from bot.analysis.entities import canonical_names, find_mentions
+from bot.analysis.entities import canonical_names, find_mentions, is_place_demonym
 from bot.analysis.lexicon import STOPWORDS, content_stems, stem
 from bot.models import Paragraph, join_body
 
@@ -32,7 +32,15 @@ def _phrases(text: str) -> list[list[str]]:
                 run.append(w)
         if run:
             out.append(run)
-    return [r[i : i + 3] if len(r) > 3 else r for r in out for i in range(0, max(1, len(r) - 2))]
+    return [win for r in out for win in ((r,) if len(r) <= 3 else _windows(r))]
+
+
+def _windows(run: list[str]) -> list[list[str]]:
+    """Three-word windows of a long run, except those that cut a name in two ("dictator Slobodan | Milosevic")."""
+    def cap(i: int) -> bool:
+        return 0 <= i < len(run) and run[i][:1].isupper()
+
+    return [run[i : i + 3] for i in range(len(run) - 2) if not (cap(i - 1) and cap(i)) and not (cap(i + 2) and cap(i + 3))]
 
 
 def extract_keywords(paragraphs: list[Paragraph], *, title: str | None = None, limit: int = 10) -> list[str]:
@@ -64,15 +72,24 @@ def extract_keywords(paragraphs: list[Paragraph], *, title: str | None = None, l
                                          if not w[:1].isupper() else w for i, w in enumerate(run)))
     mentions = [m for m in find_mentions(join_body(paragraphs)) if m.text in body]
     canon = canonical_names(mentions)
+    named: Counter[str] = Counter()
+    name_scores: dict[str, float] = {}
     for m in mentions:
         name = canon.get(m.text, m.text)
         key = " ".join(stem(w) for w in name.split())
         surface[key] = name
-        counts[key] += 1
-        scores[key] = max(scores.get(key, 0.0), sum(word_score(stem(w)) for w in m.text.split()) * 1.2)
-    # Multi-word phrases must recur to count; a single word must recur too.
-    ranked = sorted((k for k in scores if counts[k] >= 2 or len(k.split()) > 1 and scores[k] > 0),
-                    key=lambda k: (-scores[k] * (1.0 if counts[k] >= 2 else 0.5), k))
+        named[key] += 1
+        # A demonym says nothing of a name's weight: "Belarusian Guyun", named once, is not as big as Belarus.
+        own = sum(word_score(stem(w)) for w in m.text.split() if not is_place_demonym(w))
+        name_scores[key] = max(name_scores.get(key, 0.0), own * 1.2)
+    scores.update(name_scores)  # a name scores as a name, not as the word run it also is
+    for key, n in named.items():  # a name is also a word run: one mention must not count twice
+        counts[key] = max(counts[key], n)
+    # A phrase said once counts half and a single plain word must recur; names count in full; a lone demonym is
+    # no topic.
+    ranked = sorted((k for k in scores if (counts[k] >= 2 or len(k.split()) > 1 or k in named) and scores[k] > 0
+                     and not (" " not in surface[k] and is_place_demonym(surface[k]))),
+                    key=lambda k: (-scores[k] * (1.0 if counts[k] >= 2 or k in named else 0.5), k))
     out: list[str] = []
     seen: list[set[str]] = []
     for k in ranked:

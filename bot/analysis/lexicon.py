@@ -198,7 +198,7 @@ Odessa,Lviv,Mariupol,Kherson,Dnipro,Zaporizhzhia,Donetsk,Luhansk,Bakhmut,Abu Dha
 Liverpool,Birmingham,Edinburgh,Glasgow,Belfast,Washington,New York,Los Angeles,Chicago,Houston,Boston,
 San Francisco,Seattle,Miami,Atlanta,Philadelphia,Dallas,Denver,Detroit,Las Vegas,New Orleans,Phoenix,
 Montevideo,Tashkent,Caracas,Hanoi,Ho Chi Minh City,Sanaa,Lusaka,Harare,Lagos,Abuja,Kinshasa,Luanda,Dakar,
-Sochi,Mozyr,Gomel,Brest,Grodno,Vitebsk,Mogilev,Minsk,Alabama,Alaska,Arizona,Arkansas,California,Colorado,
+Soviet Union,USSR,U.S.S.R.,Yugoslavia,Czechoslovakia,Sochi,Mozyr,Gomel,Brest,Grodno,Vitebsk,Mogilev,Minsk,Alabama,Alaska,Arizona,Arkansas,California,Colorado,
 Connecticut,Delaware,Florida,Hawaii,Idaho,Illinois,Indiana,Iowa,Kansas,Kentucky,Louisiana,Maine,Maryland,
 Massachusetts,Michigan,Minnesota,Mississippi,Missouri,Montana,Nebraska,Nevada,New Hampshire,New Jersey,
 New Mexico,North Carolina,North Dakota,Ohio,Oklahoma,Oregon,Pennsylvania,Rhode Island,South Carolina,

@@ -231,7 +231,8 @@ class _Cand:
 _ADVERBS = (
     r"(?:also|later|previously|then|once|again|further|repeatedly|recently|quickly|tearfully|simply|jokingly|"
     r"angrily|flatly|bluntly|earlier|himself|herself|itself|themselves|has|had|have|was|is|were|would|will|could|"
-    r"did|does|do|not|never|often|first|finally|initially|publicly|privately|reportedly|separately|"
+    r"did|does|do|not|never|often|first|finally|initially|publicly|privately|reportedly|separately|even|just|"
+    r"only|still|already|ever|now|soon|"
     r"[a-z]+ly)"
 )
 _PRONOUN_END = re.compile(rf"\b((?i:he|she|they|it|we)|I)(?:\s+{_ADVERBS}){{0,2}}\s*$")

@@ -223,3 +223,25 @@ def test_described_as_introduces_a_partial_quote() -> None:
 def test_colon_in_non_english_text_gives_no_speaker() -> None:
     out = _q("Die Ausstellung im Stadtmuseum trägt den Titel: „Die Stadt und ihre Brücken im Wandel der Zeit“.")
     assert all(q[1] is None for q in out)
+
+
+def test_adverb_between_pronoun_and_cue_keeps_the_speaker() -> None:
+    out = _q(
+        "Mayor Maria Lopez visited the depot on Monday.",
+        'During the visit she even talked about a strike, "if they close the depot for good."',
+    )
+    assert out == [("if they close the depot for good.", "Maria Lopez", "partial", 1)]
+
+
+def test_bracketed_editorial_insertions_stay_in_the_quote() -> None:
+    out = _q(
+        "Mayor Maria Lopez spoke on Monday.",
+        '"They [the council] will not stop cutting the budget," Lopez said.',
+        '"[The council] has failed this city for years," she said.',
+        'She only warned about the bus lines, "if they cut [the transit fund, a city grant] again."',
+    )
+    assert out == [
+        ("They [the council] will not stop cutting the budget.", "Maria Lopez", "full", 1),
+        ("[The council] has failed this city for years.", "Maria Lopez", "full", 2),
+        ("if they cut [the transit fund, a city grant] again.", "Maria Lopez", "partial", 3),
+    ]

@@ -76,3 +76,15 @@ def test_analysis_json_round_trip(seed: list[Paragraph]) -> None:
     assert b == a
     assert "Alexander Lukashenko" in a.entities.people
     assert "Belarus" in a.entities.places
+
+
+def test_seed_partial_quote_with_bracketed_insertion(seed: list[Paragraph]) -> None:
+    q = _find(extract_quotes(seed), "if they hit Mozyr [a city close to the Ukrainian border].")
+    assert q.speaker == "Alexander Lukashenko" and q.kind == "partial"
+
+
+def test_seed_entities_group_and_dateline(seed: list[Paragraph]) -> None:
+    e = analyze(seed).entities
+    assert "Belarusian Guyun" not in e.people and "Belarusian Guyun" in e.organizations
+    assert "Kyiv" in e.places and "KYIV" not in e.places
+    assert "NSDC" not in e.organizations and "National Security and Defense Council" in e.organizations
