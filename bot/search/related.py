@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from bot.errors import ArticleNotFound
 from bot.models import Article
-from bot.search.rerank import Reranked, SparseRows, is_near_duplicate, rerank_rows
+from bot.search.rerank import PackedTerms, Reranked, SparseRows, is_near_duplicate, rerank_rows
 from bot.search.text import BUCKETS, bucket, index_terms, term_counts, words
 from bot.search.types import Candidate, RelatedItem, RelatedResult, StoredVectors
 from bot.search.vectors import (
@@ -40,14 +40,15 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class RelatedConfig:
-    candidates: int = 150  # full-text candidates re-ranked per query
-    key_terms: int = 14  # weighted terms in the candidate query
+    fetched: int = 500  # full-text candidates read per query
+    candidates: int = 150  # of those, the closest by TF-IDF cosine are re-ranked
+    key_terms: int = 30  # weighted terms in the candidate query
     tfidf_weight: float = 0.3  # rest goes to the embedding cosine
     near_duplicate: float = 0.8  # TF-IDF cosine around which two texts count as the same story
     max_df_share: float = 0.2  # terms in more than this share of documents do not pick candidates
     posting_budget: int = 3_000  # summed document frequency of the candidate query's terms
-    feedback_docs: int = 20  # pseudo-relevance feedback: centroid of the best few candidates
-    feedback_weight: float = 2.0
+    feedback_docs: int = 50  # pseudo-relevance feedback: centroid of the best candidates
+    feedback_weight: float = 4.0
 
 
 DEFAULT_CONFIG = RelatedConfig()
@@ -78,40 +79,56 @@ async def backfill_vectors(store: ArticleStore, scope: Scope | None = None, batc
             done += 1
 
 
-# --- idf cache -------------------------------------------------------------------------------------
+# --- collection statistics cache -------------------------------------------------------------------
 @dataclass(slots=True)
-class _CachedIdf:
-    table: IdfTable
+class CollectionStats:
+    """What related ranking needs to know about the whole store: idf weights and the mean embedding."""
+
+    idf: IdfTable
+    center: npt.NDArray[np.float32]
+
+
+@dataclass(slots=True)
+class _Cached:
+    stats: CollectionStats
     documents: int
     loaded: float
     checked: float  # last time the store's document count was compared
 
 
-_IDF: WeakKeyDictionary[ArticleStore, _CachedIdf] = WeakKeyDictionary()
-_IDF_MAX_AGE = 600.0
-_IDF_SETTLED = 5_000  # documents above which the count is not re-read on every query
+_STATS: WeakKeyDictionary[ArticleStore, _Cached] = WeakKeyDictionary()
+_MAX_AGE = 600.0
+_SETTLED = 5_000  # documents above which the count is not re-read on every query
+_CENTER_SAMPLE = 5_000  # newest embeddings averaged for the collection's mean (a stable statistic)
+_CENTER_PRIOR = 50  # shrinks the mean of a small store toward zero: a handful of texts is no collection
 
 
 async def idf_table(store: ArticleStore) -> IdfTable:
-    """Document frequencies change slowly; reload them when the store grew noticeably or went stale."""
-    cached = _IDF.get(store)
-    if cached is not None and cached.documents >= _IDF_SETTLED and time.monotonic() - cached.checked < 5.0:
-        return cached.table  # a large store: a few seconds' growth cannot move its idf (saves a query)
+    return (await collection_stats(store)).idf
+
+
+async def collection_stats(store: ArticleStore) -> CollectionStats:
+    """Statistics change slowly; reload them when the store grew noticeably or went stale."""
+    cached = _STATS.get(store)
+    if cached is not None and cached.documents >= _SETTLED and time.monotonic() - cached.checked < 5.0:
+        return cached.stats  # a large store: a few seconds' growth cannot move them (saves a query)
     documents = await store.indexed_documents()
     if cached is not None:
         drift = abs(documents - cached.documents)
-        fresh = time.monotonic() - cached.loaded < _IDF_MAX_AGE
+        fresh = time.monotonic() - cached.loaded < _MAX_AGE
         if drift == 0 or (fresh and drift <= max(50, cached.documents // 50)):
             cached.checked = time.monotonic()
-            return cached.table
-    stats = await store.term_stats()
+            return cached.stats
+    terms = await store.term_stats()
     df = np.zeros(BUCKETS, dtype=np.int32)
-    if len(stats.buckets):
-        df[stats.buckets] = stats.df
-    table = IdfTable(stats.documents, df)
+    if len(terms.buckets):
+        df[terms.buckets] = terms.df
+    sample = _embedding_matrix(await store.recent_embeddings(_CENTER_SAMPLE))
+    center = (sample.sum(axis=0) / (len(sample) + _CENTER_PRIOR)).astype(np.float32)
+    stats = CollectionStats(IdfTable(terms.documents, df), center)
     now = time.monotonic()
-    _IDF[store] = _CachedIdf(table, documents, now, now)
-    return table
+    _STATS[store] = _Cached(stats, documents, now, now)
+    return stats
 
 
 # --- related ---------------------------------------------------------------------------------------
@@ -210,7 +227,8 @@ async def related_to_article(
         original = await store.get_article(article.duplicate_of, scope)
         if original is not None:
             article = original
-    idf = await idf_table(store)
+    stats = await collection_stats(store)
+    idf = stats.idf
     vectors = await _vectors_for(store, article)
     terms = key_terms(
         article.title,
@@ -220,7 +238,7 @@ async def related_to_article(
         config,
     )
     query = _Query(vectors, terms, {article.id})
-    result = await _related(store, query, idf, scope, limit, recent_half_life_days, config)
+    result = await _related(store, query, stats, scope, limit, recent_half_life_days, config)
     result.article_id = article.id
     return result
 
@@ -236,10 +254,10 @@ async def related_to_topic(
 ) -> RelatedResult:
     """Related pieces for free text (a few words or a paragraph)."""
     topic = " ".join(topic.split())[:5000]
-    idf = await idf_table(store)
+    stats = await collection_stats(store)
     vectors = await asyncio.to_thread(text_vectors, "", topic)
-    terms = key_terms("", topic, idf, [], config) if words(topic) else []
-    result = await _related(store, _Query(vectors, terms), idf, scope, limit, recent_half_life_days, config)
+    terms = key_terms("", topic, stats.idf, [], config) if words(topic) else []
+    result = await _related(store, _Query(vectors, terms), stats, scope, limit, recent_half_life_days, config)
     result.topic = topic
     return result
 
@@ -247,7 +265,7 @@ async def related_to_topic(
 async def _related(
     store: ArticleStore,
     query: _Query,
-    idf: IdfTable,
+    stats: CollectionStats,
     scope: Scope,
     limit: int,
     half_life: float | None,
@@ -259,25 +277,28 @@ async def _related(
         return result
     candidates = [
         c
-        for c in await store.related_candidates(query.terms, scope, config.candidates)
+        for c in await store.related_candidates(query.terms, scope, config.fetched)
         if c.id not in query.exclude
     ]
     await _fill_missing_vectors(store, candidates)
-    candidates = [c for c in candidates if c.vectors is not None]
+    candidates, terms = _closest(
+        [c for c in candidates if c.vectors is not None], query, stats.idf, config.candidates
+    )
     stored = [c.vectors for c in candidates if c.vectors is not None]
     own_copy = np.array(
         [c.duplicate_of is not None and c.duplicate_of in query.exclude for c in candidates], dtype=bool
     )
     ranked = rerank_rows(
         query.vectors,
-        SparseRows.from_packed([v.terms for v in stored], idf),
+        SparseRows.from_parsed(terms, stats.idf),
         _embedding_matrix([v.embedding for v in stored]),
-        idf,
+        stats.idf,
         tfidf_weight=config.tfidf_weight,
         feedback_docs=config.feedback_docs,
         feedback_weight=config.feedback_weight,
         skip=own_copy,
         near_duplicate=config.near_duplicate,
+        center=stats.center,
     )
     near_dup = is_near_duplicate(ranked.tfidf, ranked.embedding, config.near_duplicate)
     now = datetime.now(UTC)
@@ -314,6 +335,20 @@ async def _related(
         for s in chosen
     ]
     return result
+
+
+def _closest(
+    candidates: list[Candidate], query: _Query, idf: IdfTable, keep: int
+) -> tuple[list[Candidate], PackedTerms]:
+    """The `keep` candidates nearest the query by TF-IDF cosine, in full-text order, with their parsed
+    term vectors. The full-text score weighs every key term alike, so a text sharing many minor terms
+    outranks one sharing the article's main subject; the cosine weighs them as the article does."""
+    parsed = PackedTerms.parse([c.vectors.terms for c in candidates if c.vectors is not None])
+    if len(candidates) <= keep:
+        return candidates, parsed
+    cosine = parsed.cosine(query.vectors.terms, idf)
+    chosen = np.sort(np.argsort(-cosine, kind="stable")[:keep])
+    return [candidates[i] for i in chosen], parsed.subset(chosen)
 
 
 def _group(scored: list[_Scored], ranked: Reranked, limit: int, config: RelatedConfig) -> list[_Scored]:
@@ -361,6 +396,7 @@ __all__ = [
     "EMBEDDER",
     "RelatedConfig",
     "backfill_vectors",
+    "collection_stats",
     "idf_table",
     "index_article",
     "related_to_article",

@@ -200,6 +200,10 @@ class ArticleStore(abc.ABC):
         """Articles whose vectors are missing or older than `version` (backfill)."""
 
     @abc.abstractmethod
+    async def recent_embeddings(self, limit: int) -> list[bytes]:
+        """The packed embeddings of the newest `limit` indexed articles (a sample of the collection)."""
+
+    @abc.abstractmethod
     async def indexed_documents(self) -> int:
         """How many articles have vectors (cheap; tells callers when cached term stats went stale)."""
 

@@ -431,6 +431,12 @@ class SQLiteSearchMixin:
         ) as cur:
             return [int(r[0]) for r in await cur.fetchall()]
 
+    async def recent_embeddings(self, limit: int) -> list[bytes]:
+        async with self.db.execute(
+            "SELECT embedding FROM article_vectors ORDER BY article_id DESC LIMIT ?", (max(int(limit), 0),)
+        ) as cur:
+            return [bytes(r[0]) for r in await cur.fetchall()]
+
     async def indexed_documents(self) -> int:
         async with self.db.execute("SELECT value FROM search_meta WHERE key = 'vector_documents'") as cur:
             row = await cur.fetchone()

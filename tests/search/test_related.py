@@ -2,10 +2,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import numpy as np
 import pytest
 
 from bot.errors import ArticleNotFound
-from bot.search.related import index_article, related_to_article, related_to_topic
+from bot.search.related import (
+    _CENTER_PRIOR,
+    collection_stats,
+    index_article,
+    related_to_article,
+    related_to_topic,
+)
+from bot.search.vectors import unpack_embedding
 from bot.store.base import Scope
 from bot.store.sqlite import SQLiteStore
 from tests.search.conftest import add
@@ -147,3 +155,14 @@ async def test_vectors_computed_lazily_and_recency(store: SQLiteStore) -> None:
     assert await store.indexed_documents() == 3
     recent = await related_to_article(store, first, ALL, limit=2, recent_half_life_days=30)
     assert recent.items[0].id == max(ids)  # the newest wins when relevance is close
+
+
+async def test_collection_mean_embedding_is_the_stores_mean_shrunk_when_small(store: SQLiteStore) -> None:
+    for title, body in [*MARKETS, *SPACE]:
+        await index_article(store, await add(store, title, body))
+    stats = await collection_stats(store)
+    stored = await store.get_vectors(range(1, 6))
+    embeddings = np.stack([unpack_embedding(v.embedding) for v in stored.values()])
+    assert len(embeddings) == 5 == len(await store.recent_embeddings(100))
+    assert len(await store.recent_embeddings(2)) == 2
+    assert np.allclose(stats.center, embeddings.sum(axis=0) / (5 + _CENTER_PRIOR), atol=1e-5)
