@@ -84,13 +84,8 @@ async def follow_feed(
     if interval is not None and feed is not None and feed.interval_s != interval:
         followers = await store.feed_subscribers(feed.id)
         if sets_pace or all(s.id == sub.id for s in followers):
-            fresh = await store.get_feed(feed.id) or feed
-            fresh.interval_s = interval
-            soonest = now + timedelta(seconds=interval)
-            if fresh.next_poll_at is None or fresh.next_poll_at > soonest:
-                fresh.next_poll_at = soonest
-            await store.update_feed(fresh)
-            sub.feed = fresh
+            await store.set_feed_interval(feed.id, interval, now + timedelta(seconds=interval))
+            sub.feed = await store.get_feed(feed.id) or feed
         else:
             result.interval_kept = True
     if before is not None and not created:

@@ -258,7 +258,13 @@ class ArticleStore(abc.ABC):
     async def get_feed(self, feed_id: int) -> Feed | None: ...
 
     @abc.abstractmethod
-    async def update_feed(self, feed: Feed) -> None: ...
+    async def update_feed(self, feed: Feed) -> None:
+        """Save a poll's outcome (title, validators, schedule, failures, pause). The poll interval is
+        not written: an operator may change it while a poll is in flight (see `set_feed_interval`)."""
+
+    @abc.abstractmethod
+    async def set_feed_interval(self, feed_id: int, interval_s: int, next_poll_by: datetime) -> None:
+        """Change a feed's poll interval; its next poll moves up to `next_poll_by` if that is sooner."""
 
     @abc.abstractmethod
     async def mark_pause_notified(self, subscription_ids: Sequence[int]) -> None: ...

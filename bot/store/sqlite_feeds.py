@@ -217,13 +217,12 @@ class SQLiteFeedsMixin:
     async def update_feed(self, feed: Feed) -> None:
         async with await self._transaction():
             await self.db.execute(
-                "UPDATE feeds SET title=?, etag=?, last_modified=?, interval_s=?, next_poll_at=?, last_polled_at=?, "
+                "UPDATE feeds SET title=?, etag=?, last_modified=?, next_poll_at=?, last_polled_at=?, "
                 "last_ok_at=?, failures=?, last_error=?, paused_reason=?, primed=? WHERE id=?",
                 (
                     feed.title,
                     feed.etag,
                     feed.last_modified,
-                    feed.interval_s,
                     dt_to_db(feed.next_poll_at),
                     dt_to_db(feed.last_polled_at),
                     dt_to_db(feed.last_ok_at),
@@ -233,6 +232,14 @@ class SQLiteFeedsMixin:
                     int(feed.primed),
                     feed.id,
                 ),
+            )
+
+    async def set_feed_interval(self, feed_id: int, interval_s: int, next_poll_by: datetime) -> None:
+        async with await self._transaction():
+            await self.db.execute(
+                "UPDATE feeds SET interval_s = ?, next_poll_at = CASE WHEN next_poll_at IS NULL "
+                "OR next_poll_at > ? THEN ? ELSE next_poll_at END WHERE id = ?",
+                (interval_s, dt_to_db(next_poll_by), dt_to_db(next_poll_by), feed_id),
             )
 
     async def mark_pause_notified(self, subscription_ids: Sequence[int]) -> None:
