@@ -23,6 +23,7 @@ run: $(STAMP)
 
 lint: $(DEVSTAMP)
 	$(BIN)/ruff check bot cogs tests bench
+	$(BIN)/ruff format --check bot cogs tests bench
 	$(BIN)/mypy bot cogs
 
 test: lint

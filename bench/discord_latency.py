@@ -110,7 +110,11 @@ async def run(args: argparse.Namespace) -> None:
     emu = DiscordEmulator()
     await emu.start()
     emu.create_guild("Bench")
-    env = os.environ | emu.env() | {"NEWSBOT_DB": str(db), "NEWSBOT_LOG_LEVEL": "WARNING", "PYTHONPATH": str(REPO)}
+    env = (
+        os.environ
+        | emu.env()
+        | {"NEWSBOT_DB": str(db), "NEWSBOT_LOG_LEVEL": "WARNING", "PYTHONPATH": str(REPO)}
+    )
     proc = await asyncio.create_subprocess_exec(str(REPO / ".venv" / "bin" / "newsbot"), "run", env=env)
     try:
         await emu.wait_ready(timeout=60)

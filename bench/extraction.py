@@ -93,9 +93,14 @@ def _run(method: Callable[[Page], str], pages: list[Page], repeat: int = 1) -> d
         wall = min(wall, time.perf_counter() - start_wall)
     f1, precision, recall = corpus_f1([(p[4], pred) for p, pred in zip(pages, preds, strict=True)])
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"f1": f1, "precision": precision, "recall": recall,
-            "pages_s": len(pages) / wall if wall else 0.0, "cpu_pages_s": len(pages) / cpu if cpu else 0.0,
-            "rss_mb": rss_mb}
+    return {
+        "f1": f1,
+        "precision": precision,
+        "recall": recall,
+        "pages_s": len(pages) / wall if wall else 0.0,
+        "cpu_pages_s": len(pages) / cpu if cpu else 0.0,
+        "rss_mb": rss_mb,
+    }
 
 
 def measure(method: Callable[[Page], str], pages: list[Page], repeat: int = 1) -> dict[str, float]:
@@ -108,12 +113,16 @@ def measure(method: Callable[[Page], str], pages: list[Page], repeat: int = 1) -
 def row(name: str, r: dict[str, float]) -> str:
     speed = f"{r['pages_s']:.1f}" if r["pages_s"] < 1e5 else "instant"
     r = {**r, "cpu_pages_s": min(r["cpu_pages_s"], 99999.0)}
-    return (f"| {name:<38} | {r['f1']:.4f} | {r['precision']:.4f} | {r['recall']:.4f} "
-            f"| {speed:>7} | {r['cpu_pages_s']:9.1f} | {r['rss_mb']:7.0f} |")
+    return (
+        f"| {name:<38} | {r['f1']:.4f} | {r['precision']:.4f} | {r['recall']:.4f} "
+        f"| {speed:>7} | {r['cpu_pages_s']:9.1f} | {r['rss_mb']:7.0f} |"
+    )
 
 
-HEADER = ("| method                                 | F1     | prec.  | recall | pages/s | CPU pg/s  | peak MB |\n"
-          "|----------------------------------------|--------|--------|--------|---------|-----------|---------|")
+HEADER = (
+    "| method                                 | F1     | prec.  | recall | pages/s | CPU pg/s  | peak MB |\n"
+    "|----------------------------------------|--------|--------|--------|---------|-----------|---------|"
+)
 
 
 def _versions() -> str:
@@ -137,11 +146,15 @@ def main() -> None:
 
     print("$ python " + " ".join(["bench/extraction.py", *sys.argv[1:]]))
     pages = load(args.data, args.limit)
-    print(f"{len(pages)} pages from {args.data}; one core, sequential; {_versions()}; "
-          f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
-    print("pages/s = wall clock, CPU pg/s = per CPU second of the process (less sensitive to a busy machine)"
-          f"{f', best of {args.repeat} runs' if args.repeat > 1 else ''}; "
-          "peak MB = max RSS of the forked process that ran the method\n")
+    print(
+        f"{len(pages)} pages from {args.data}; one core, sequential; {_versions()}; "
+        f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs"
+    )
+    print(
+        "pages/s = wall clock, CPU pg/s = per CPU second of the process (less sensitive to a busy machine)"
+        f"{f', best of {args.repeat} runs' if args.repeat > 1 else ''}; "
+        "peak MB = max RSS of the forked process that ran the method\n"
+    )
 
     print("HTML -> article body")
     print(HEADER)

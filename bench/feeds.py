@@ -41,7 +41,9 @@ async def bench_feeds(tmp: Path) -> None:
         parsed.append(feed)
         entries += len(feed.entries)
     parse_s = time.perf_counter() - started
-    print(f"parse: {len(bodies)} files in {parse_s:.2f} s ({len(bodies) / parse_s:.0f} files/s, {entries} entries), {refused} refused with a reason")
+    print(
+        f"parse: {len(bodies)} files in {parse_s:.2f} s ({len(bodies) / parse_s:.0f} files/s, {entries} entries), {refused} refused with a reason"
+    )
     store = create_store(tmp / "bench.db")
     await store.open()
     ingestor = Ingestor(store)  # no analysis: the feed path's own cost
@@ -51,14 +53,18 @@ async def bench_feeds(tmp: Path) -> None:
         for entry in feed.entries:
             entry_keys(entry)
             try:
-                result = await ingestor.store_extracted(entry_article(entry, feed_title=feed.title), origin="feed", source=entry.link or "feed")
+                result = await ingestor.store_extracted(
+                    entry_article(entry, feed_title=feed.title), origin="feed", source=entry.link or "feed"
+                )
             except Exception:
                 skipped += 1
                 continue
             stored += result.status == "created"
             dup += result.status == "duplicate"
     ingest_s = time.perf_counter() - started
-    print(f"ingest: {entries} entries in {ingest_s:.2f} s ({entries / ingest_s:.0f} items/s): {stored} stored, {dup} duplicates, {skipped} without text")
+    print(
+        f"ingest: {entries} entries in {ingest_s:.2f} s ({entries / ingest_s:.0f} items/s): {stored} stored, {dup} duplicates, {skipped} without text"
+    )
     await store.close()
 
 
@@ -67,8 +73,15 @@ async def bench_due(tmp: Path, n: int) -> None:
     await store.open()
     base = datetime(2024, 6, 1, tzinfo=UTC)
     topics = [
-        Topic(id=0, guild_id=i % 5000, channel_id=i, query="ukraine", schedule=Schedule(), created_at=base,
-              next_run_at=base + timedelta(minutes=i % 1440))
+        Topic(
+            id=0,
+            guild_id=i % 5000,
+            channel_id=i,
+            query="ukraine",
+            schedule=Schedule(),
+            created_at=base,
+            next_run_at=base + timedelta(minutes=i % 1440),
+        )
         for i in range(n)
     ]
     for start in range(0, n, 10_000):
@@ -81,7 +94,9 @@ async def bench_due(tmp: Path, n: int) -> None:
         nxt = await store.next_topic_run()
         timings.append(time.perf_counter() - t0)
     timings.sort()
-    print(f"scheduler: {n} topics stored, {len(due)} due picked (+ next run {nxt:%H:%M}) in median {timings[10] * 1000:.2f} ms, max {timings[-1] * 1000:.2f} ms")
+    print(
+        f"scheduler: {n} topics stored, {len(due)} due picked (+ next run {nxt:%H:%M}) in median {timings[10] * 1000:.2f} ms, max {timings[-1] * 1000:.2f} ms"
+    )
     await store.close()
 
 

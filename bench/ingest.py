@@ -31,14 +31,24 @@ def build_archive(path: Path, count: int) -> None:
     so vocabulary and length stay realistic while every text is distinct."""
     rows: list[dict[str, object]] = []
     seen: set[str] = set()
-    for name, text_key in (("topics/bbc_news_dev.jsonl", "text"), ("summaries/cnndm_validation500.jsonl", "article")):
+    for name, text_key in (
+        ("topics/bbc_news_dev.jsonl", "text"),
+        ("summaries/cnndm_validation500.jsonl", "article"),
+    ):
         for line in (SHARED / name).open():
             item = json.loads(line)
             text = item[text_key]
             if text in seen:
                 continue
             seen.add(text)
-            rows.append({"id": item["id"], "title": item.get("title") or text[:60], "text": text, "source": name.split("/")[0]})
+            rows.append(
+                {
+                    "id": item["id"],
+                    "title": item.get("title") or text[:60],
+                    "text": text,
+                    "source": name.split("/")[0],
+                }
+            )
     sentences = [s.strip() + "." for r in rows for s in str(r["text"]).split(". ") if len(s.split()) > 6]
     for line in (SHARED / "topics/ag_news_test.jsonl").open():
         item = json.loads(line)
@@ -51,7 +61,14 @@ def build_archive(path: Path, count: int) -> None:
     n = 0
     while len(rows) < count:
         body = [" ".join(rng.sample(sentences, 4)) for _ in range(rng.randint(4, 9))]
-        rows.append({"id": f"synthetic-{n}", "title": f"Synthetic article {n}", "text": "\n\n".join(body), "source": "synthetic"})
+        rows.append(
+            {
+                "id": f"synthetic-{n}",
+                "title": f"Synthetic article {n}",
+                "text": "\n\n".join(body),
+                "source": "synthetic",
+            }
+        )
         n += 1
     with path.open("w") as f:
         for row in rows[:count]:
@@ -86,7 +103,9 @@ def main() -> None:
     build_archive(archive, args.count)
     words = sum(len(json.loads(line)["text"].split()) for line in archive.open())
     print(f"$ python bench/ingest.py --count {args.count}")
-    print(f"archive: {args.count} articles, {words / args.count:.0f} words on average, {archive.stat().st_size / 1e6:.1f} MB")
+    print(
+        f"archive: {args.count} articles, {words / args.count:.0f} words on average, {archive.stat().st_size / 1e6:.1f} MB"
+    )
     first, t1 = asyncio.run(run(archive, db))
     size = sum(p.stat().st_size for p in folder.glob("bench.db*"))
     print(f"first run : {dict(first)} in {t1:.1f} s = {args.count / t1:.0f} articles/s (with analysis)")

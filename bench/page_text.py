@@ -31,13 +31,17 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=0, help="also report F1 on K folds of the sorted ids")
     args = parser.parse_args()
     pages: dict[str, str] = json.loads((args.data / "page-text.json").read_text(encoding="utf-8"))
-    truth: dict[str, dict[str, str]] = json.loads((args.data / "ground-truth.json").read_text(encoding="utf-8"))
+    truth: dict[str, dict[str, str]] = json.loads(
+        (args.data / "ground-truth.json").read_text(encoding="utf-8")
+    )
     ids = sorted(pages)
     started, cpu_started = time.perf_counter(), time.process_time()
     preds: dict[str, str] = {}
     for page_id in ids:
         try:
-            preds[page_id] = clean_page_text(pages[page_id], url=truth[page_id].get("url") if not args.no_url else None)[0].body
+            preds[page_id] = clean_page_text(
+                pages[page_id], url=truth[page_id].get("url") if not args.no_url else None
+            )[0].body
         except ExtractionError:
             preds[page_id] = ""
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
@@ -47,7 +51,9 @@ def main() -> None:
     for name, pairs in (("clean_page_text", ours), ("whole text", whole)):
         f1, p, r = corpus_f1(pairs)
         print(f"{name:16s} F1 {f1:.3f}  precision {p:.3f}  recall {r:.3f}")
-    print(f"clean_page_text speed: {len(ids) / elapsed:.1f} pages/s wall, {len(ids) / cpu:.1f} pages/s of CPU time")
+    print(
+        f"clean_page_text speed: {len(ids) / elapsed:.1f} pages/s wall, {len(ids) / cpu:.1f} pages/s of CPU time"
+    )
     if args.folds > 1:
         _print_folds(ids, ours, args.folds)
     if args.worst:
@@ -67,12 +73,16 @@ def _print_folds(ids: list[str], pairs: list[tuple[str, str]], k: int) -> None:
         lo, hi = fold * n // k, (fold + 1) * n // k
         f1, p, r = corpus_f1(pairs[lo:hi])
         scores.append(f1)
-        print(f"  fold {fold + 1}/{k} ({hi - lo} pages, {ids[lo][:6]}..{ids[hi - 1][:6]}) "
-              f"F1 {f1:.3f}  precision {p:.3f}  recall {r:.3f}")
+        print(
+            f"  fold {fold + 1}/{k} ({hi - lo} pages, {ids[lo][:6]}..{ids[hi - 1][:6]}) "
+            f"F1 {f1:.3f}  precision {p:.3f}  recall {r:.3f}"
+        )
     mean = sum(scores) / k
     std = (sum((s - mean) ** 2 for s in scores) / k) ** 0.5
-    print(f"  folds: mean F1 {mean:.3f}  min {min(scores):.3f}  max {max(scores):.3f}  "
-          f"spread {max(scores) - min(scores):.3f}  std {std:.3f}")
+    print(
+        f"  folds: mean F1 {mean:.3f}  min {min(scores):.3f}  max {max(scores):.3f}  "
+        f"spread {max(scores) - min(scores):.3f}  std {std:.3f}"
+    )
 
 
 if __name__ == "__main__":

@@ -71,13 +71,17 @@ def speaker_ok(gold: str | list[str] | None, pred: str | None) -> bool:
 def load_paragraphs(rec: dict[str, object], cache: dict[str, object]) -> list[Paragraph]:
     if rec["source"] == "extraction":
         if "extraction" not in cache:
-            cache["extraction"] = json.loads((DATA / "extraction" / "ground-truth.json").read_text(encoding="utf-8"))
+            cache["extraction"] = json.loads(
+                (DATA / "extraction" / "ground-truth.json").read_text(encoding="utf-8")
+            )
         body = cache["extraction"][rec["id"]]["articleBody"]  # type: ignore[index]
         lines = body.split("\n")
     else:
         if "polnear" not in cache:
             docs: dict[str, str] = {}
-            for line in (DATA / "quotes" / "polnear_attributions.jsonl").read_text(encoding="utf-8").splitlines():
+            for line in (
+                (DATA / "quotes" / "polnear_attributions.jsonl").read_text(encoding="utf-8").splitlines()
+            ):
                 d = json.loads(line)
                 docs.setdefault(d["id"], d["text"])
             cache["polnear"] = docs
@@ -178,7 +182,9 @@ def main() -> None:
         total.add(t)
     print(f"$ .venv/bin/python bench/quotes.py {' '.join(sys.argv[1:])}".rstrip())
     n_gold = sum(len(r["quotes"]) for r in recs)
-    print(f"gold: {len(recs)} articles, {n_gold} quotes, {sum(len(r['not_quotes']) for r in recs)} not-quotes")
+    print(
+        f"gold: {len(recs)} articles, {n_gold} quotes, {sum(len(r['not_quotes']) for r in recs)} not-quotes"
+    )
     for src, t in sorted(by_source.items()):
         print(t.line(src))
     print(total.line("all"))

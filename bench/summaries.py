@@ -58,7 +58,11 @@ def sumy_summary(article: str, n: int, method: str) -> list[str]:
 
     tok = _Words()
     doc = ObjectDocumentModel([SParagraph([SSentence(s, tok) for s in _article_sentences(article)])])
-    summarizer = LexRankSummarizer(Stemmer("english")) if method == "lexrank" else TextRankSummarizer(Stemmer("english"))
+    summarizer = (
+        LexRankSummarizer(Stemmer("english"))
+        if method == "lexrank"
+        else TextRankSummarizer(Stemmer("english"))
+    )
     summarizer.stop_words = get_stop_words("english")
     return [str(s) for s in summarizer(doc, n)]
 
@@ -78,7 +82,9 @@ def main() -> None:
     scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeLsum"], use_stemmer=True)
     methods = args.methods.split(",")
     print(f"$ {' '.join(sys.argv)}")
-    print(f"{len(rows)} articles from {args.data}, {args.sentences} sentences, ROUGE F1 x100 (rouge-score, stemmer on)")
+    print(
+        f"{len(rows)} articles from {args.data}, {args.sentences} sentences, ROUGE F1 x100 (rouge-score, stemmer on)"
+    )
     for method in methods:
         totals = {"rouge1": 0.0, "rouge2": 0.0, "rougeLsum": 0.0}
         t0 = time.perf_counter()
@@ -94,7 +100,9 @@ def main() -> None:
                 totals[k] += scores[k].fmeasure
         dt = (time.perf_counter() - t0) / max(1, len(rows)) * 1000
         r1, r2, rl = (100 * totals[k] / len(rows) for k in ("rouge1", "rouge2", "rougeLsum"))
-        print(f"  {method:9s} R1 {r1:5.1f}  R2 {r2:5.1f}  RLsum {rl:5.1f}   ({dt:.1f} ms/article incl. scoring)")
+        print(
+            f"  {method:9s} R1 {r1:5.1f}  R2 {r2:5.1f}  RLsum {rl:5.1f}   ({dt:.1f} ms/article incl. scoring)"
+        )
     _speed(rows)
 
 

@@ -120,7 +120,9 @@ class NewsBot(commands.Bot):
         log.info("connected", extra={"user": str(self.user), "guilds": len(self.guilds)})
 
     # --- background services and in-flight work ------------------------------------------------------------
-    def start_background(self, name: str, factory: Callable[[], Coroutine[Any, Any, None]]) -> asyncio.Task[None]:
+    def start_background(
+        self, name: str, factory: Callable[[], Coroutine[Any, Any, None]]
+    ) -> asyncio.Task[None]:
         """Run a long-lived service (feed poller, scheduler); it is cancelled on close. A crash is logged."""
         if name in self._background and not self._background[name].done():
             raise RuntimeError(f"background service {name!r} is already running")

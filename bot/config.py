@@ -50,7 +50,9 @@ class Settings:
         try:
             timeout = max(1.0, float(page_timeout))
         except ValueError:
-            raise ConfigError(f"NEWSBOT_PAGE_TIMEOUT must be a number of seconds, not {page_timeout!r}") from None
+            raise ConfigError(
+                f"NEWSBOT_PAGE_TIMEOUT must be a number of seconds, not {page_timeout!r}"
+            ) from None
         roles = tuple(r.strip() for r in (get("NEWSBOT_ADMIN_ROLES") or "").split(",") if r.strip())
         fetch_allow = get("NEWSBOT_FETCH_ALLOW") or ""
         if fetch_allow:  # checked here so a typo stops every command at once, not the first fetch
@@ -97,7 +99,11 @@ class _LibraryFilter(logging.Filter):
         return record.name.split(".", 1)[0] in OPERATOR_LOGGERS or record.levelno >= logging.CRITICAL
 
 
-_STANDARD_ATTRS = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime", "context"}
+_STANDARD_ATTRS = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {
+    "message",
+    "asctime",
+    "context",
+}
 
 
 class _ContextFilter(logging.Filter):

@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 __all__ = ["Clock", "ManualClock", "SystemClock", "TopicScheduler", "clock_from_env"]
 
+
 class TopicScheduler:
     """The single scheduling loop. `concurrency` bounds digests in flight (Discord rate limits do the rest)."""
 

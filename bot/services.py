@@ -126,8 +126,13 @@ class NewsService:
             if article is not None:
                 out.append(
                     ArticleListing(
-                        article.id, article.title, article.source, article.published,
-                        article.ingested_at, article.guild_id, article.url,
+                        article.id,
+                        article.title,
+                        article.source,
+                        article.published,
+                        article.ingested_at,
+                        article.guild_id,
+                        article.url,
                     )
                 )
         for listing in await self.store.find_titles(typed, scope, limit=limit):
@@ -219,7 +224,11 @@ class NewsService:
         if not body.strip():
             raise InvalidQuery("the article text is empty")
         results = await self.ingestor.ingest_text(
-            body, title=(title or "").strip() or None, source="discord text", guild_id=guild_id, ingested_by=by
+            body,
+            title=(title or "").strip() or None,
+            source="discord text",
+            guild_id=guild_id,
+            ingested_by=by,
         )
         return IngestOutcome(results)
 
@@ -262,4 +271,6 @@ def check_upload(filename: str, size: int) -> None:
             "attach an HTML, text, Markdown or JSONL file (.html, .txt, .md, .jsonl, optionally .gz)"
         )
     if size > MAX_UPLOAD_BYTES:
-        raise InvalidQuery(f"the file is {size / 1e6:.1f} MB; the limit is {MAX_UPLOAD_BYTES // 1_000_000} MB")
+        raise InvalidQuery(
+            f"the file is {size / 1e6:.1f} MB; the limit is {MAX_UPLOAD_BYTES // 1_000_000} MB"
+        )

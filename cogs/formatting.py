@@ -102,7 +102,9 @@ def fit_embed(embed: discord.Embed) -> discord.Embed:
     if embed.description:
         embed.description = clip(embed.description, DESCRIPTION_MAX)
     if embed.author and embed.author.name:
-        embed.set_author(name=clip(embed.author.name, AUTHOR_MAX), url=embed.author.url, icon_url=embed.author.icon_url)
+        embed.set_author(
+            name=clip(embed.author.name, AUTHOR_MAX), url=embed.author.url, icon_url=embed.author.icon_url
+        )
     if embed.footer and embed.footer.text:
         embed.set_footer(text=clip(embed.footer.text, FOOTER_MAX), icon_url=embed.footer.icon_url)
     fields = embed.fields[:FIELDS_MAX]
@@ -218,7 +220,9 @@ def quotes_embed(article: Article, sel: QuoteSelection, settings: GuildSettings)
     return fit_embed(embed)
 
 
-def listing_line(n: int, title: str, url: str | None, source: str | None, published: datetime | None, aid: int) -> str:
+def listing_line(
+    n: int, title: str, url: str | None, source: str | None, published: datetime | None, aid: int
+) -> str:
     link = http_url(url)
     shown = escape(clip(title, 200))
     head = f"[{shown}]({link.replace(')', '%29')})" if link else f"**{shown}**"
@@ -226,8 +230,12 @@ def listing_line(n: int, title: str, url: str | None, source: str | None, publis
     return f"{n}. {head}\n{tail}"
 
 
-def related_embed(article: Article, result: RelatedResult, settings: GuildSettings, urls: dict[int, str]) -> discord.Embed:
-    embed = discord.Embed(title=clip(f"Related to: {escape(article.title)}", TITLE_MAX), colour=settings.accent_colour)
+def related_embed(
+    article: Article, result: RelatedResult, settings: GuildSettings, urls: dict[int, str]
+) -> discord.Embed:
+    embed = discord.Embed(
+        title=clip(f"Related to: {escape(article.title)}", TITLE_MAX), colour=settings.accent_colour
+    )
     if result.items:
         lines = [
             listing_line(i, item.title, urls.get(item.id), item.source, item.published, item.id)
@@ -241,20 +249,32 @@ def related_embed(article: Article, result: RelatedResult, settings: GuildSettin
     return fit_embed(embed)
 
 
-def search_pages(query: str, hits: list[SearchHit], settings: GuildSettings, urls: dict[int, str]) -> list[discord.Embed]:
+def search_pages(
+    query: str, hits: list[SearchHit], settings: GuildSettings, urls: dict[int, str]
+) -> list[discord.Embed]:
     title = clip(f"Search: {escape(query)}", TITLE_MAX)
     if not hits:
-        return [fit_embed(discord.Embed(title=title, description="No articles match.", colour=settings.accent_colour))]
+        return [
+            fit_embed(
+                discord.Embed(title=title, description="No articles match.", colour=settings.accent_colour)
+            )
+        ]
     pages = []
     count = (len(hits) + HITS_PER_PAGE - 1) // HITS_PER_PAGE
     for p in range(count):
         embed = discord.Embed(title=title, colour=settings.accent_colour)
         chunk = hits[p * HITS_PER_PAGE : (p + 1) * HITS_PER_PAGE]
         for i, hit in enumerate(chunk, p * HITS_PER_PAGE + 1):
-            meta = " · ".join(x for x in (escape(hit.source) if hit.source else None, when(hit.published), f"#{hit.id}") if x)
+            meta = " · ".join(
+                x
+                for x in (escape(hit.source) if hit.source else None, when(hit.published), f"#{hit.id}")
+                if x
+            )
             link = http_url(urls.get(hit.id))
             snippet = escape(hit.snippet).replace(HL_OPEN, "**").replace(HL_CLOSE, "**")
-            value = clip(snippet, 700) + f"\n{meta}" + (f" · [open]({link.replace(')', '%29')})" if link else "")
+            value = (
+                clip(snippet, 700) + f"\n{meta}" + (f" · [open]({link.replace(')', '%29')})" if link else "")
+            )
             embed.add_field(name=clip(f"{i}. {escape(hit.title)}", FIELD_NAME_MAX), value=value, inline=False)
         embed.set_footer(text=f"Page {p + 1}/{count} · {len(hits)} results")
         pages.append(fit_embed(embed))
@@ -262,17 +282,23 @@ def search_pages(query: str, hits: list[SearchHit], settings: GuildSettings, url
 
 
 def stats_embed(stats: StoreStats, settings: GuildSettings, guild_name: str | None) -> discord.Embed:
-    embed = discord.Embed(title=clip(f"Library of {escape(guild_name or 'this server')}", TITLE_MAX), colour=settings.accent_colour)
+    embed = discord.Embed(
+        title=clip(f"Library of {escape(guild_name or 'this server')}", TITLE_MAX),
+        colour=settings.accent_colour,
+    )
     embed.add_field(name="Articles", value=f"{stats.articles:,}")
     embed.add_field(name="Duplicates caught", value=f"{stats.duplicates_recorded:,}")
     embed.add_field(name="Database size", value=f"{stats.size_bytes / 1e6:.1f} MB")
     if stats.by_origin:
         embed.add_field(
-            name="By origin", value=", ".join(f"{k}: {v:,}" for k, v in sorted(stats.by_origin.items())), inline=False
+            name="By origin",
+            value=", ".join(f"{k}: {v:,}" for k, v in sorted(stats.by_origin.items())),
+            inline=False,
         )
     if stats.last_ingested:
         lines = [
-            listing_line(i, x.title, x.url, x.source, x.published, x.id) for i, x in enumerate(stats.last_ingested, 1)
+            listing_line(i, x.title, x.url, x.source, x.published, x.id)
+            for i, x in enumerate(stats.last_ingested, 1)
         ]
         embed.add_field(name="Last ingested", value=fill_lines(lines, FIELD_VALUE_MAX)[0], inline=False)
     return fit_embed(embed)
@@ -300,7 +326,9 @@ class Reply:
     ephemeral: bool = False
 
 
-async def send_reply(interaction: discord.Interaction[Any], work: Awaitable[Reply], *, ephemeral: bool = False) -> None:
+async def send_reply(
+    interaction: discord.Interaction[Any], work: Awaitable[Reply], *, ephemeral: bool = False
+) -> None:
     """Answer directly when `work` is quick; otherwise defer first (Discord's 3 s deadline) and follow up."""
     bot: NewsBot = interaction.client  # type: ignore[assignment]
     async with bot.tracked():
@@ -313,7 +341,9 @@ async def send_reply(interaction: discord.Interaction[Any], work: Awaitable[Repl
             kwargs: dict[str, Any] = {"embeds": reply.embeds[:EMBEDS_MAX], "ephemeral": ephemeral}
             if reply.view is not None:
                 kwargs["view"] = reply.view
-            await interaction.followup.send(notice(reply.content) if reply.content else discord.utils.MISSING, **kwargs)
+            await interaction.followup.send(
+                notice(reply.content) if reply.content else discord.utils.MISSING, **kwargs
+            )
             return
         kwargs = {"embeds": reply.embeds[:EMBEDS_MAX], "ephemeral": reply.ephemeral or ephemeral}
         if reply.view is not None:
@@ -325,7 +355,9 @@ async def send_reply(interaction: discord.Interaction[Any], work: Awaitable[Repl
 class Pager(discord.ui.View):
     """Pages of embeds; only the person who asked can turn them; buttons go grey when it times out."""
 
-    def __init__(self, pages: list[discord.Embed], owner_id: int, origin: discord.Interaction[Any], timeout: float) -> None:
+    def __init__(
+        self, pages: list[discord.Embed], owner_id: int, origin: discord.Interaction[Any], timeout: float
+    ) -> None:
         super().__init__(timeout=timeout)
         self.pages = pages
         self.owner_id = owner_id
@@ -352,7 +384,9 @@ class Pager(discord.ui.View):
         self._sync()
         await interaction.response.edit_message(embed=self.pages[self.index], view=self)
 
-    @discord.ui.button(label="1/1", style=discord.ButtonStyle.secondary, custom_id="pager:position", disabled=True)
+    @discord.ui.button(
+        label="1/1", style=discord.ButtonStyle.secondary, custom_id="pager:position", disabled=True
+    )
     async def position(self, interaction: discord.Interaction[Any], button: discord.ui.Button[Pager]) -> None:
         await interaction.response.defer()  # pragma: no cover - disabled
 
@@ -371,7 +405,9 @@ class Pager(discord.ui.View):
         except discord.HTTPException:
             pass  # the message was deleted or the token expired: nothing left to disable
 
-    async def on_error(self, interaction: discord.Interaction[Any], error: Exception, item: discord.ui.Item[Any]) -> None:
+    async def on_error(
+        self, interaction: discord.Interaction[Any], error: Exception, item: discord.ui.Item[Any]
+    ) -> None:
         from cogs.errors import report_error
 
         await report_error(interaction, error)
@@ -436,7 +472,9 @@ class Formatting(commands.Cog):
         updated = await news.update_guild_settings(
             interaction.guild_id, summary_length=summary_length, accent_colour=colour, show_images=show_images
         )
-        await interaction.response.send_message("Settings saved.", embed=settings_embed(updated), ephemeral=True)
+        await interaction.response.send_message(
+            "Settings saved.", embed=settings_embed(updated), ephemeral=True
+        )
 
 
 async def setup(bot: NewsBot) -> None:

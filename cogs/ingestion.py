@@ -47,11 +47,16 @@ def outcome_embed(outcome: IngestOutcome, colour: int) -> discord.Embed:
     results = outcome.results
     created, failed = len(outcome.created), len(outcome.failed)
     title = (
-        f"Ingested {created} of {len(results)}" if len(results) > 1 else STATUS_WORDS[results[0].status]
-        if results else "Nothing to ingest"
+        f"Ingested {created} of {len(results)}"
+        if len(results) > 1
+        else STATUS_WORDS[results[0].status]
+        if results
+        else "Nothing to ingest"
     )
     embed = discord.Embed(title=title, colour=colour if not failed or created else 0xC53030)
-    embed.description = fill_lines([_line(r) for r in results], DESCRIPTION_MAX)[0] or "The input held no articles."
+    embed.description = (
+        fill_lines([_line(r) for r in results], DESCRIPTION_MAX)[0] or "The input held no articles."
+    )
     return fit_embed(embed)
 
 
@@ -86,9 +91,13 @@ class IngestTextModal(discord.ui.Modal, title="Add an article"):
         async with self.bot.tracked():
             await interaction.response.defer(thinking=True, ephemeral=True)
             news = self.bot.news
-            outcome = await news.ingest_text(self.headline.value, self.body.value, interaction.guild_id, who(interaction))
+            outcome = await news.ingest_text(
+                self.headline.value, self.body.value, interaction.guild_id, who(interaction)
+            )
             settings = await news.guild_settings(interaction.guild_id)
-            await interaction.followup.send(embed=outcome_embed(outcome, settings.accent_colour), ephemeral=True)
+            await interaction.followup.send(
+                embed=outcome_embed(outcome, settings.accent_colour), ephemeral=True
+            )
 
     async def on_error(self, interaction: discord.Interaction[Any], error: Exception) -> None:  # type: ignore[override]
         from cogs.errors import report_error
@@ -115,7 +124,9 @@ class Ingestion(commands.Cog):
     @ingest.command(name="url", description="Fetch a web page and store its article")
     @app_commands.describe(url="The article's address (http or https)")
     @manager_only()
-    async def ingest_url(self, interaction: discord.Interaction[Any], url: app_commands.Range[str, 1, 2000]) -> None:
+    async def ingest_url(
+        self, interaction: discord.Interaction[Any], url: app_commands.Range[str, 1, 2000]
+    ) -> None:
         assert interaction.guild_id is not None
         clean = validate_url(url)  # an obviously bad URL is answered at once, before deferring
         async with self.bot.tracked():
@@ -132,7 +143,9 @@ class Ingestion(commands.Cog):
         async with self.bot.tracked():
             await interaction.response.defer(thinking=True, ephemeral=True)
             data = await file.read()
-            outcome = await self.bot.news.ingest_upload(file.filename, data, interaction.guild_id, who(interaction))
+            outcome = await self.bot.news.ingest_upload(
+                file.filename, data, interaction.guild_id, who(interaction)
+            )
             await self._finish(interaction, outcome)
 
     @ingest.command(name="text", description="Paste an article's text")
@@ -179,7 +192,9 @@ class DiscordFeedNotifier:
         lines = [f"🗞️ **{escape(clip(feed.title or feed.url, 100))}** — {len(items)} new"]
         for it in items[:10]:
             title = escape(clip(it.title, 150)).replace("[", "(").replace("]", ")")
-            lines.append(f"• [{title}](<{it.url}>) (#{it.article_id})" if it.url else f"• {title} (#{it.article_id})")
+            lines.append(
+                f"• [{title}](<{it.url}>) (#{it.article_id})" if it.url else f"• {title} (#{it.article_id})"
+            )
         if len(items) > 10:
             lines.append(f"…and {len(items) - 10} more")
         # Same batch, same nonce: a resend after a crash returns the first message instead of a second one.
@@ -192,7 +207,9 @@ class DiscordFeedNotifier:
 class Feeds(commands.Cog):
     """/feed: RSS/Atom/JSON feeds polled into this server's library."""
 
-    feed = app_commands.Group(name="feed", description="RSS/Atom/JSON feeds that keep the library filled", guild_only=True)
+    feed = app_commands.Group(
+        name="feed", description="RSS/Atom/JSON feeds that keep the library filled", guild_only=True
+    )
 
     def __init__(self, bot: NewsBot, poller: FeedPoller) -> None:
         self.bot = bot
@@ -220,13 +237,21 @@ class Feeds(commands.Cog):
             if await self.bot.store.get_topic(topic, interaction.guild_id, everything=False) is None:
                 raise TopicError(f"no topic #{topic} in this server (see /topic list)")
         followed = await follow_feed(
-            self.bot.store, clean, interaction.guild_id, minutes=minutes, channel_id=channel.id if channel else None,
-            topic_id=topic, added_by=f"discord:{interaction.user.id}", now=self.poller._now(),
+            self.bot.store,
+            clean,
+            interaction.guild_id,
+            minutes=minutes,
+            channel_id=channel.id if channel else None,
+            topic_id=topic,
+            added_by=f"discord:{interaction.user.id}",
+            now=self.poller._now(),
         )
         self.poller.wake()
         sub = followed.subscription
         if followed.created:
-            text = f"Following feed #{sub.id}: <{clean}>. Its current items are stored quietly; new ones follow."
+            text = (
+                f"Following feed #{sub.id}: <{clean}>. Its current items are stored quietly; new ones follow."
+            )
         elif followed.changed:
             text = f"Updated feed #{sub.id} ({', '.join(followed.changed)}): <{clean}>."
         else:
@@ -243,8 +268,12 @@ class Feeds(commands.Cog):
             d = s.to_dict()
             state = f"⏸️ {d['paused_reason']}" if d["paused"] else f"every {d['interval_minutes']} min"
             where = f" → <#{s.channel_id}>" if s.channel_id else ""
-            lines.append(f"**#{s.id}** {escape(clip(str(d['title'] or d['url']), 80))} <{d['url']}>{where} · {state}")
-        await interaction.response.send_message(("\n".join(lines) or "No feeds yet: `/feed add`.")[:2000], ephemeral=True)
+            lines.append(
+                f"**#{s.id}** {escape(clip(str(d['title'] or d['url']), 80))} <{d['url']}>{where} · {state}"
+            )
+        await interaction.response.send_message(
+            ("\n".join(lines) or "No feeds yet: `/feed add`.")[:2000], ephemeral=True
+        )
 
     async def _feed_sub(self, interaction: discord.Interaction[Any], feed: int) -> None:
         if not any(s.id == feed for s in await self.bot.store.list_feed_subscriptions(interaction.guild_id)):
@@ -275,6 +304,8 @@ class Feeds(commands.Cog):
 
 async def setup(bot: NewsBot) -> None:
     await bot.add_cog(Ingestion(bot))
-    poller = FeedPoller(bot.store, bot.ingestor, bot.fetcher, clock=clock_from_env(), notifier=DiscordFeedNotifier(bot))
+    poller = FeedPoller(
+        bot.store, bot.ingestor, bot.fetcher, clock=clock_from_env(), notifier=DiscordFeedNotifier(bot)
+    )
     await bot.add_cog(Feeds(bot, poller))
     bot.start_background("feed-poller", poller.run)

@@ -38,7 +38,9 @@ def scope_of(interaction: discord.Interaction[Any]) -> Scope:
     return Scope.guild(interaction.guild_id)
 
 
-async def article_autocomplete(interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
+async def article_autocomplete(
+    interaction: discord.Interaction[Any], current: str
+) -> list[app_commands.Choice[str]]:
     bot: NewsBot = interaction.client  # type: ignore[assignment]
     listings = await bot.news.titles(current, scope_of(interaction), limit=25)
     return [
@@ -52,7 +54,9 @@ class Reading(commands.Cog):
         self.bot = bot
 
     @app_commands.command(name="summary", description="Summarise an article")
-    @app_commands.describe(article=ARTICLE_HELP, length="short, medium or long (default: the server's setting)")
+    @app_commands.describe(
+        article=ARTICLE_HELP, length="short, medium or long (default: the server's setting)"
+    )
     @app_commands.autocomplete(article=article_autocomplete)
     async def summary(
         self,
@@ -70,7 +74,9 @@ class Reading(commands.Cog):
         await send_reply(interaction, work())
 
     @app_commands.command(name="quotes", description="Key quotes from an article, with who said them")
-    @app_commands.describe(article=ARTICLE_HELP, speaker="Only quotes by this person (part of the name is enough)")
+    @app_commands.describe(
+        article=ARTICLE_HELP, speaker="Only quotes by this person (part of the name is enough)"
+    )
     @app_commands.autocomplete(article=article_autocomplete)
     async def quotes(
         self,
@@ -102,7 +108,11 @@ class Reading(commands.Cog):
             found = await news.resolve(article, scope)
             settings = await news.guild_settings(interaction.guild_id)
             result = await news.related(found, scope, count)
-            urls = {a.id: a.url for a in await news.store.get_articles([i.id for i in result.items], scope) if a.url}
+            urls = {
+                a.id: a.url
+                for a in await news.store.get_articles([i.id for i in result.items], scope)
+                if a.url
+            }
             return Reply(embeds=[related_embed(found, result, settings, urls)])
 
         await send_reply(interaction, work())

@@ -27,7 +27,9 @@ NEWSBOT = REPO / ".venv" / "bin" / "newsbot"
 
 def test_run_without_token_prints_guidance_and_exits_2(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
-    done = subprocess.run([str(NEWSBOT), "run"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [str(NEWSBOT), "run"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 2
     err = done.stderr.strip()
     assert "\n" not in err  # one paragraph
@@ -35,9 +37,15 @@ def test_run_without_token_prints_guidance_and_exits_2(tmp_path: Path) -> None:
     assert "permissions=" in err and "Embed Links" in err
 
 
-async def test_run_connects_syncs_answers_and_stops_on_sigterm(emulator: DiscordEmulator, tmp_path: Path) -> None:
+async def test_run_connects_syncs_answers_and_stops_on_sigterm(
+    emulator: DiscordEmulator, tmp_path: Path
+) -> None:
     guild = emulator.create_guild("Ops")
-    env = os.environ | emulator.env() | {"NEWSBOT_DB": str(tmp_path / "n.db"), "NEWSBOT_SYNC_GUILD": str(guild.id)}
+    env = (
+        os.environ
+        | emulator.env()
+        | {"NEWSBOT_DB": str(tmp_path / "n.db"), "NEWSBOT_SYNC_GUILD": str(guild.id)}
+    )
     proc = await asyncio.create_subprocess_exec(
         str(NEWSBOT), "run", env=env, cwd=tmp_path, stderr=asyncio.subprocess.PIPE
     )

@@ -10,7 +10,9 @@ from bot.errors import ConfigError
 
 def test_environment_wins_over_dotenv(tmp_path: Path) -> None:
     env_file = tmp_path / ".env"
-    env_file.write_text("DISCORD_TOKEN=from-file\nNEWSBOT_DB=/data/file.db\nNEWSBOT_ADMIN_ROLES=Editors, 123\n")
+    env_file.write_text(
+        "DISCORD_TOKEN=from-file\nNEWSBOT_DB=/data/file.db\nNEWSBOT_ADMIN_ROLES=Editors, 123\n"
+    )
     s = Settings.load({"NEWSBOT_DB": "/data/env.db", "NEWSBOT_SYNC_GUILD": "42"}, env_file=env_file)
     assert s.token == "from-file" and s.db_path == "/data/env.db"
     assert s.sync_guild == 42 and s.admin_roles == ("Editors", "123")
@@ -24,9 +26,12 @@ def test_defaults_without_anything(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("name", "value", "message"),
-    [("NEWSBOT_SYNC_GUILD", "my-server", "server id"), ("NEWSBOT_LOG_LEVEL", "loud", "LOG_LEVEL"),
-     ("NEWSBOT_PAGE_TIMEOUT", "soon", "seconds"),
-     ("NEWSBOT_FETCH_ALLOW", "intranet, bad value!!", "FETCH_ALLOW")],
+    [
+        ("NEWSBOT_SYNC_GUILD", "my-server", "server id"),
+        ("NEWSBOT_LOG_LEVEL", "loud", "LOG_LEVEL"),
+        ("NEWSBOT_PAGE_TIMEOUT", "soon", "seconds"),
+        ("NEWSBOT_FETCH_ALLOW", "intranet, bad value!!", "FETCH_ALLOW"),
+    ],
 )
 def test_bad_values_are_clear_errors(tmp_path: Path, name: str, value: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message):

@@ -69,14 +69,20 @@ def _is_sentence_start(text: str, pos: int) -> bool:
     return pos == 0 or bool(re.search(r"(?:[.!?:…]\s*|[.!?:…][\"“”]?\s*|\n\s*|^\s*)$", before))
 
 
-_PLACE_STEMS = frozenset(p[: max(3, len(p) - 1)] for p in PLACES if len(p) >= 4 and " " not in p and p.isalpha())
+_PLACE_STEMS = frozenset(
+    p[: max(3, len(p) - 1)] for p in PLACES if len(p) >= 4 and " " not in p and p.isalpha()
+)
 _PLACE_STEM_LENS = sorted({len(x) for x in _PLACE_STEMS})
 
 
 @lru_cache(maxsize=4096)
 def is_place_demonym(word: str) -> bool:
-    """"Serbian", "Ukrainian", "Pakistani": a demonym-shaped word built on a known place ("Slobodan" is not)."""
-    return bool(_DEMONYM.match(word)) and word not in PLACES and any(word[:n] in _PLACE_STEMS for n in _PLACE_STEM_LENS)
+    """ "Serbian", "Ukrainian", "Pakistani": a demonym-shaped word built on a known place ("Slobodan" is not)."""
+    return (
+        bool(_DEMONYM.match(word))
+        and word not in PLACES
+        and any(word[:n] in _PLACE_STEMS for n in _PLACE_STEM_LENS)
+    )
 
 
 def _classify(words: list[str], titles: set[str]) -> MentionKind:
@@ -86,11 +92,17 @@ def _classify(words: list[str], titles: set[str]) -> MentionKind:
         return "place"
     if joined.isupper() and joined.title() in PLACES:  # a dateline: "KYIV —", "NEW YORK —"
         return "place"
-    if any(w in ORG_WORDS or w + "." in ORG_WORDS for w in lows) or (len(words) == 1 and _ACRONYM.match(words[0])):
+    if any(w in ORG_WORDS or w + "." in ORG_WORDS for w in lows) or (
+        len(words) == 1 and _ACRONYM.match(words[0])
+    ):
         return "organization"
     if titles:
         return "person"
-    name_like = [w for w in words if re.fullmatch(r"(?:[A-Z]\.|[A-Z][a-z'’-]+(?:-[A-Z][a-z]+)?|Mc[A-Z][a-z]+|O['’][A-Z][a-z]+)", w)]
+    name_like = [
+        w
+        for w in words
+        if re.fullmatch(r"(?:[A-Z]\.|[A-Z][a-z'’-]+(?:-[A-Z][a-z]+)?|Mc[A-Z][a-z]+|O['’][A-Z][a-z]+)", w)
+    ]
     if 2 <= len(words) <= 4 and len(name_like) == len(words) and not any(w in PLACES for w in words):
         return "person"
     return "other"
@@ -112,7 +124,9 @@ def _find_mentions(text: str) -> list[Mention]:
     lower_words = set(re.findall(r"\b[a-z][a-z'’-]+\b", text))
     # Last words of multi-word spans: "Vindman" after "Alexander Vindman" is a surname, not a demonym.
     surnames = {
-        _strip_possessive(ws[-1].rstrip(".,")) for m in spans if len(ws := m.group(0).split()) >= 2 and ws[-2] not in ("and", "&")
+        _strip_possessive(ws[-1].rstrip(".,"))
+        for m in spans
+        if len(ws := m.group(0).split()) >= 2 and ws[-2] not in ("and", "&")
     }
     out: list[Mention] = []
     for m0 in spans:
@@ -131,8 +145,18 @@ def _find_mentions(text: str) -> list[Mention]:
             if first_kind == "organization" and words[0].lower() not in NAME_NOISE:
                 out.append(Mention(start, start + len(raw), raw, "organization", set()))
                 continue
-            if first_kind == "place":  # before noise stripping: "New York", "NEW YORK —" (a dateline: New York)
-                out.append(Mention(start, start + len(raw), raw.title() if raw.isupper() and raw.title() in PLACES else raw, "place", set()))
+            if (
+                first_kind == "place"
+            ):  # before noise stripping: "New York", "NEW YORK —" (a dateline: New York)
+                out.append(
+                    Mention(
+                        start,
+                        start + len(raw),
+                        raw.title() if raw.isupper() and raw.title() in PLACES else raw,
+                        "place",
+                        set(),
+                    )
+                )
                 continue
             # Leading noise: sentence-initial common words, titles, demonyms ("Belarusian President ...").
             while words:
@@ -140,13 +164,17 @@ def _find_mentions(text: str) -> list[Mention]:
                 lw = w.lower().rstrip(".")
                 if lw in PERSON_TITLES or w.lower() in PERSON_TITLES:
                     titles.add(lw)
-                elif lw in NAME_NOISE or lw in STOPWORDS or (
-                    _DEMONYM.match(w)
-                    and w not in PLACES
-                    and len(words) > 1
-                    and (
-                        words[1].lower().rstrip(".") in PERSON_TITLES
-                        or (_DEMONYM.match(words[1]) and (len(words) > 2 or is_place_demonym(w)))
+                elif (
+                    lw in NAME_NOISE
+                    or lw in STOPWORDS
+                    or (
+                        _DEMONYM.match(w)
+                        and w not in PLACES
+                        and len(words) > 1
+                        and (
+                            words[1].lower().rstrip(".") in PERSON_TITLES
+                            or (_DEMONYM.match(words[1]) and (len(words) > 2 or is_place_demonym(w)))
+                        )
                     )
                 ):
                     pass
@@ -170,7 +198,12 @@ def _find_mentions(text: str) -> list[Mention]:
                 words = words[:-1]
             if not words:
                 continue
-            if len(words) == 1 and _DEMONYM.match(words[0]) and words[0] not in PLACES | surnames and not titles:
+            if (
+                len(words) == 1
+                and _DEMONYM.match(words[0])
+                and words[0] not in PLACES | surnames
+                and not titles
+            ):
                 continue
             name = " ".join(words)
             if len(words) == 1 and words[0].lower() in STOPWORDS:
@@ -191,7 +224,11 @@ def _group_name_kind(text: str, start: int, end: int, kind: MentionKind) -> Ment
     """A name the text introduces as a group ("the group X", 'the monitoring group "X"') is an organisation; a
     name standing alone in quotation marks is a title or alias, not a person."""
     before = text[max(0, start - 40) : start]
-    quoted = bool(before) and before[-1] in _OPEN_QUOTES and bool(re.match(r"[.,!?]?[\"”»’'“]", text[end : end + 2]))
+    quoted = (
+        bool(before)
+        and before[-1] in _OPEN_QUOTES
+        and bool(re.match(r"[.,!?]?[\"”»’'“]", text[end : end + 2]))
+    )
     last = before.rstrip().rstrip(_OPEN_QUOTES).rsplit(None, 1)[-1:]
     if last and last[0].lower() in _GROUP_NOUNS and (last[0].islower() or last[0] == "NGO"):
         return "organization"
@@ -200,8 +237,10 @@ def _group_name_kind(text: str, start: int, end: int, kind: MentionKind) -> Ment
     return kind
 
 
-_NAME_WORD = re.compile(r"(?:[A-Z]\.|[A-Z][a-z'’]+(?:-[A-Za-z][a-z'’]+)*|Mc[A-Z][a-z]+|O['’][A-Z][a-z]+|(?:Jr|Sr)\.?|II|III|"
-                        r"[A-Z][a-z]*[A-Z][a-z]+|van|von|der|den|de|da|del|bin|ibn|al)")
+_NAME_WORD = re.compile(
+    r"(?:[A-Z]\.|[A-Z][a-z'’]+(?:-[A-Za-z][a-z'’]+)*|Mc[A-Z][a-z]+|O['’][A-Z][a-z]+|(?:Jr|Sr)\.?|II|III|"
+    r"[A-Z][a-z]*[A-Z][a-z]+|van|von|der|den|de|da|del|bin|ibn|al)"
+)
 GIVEN_NAMES = FEMALE_NAMES | MALE_NAMES
 _SPLIT_AND = re.compile(r"\s+(?:and|&)\s+")
 
@@ -246,11 +285,18 @@ def _pieces(start: int, span: str) -> list[tuple[int, str, set[str]]]:
             rest = rest[1:] if len(rest) >= 3 else []
         tail = [w.rstrip(",") for w in rest]
         if tail and _name_like([_strip_possessive(w) for w in tail]):
-            titles = {w.lower().rstrip(".,") for w in words[: len(words) - len(rest)] if w.lower().rstrip(".,") in PERSON_TITLES}
+            titles = {
+                w.lower().rstrip(".,")
+                for w in words[: len(words) - len(rest)]
+                if w.lower().rstrip(".,") in PERSON_TITLES
+            }
             j = span.rfind(" ".join(rest))
             return [(start + j, " ".join(rest), titles)]
     if len(words) >= 3 and not any(w in ORG_WORDS for w in lows):
-        for k in (len(words) - 2, len(words) - 3):  # "Browns DL Sheldon Richardson": a given name starts the name
+        for k in (
+            len(words) - 2,
+            len(words) - 3,
+        ):  # "Browns DL Sheldon Richardson": a given name starts the name
             if k >= 1 and words[k].lower() in GIVEN_NAMES and _name_like(words[k:]):
                 j = span.rfind(" ".join(words[k:]))
                 return [(start + j, " ".join(words[k:]), titles)]
@@ -263,7 +309,7 @@ def _pieces(start: int, span: str) -> list[tuple[int, str, set[str]]]:
 
 
 def _add_appositive_titles(text: str, mentions: list[Mention]) -> None:
-    """"Oleksiy Danilov, the security council secretary," gives Danilov the role "secretary"."""
+    """ "Oleksiy Danilov, the security council secretary," gives Danilov the role "secretary"."""
     for m in mentions:
         if m.kind == "organization" or m.kind == "place":
             continue
@@ -317,9 +363,15 @@ def extract_entities(paragraphs: list[Paragraph], *, title: str | None = None, l
         mentions += find_mentions(title)
     canon = canonical_names(mentions)
     people_set = person_names(mentions)
-    counts: dict[MentionKind, Counter[str]] = {"person": Counter(), "place": Counter(), "organization": Counter()}
+    counts: dict[MentionKind, Counter[str]] = {
+        "person": Counter(),
+        "place": Counter(),
+        "organization": Counter(),
+    }
     first: dict[str, int] = {}
-    forms: dict[tuple[MentionKind, str], Counter[str]] = {}  # the spellings of one name, differing only in case
+    forms: dict[
+        tuple[MentionKind, str], Counter[str]
+    ] = {}  # the spellings of one name, differing only in case
     for i, m in enumerate(mentions):
         kind: MentionKind = "person" if m.text in people_set else m.kind
         if kind == "other":
@@ -332,13 +384,16 @@ def extract_entities(paragraphs: list[Paragraph], *, title: str | None = None, l
 
     def ranked(kind: MentionKind) -> list[str]:
         c = counts[kind]
-        return [_usual_form(forms[(kind, k)], kind) for k in sorted(c, key=lambda n: (-c[n], first[n]))[:limit]]
+        return [
+            _usual_form(forms[(kind, k)], kind) for k in sorted(c, key=lambda n: (-c[n], first[n]))[:limit]
+        ]
 
     return Entities(people=ranked("person"), places=ranked("place"), organizations=ranked("organization"))
 
 
 def _usual_form(forms: Counter[str], kind: MentionKind) -> str:
     """The normal spelling among case variants: not SHOUTED (a dateline, a heading) unless it is an acronym."""
+
     def rank(f: str) -> tuple[bool, int]:
         shouted = f.isupper() and not (kind == "organization" and _ACRONYM.match(f))
         return shouted, -forms[f]
@@ -347,7 +402,7 @@ def _usual_form(forms: Counter[str], kind: MentionKind) -> str:
 
 
 def _introduced_acronyms(text: str, mentions: list[Mention]) -> dict[str, str]:
-    """"National Security and Defense Council (NSDC)": the acronym is the same organisation under its short name."""
+    """ "National Security and Defense Council (NSDC)": the acronym is the same organisation under its short name."""
     out: dict[str, str] = {}
     for a, b in zip(mentions, mentions[1:], strict=False):
         if a.kind != "organization" or not _ACRONYM.match(b.text) or len(a.text.split()) < 2:

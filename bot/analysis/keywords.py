@@ -37,10 +37,15 @@ def _phrases(text: str) -> list[list[str]]:
 
 def _windows(run: list[str]) -> list[list[str]]:
     """Three-word windows of a long run, except those that cut a name in two ("dictator Slobodan | Milosevic")."""
+
     def cap(i: int) -> bool:
         return 0 <= i < len(run) and run[i][:1].isupper()
 
-    return [run[i : i + 3] for i in range(len(run) - 2) if not (cap(i - 1) and cap(i)) and not (cap(i + 2) and cap(i + 3))]
+    return [
+        run[i : i + 3]
+        for i in range(len(run) - 2)
+        if not (cap(i - 1) and cap(i)) and not (cap(i + 2) and cap(i + 3))
+    ]
 
 
 def extract_keywords(paragraphs: list[Paragraph], *, title: str | None = None, limit: int = 10) -> list[str]:
@@ -68,8 +73,13 @@ def extract_keywords(paragraphs: list[Paragraph], *, title: str | None = None, l
         counts[key] += 1
         s = sum(word_score(x) for x in stems) / len(stems) ** 0.5
         scores[key] = s
-        surface.setdefault(key, " ".join(w if w.isupper() or w[:1].isupper() and i > 0 else w.lower()
-                                         if not w[:1].isupper() else w for i, w in enumerate(run)))
+        surface.setdefault(
+            key,
+            " ".join(
+                w if w.isupper() or w[:1].isupper() and i > 0 else w.lower() if not w[:1].isupper() else w
+                for i, w in enumerate(run)
+            ),
+        )
     mentions = [m for m in find_mentions(join_body(paragraphs)) if m.text in body]
     canon = canonical_names(mentions)
     named: Counter[str] = Counter()
@@ -87,9 +97,16 @@ def extract_keywords(paragraphs: list[Paragraph], *, title: str | None = None, l
         counts[key] = max(counts[key], n)
     # A phrase said once counts half and a single plain word must recur; names count in full; a lone demonym is
     # no topic.
-    ranked = sorted((k for k in scores if (counts[k] >= 2 or len(k.split()) > 1 or k in named) and scores[k] > 0
-                     and not (" " not in surface[k] and is_place_demonym(surface[k]))),
-                    key=lambda k: (-scores[k] * (1.0 if counts[k] >= 2 or k in named else 0.5), k))
+    ranked = sorted(
+        (
+            k
+            for k in scores
+            if (counts[k] >= 2 or len(k.split()) > 1 or k in named)
+            and scores[k] > 0
+            and not (" " not in surface[k] and is_place_demonym(surface[k]))
+        ),
+        key=lambda k: (-scores[k] * (1.0 if counts[k] >= 2 or k in named else 0.5), k),
+    )
     out: list[str] = []
     seen: list[set[str]] = []
     for k in ranked:

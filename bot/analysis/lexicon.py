@@ -42,7 +42,15 @@ stating declaring arguing quips quipping jokes joking recalling conceding cautio
 responding answering adds tweeting writes posting announcing acknowledging acknowledges admitting reiterating
 """.split()
 SPEECH_VERBS = frozenset(_SPEECH_STEMS)
-SPEECH_PHRASES = ("according to", "pointed out", "put it", "went on", "quoted as saying", "in a statement", "chimed in")
+SPEECH_PHRASES = (
+    "according to",
+    "pointed out",
+    "put it",
+    "went on",
+    "quoted as saying",
+    "in a statement",
+    "chimed in",
+)
 # Words before a name that are not its subject ("with Rusty Humphries", "under President Obama").
 PREPOSITIONS = frozenset(
     "by of with to for from against at in on under about over via than between among toward towards into like "
@@ -219,8 +227,25 @@ def tokens(text: str) -> list[str]:
     return [t.lower() for t in _TOKEN.findall(text)]
 
 
-_SUFFIXES = ("ational", "ations", "ation", "ingly", "ings", "ness", "ments", "ment", "ities", "ity", "ies", "ing",
-             "edly", "ed", "es", "ly", "s")
+_SUFFIXES = (
+    "ational",
+    "ations",
+    "ation",
+    "ingly",
+    "ings",
+    "ness",
+    "ments",
+    "ment",
+    "ities",
+    "ity",
+    "ies",
+    "ing",
+    "edly",
+    "ed",
+    "es",
+    "ly",
+    "s",
+)
 
 
 @lru_cache(maxsize=65536)
@@ -240,4 +265,6 @@ def stem(word: str) -> str:
 
 def content_stems(text: str) -> list[str]:
     """Stems of the non-stopword tokens (numbers kept), the unit summaries and keywords count with."""
-    return [stem(t) for t in _TOKEN.findall(text.lower()) if t not in STOPWORDS and (len(t) > 1 or t.isdigit())]
+    return [
+        stem(t) for t in _TOKEN.findall(text.lower()) if t not in STOPWORDS and (len(t) > 1 or t.isdigit())
+    ]

@@ -37,10 +37,22 @@ log = logging.getLogger(__name__)
 
 # Mark families: a quote closes with a mark of the family that opened it.
 _FAMILY = {
-    "“": "d", "”": "d", '"': "d", "„": "d", "‟": "d",
-    "«": "g", "»": "g", "‹": "g", "›": "g",
-    "‘": "s", "’": "s", "‚": "s",
-    "「": "c", "」": "c", "『": "c2", "』": "c2",
+    "“": "d",
+    "”": "d",
+    '"': "d",
+    "„": "d",
+    "‟": "d",
+    "«": "g",
+    "»": "g",
+    "‹": "g",
+    "›": "g",
+    "‘": "s",
+    "’": "s",
+    "‚": "s",
+    "「": "c",
+    "」": "c",
+    "『": "c2",
+    "』": "c2",
 }
 _FIXED_ROLE = {"「": "open", "『": "open", "」": "close", "』": "close", "„": "open", "‚": "open"}
 _OPEN_CONTEXT = set("([{—–-/:;")
@@ -74,7 +86,7 @@ def _role(text: str, i: int) -> str | None:
     prev = text[i - 1] if i > 0 else " "
     nxt = text[i + 1] if i + 1 < len(text) else " "
     p_open = prev.isspace() or prev in _OPEN_CONTEXT or prev in "“‘«„‚"
-    n_close = nxt.isspace() or nxt in _CLOSE_CONTEXT or nxt in "”’»\""
+    n_close = nxt.isspace() or nxt in _CLOSE_CONTEXT or nxt in '”’»"'
     if ch in "’‘" and prev.isalnum() and nxt.isalnum():
         return None  # an apostrophe
     if p_open and not n_close:
@@ -99,7 +111,12 @@ def _scan(text: str, paras: list[tuple[int, int]]) -> list[_Span]:
             first = ps
             while first < pe and text[first].isspace():
                 first += 1
-            if first < pe and text[first] in _FAMILY and _FAMILY[text[first]] == carry.extra["family"] and _role(text, first) == "open":
+            if (
+                first < pe
+                and text[first] in _FAMILY
+                and _FAMILY[text[first]] == carry.extra["family"]
+                and _role(text, first) == "open"
+            ):
                 current = carry
                 open_at, family = first, str(carry.extra["family"])
             carry = None
@@ -112,8 +129,11 @@ def _scan(text: str, paras: list[tuple[int, int]]) -> list[_Span]:
                 continue
             role = _role(text, i)
             if role is None and (ch == '"' or fam == "g"):  # '« Bonjour »', a lone '"': go by state and glyph
-                role = "close" if open_at is not None and ch not in "«‹" or ch in "»›" and open_at is not None else (
-                    "open" if open_at is None and ch != "»" else None)
+                role = (
+                    "close"
+                    if open_at is not None and ch not in "«‹" or ch in "»›" and open_at is not None
+                    else ("open" if open_at is None and ch != "»" else None)
+                )
             if open_at is None:
                 if role == "open":
                     open_at, family = i, fam
@@ -127,7 +147,9 @@ def _scan(text: str, paras: list[tuple[int, int]]) -> list[_Span]:
                 pieces.append((open_at + 1, i))
                 open_at, current = None, None
             elif role == "open" and fam != "s":
-                if current is not None and current.pieces:  # a continued quote never closed: keep what we have
+                if (
+                    current is not None and current.pieces
+                ):  # a continued quote never closed: keep what we have
                     current = None
                 open_at = i  # the earlier mark was stray; start again here
             i += 1
@@ -140,12 +162,16 @@ def _scan(text: str, paras: list[tuple[int, int]]) -> list[_Span]:
             span.extra["open_end"] = True
             carry = span
     # Drop quotes whose last piece ran to the paragraph end without ever closing.
-    return [s for s in spans if not (s.extra.get("open_end") and s.pieces[-1][1] == s.close_at and _never_closed(text, s))]
+    return [
+        s
+        for s in spans
+        if not (s.extra.get("open_end") and s.pieces[-1][1] == s.close_at and _never_closed(text, s))
+    ]
 
 
 def _never_closed(text: str, s: _Span) -> bool:
     end = s.close_at
-    return not (end > 0 and text[end - 1] in "”\"»’」』")
+    return not (end > 0 and text[end - 1] in '”"»’」』')
 
 
 def _words(text: str) -> list[str]:
@@ -208,7 +234,11 @@ class _Ctx:
     def mentions_between(self, a: int, b: int) -> list[Mention]:
         lo = bisect.bisect_left(self.mention_starts, a)
         hi = bisect.bisect_left(self.mention_starts, b)
-        return [m for m in self.mentions[lo:hi] if m.end <= b and not self.in_quote(m.start) and not self.in_parens(m.start)]
+        return [
+            m
+            for m in self.mentions[lo:hi]
+            if m.end <= b and not self.in_quote(m.start) and not self.in_parens(m.start)
+        ]
 
     def sentence_of(self, pos: int) -> int:
         return max(0, bisect.bisect_right(self.sentence_starts, pos) - 1)
@@ -241,7 +271,9 @@ _NP_END = re.compile(
     rf"(?P<head>[a-z][a-z-]+))(?:\s+{_ADVERBS}){{0,2}}\s*$",
     re.IGNORECASE,
 )
-_BARE_END = re.compile(rf"^\s*[,—–-]?\s*(?P<np>(?:[a-z][a-z-]+\s+){{0,2}}[a-z]+s)(?:\s+{_ADVERBS}){{0,2}}\s*$")
+_BARE_END = re.compile(
+    rf"^\s*[,—–-]?\s*(?P<np>(?:[a-z][a-z-]+\s+){{0,2}}[a-z]+s)(?:\s+{_ADVERBS}){{0,2}}\s*$"
+)
 _PERSONISH = re.compile(r"(?:er|or|ist|ian|man|woman|ant|ent|ee|ess)$")
 _NOT_HEAD = frozenset("way time day year week month thing point case issue matter fact idea news end".split())
 _ABBREV = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Rev|Sen|Rep|Gov|Gen|Jr|Sr|St|Lt|Col|Sgt|Capt|Prof|[A-Z])\.")
@@ -276,7 +308,11 @@ def _after_preposition(ctx: _Ctx, pos: int) -> bool:
 
 def _main_subject(ctx: _Ctx, a: int, b: int) -> _Cand | None:
     """The first subject-like name or pronoun of a clause: not after a preposition, outside quotes."""
-    cands = [c for c in _named_cands(ctx, a, b) if c.how in ("name", "org") and not _after_preposition(ctx, c.start)]
+    cands = [
+        c
+        for c in _named_cands(ctx, a, b)
+        if c.how in ("name", "org") and not _after_preposition(ctx, c.start)
+    ]
     for pm in re.finditer(r"\b(he|she|they|He|She|They|I)\b", ctx.text[a:b]):
         p = a + pm.start()
         if not ctx.in_quote(p) and not _after_preposition(ctx, p):
@@ -358,7 +394,11 @@ def _salient_org(ctx: _Ctx, before: int) -> str | None:
     si = ctx.sentence_of(before)
     for k in range(si, max(-1, si - 5), -1):
         s, e = ctx.sentences[k]
-        orgs = [m for m in ctx.mentions_between(s, min(e, before)) if m.kind == "organization" and not ctx.is_person(m)]
+        orgs = [
+            m
+            for m in ctx.mentions_between(s, min(e, before))
+            if m.kind == "organization" and not ctx.is_person(m)
+        ]
         subj = [m for m in orgs if not _after_preposition(ctx, m.start)]
         if subj:
             return subj[0].text
@@ -469,7 +509,9 @@ def _attribute(ctx: _Ctx, q: _Span) -> tuple[str | None, str, bool]:
         if cue_word == "according to":
             c = _subject_right(ctx, ra + cue[1], rb)
         else:
-            c = _subject_left(ctx, ra, ra + cue[0], cue_word, sent_start) or _subject_right(ctx, ra + cue[1], rb)
+            c = _subject_left(ctx, ra, ra + cue[0], cue_word, sent_start) or _subject_right(
+                ctx, ra + cue[1], rb
+            )
         if c is not None:
             speaker, how = _resolve(ctx, c, ra)
             return speaker, how, True
@@ -482,7 +524,9 @@ def _attribute(ctx: _Ctx, q: _Span) -> tuple[str | None, str, bool]:
         if cue_word == "according to":
             c = _subject_right(ctx, s0 + cue[1], q.open_at)
         else:
-            c = _subject_left(ctx, s0, s0 + cue[0], cue_word, sent_start) or _subject_right(ctx, s0 + cue[1], q.open_at)
+            c = _subject_left(ctx, s0, s0 + cue[0], cue_word, sent_start) or _subject_right(
+                ctx, s0 + cue[1], q.open_at
+            )
         if c is not None:
             speaker, how = _resolve(ctx, c, s0)
             return speaker, how, True
@@ -603,7 +647,9 @@ def extract_quotes(paragraphs: list[Paragraph]) -> list[Quote]:
     )
     ctx.gender = _genders(ctx)
     quotes: list[Quote] = []
-    last: tuple[str | None, int, int] | None = None  # (speaker, paragraph, close position) of the previous quote
+    last: tuple[str | None, int, int] | None = (
+        None  # (speaker, paragraph, close position) of the previous quote
+    )
     for s, body, term in zip(spans, bodies, terms, strict=True):
         words = _words(body)
         if not words or term:
@@ -618,7 +664,12 @@ def extract_quotes(paragraphs: list[Paragraph]) -> list[Quote]:
             continue
         if not has_cue:
             # A quote standing alone right after another one continues that speaker.
-            if last is not None and last[0] and pi - last[1] <= 1 and not _has_sentence_between(ctx, last[2], s.open_at):
+            if (
+                last is not None
+                and last[0]
+                and pi - last[1] <= 1
+                and not _has_sentence_between(ctx, last[2], s.open_at)
+            ):
                 speaker = last[0]
             elif whole and len(words) >= 4 and _english(text[paras[pi][0] : paras[pi][1]]):
                 speaker = _salient_person(ctx, s.open_at)  # the person the narration just spoke of

@@ -44,7 +44,9 @@ _OPENERS = "\"'“‘«‹„‚「『([{（［¿¡"
 _BLANK_LINES = re.compile(r"\n[ \t]*\n\s*")
 _WORD_BEFORE = re.compile(r"([\w.'’-]+)$")
 # A dateline at the start of a news story: "KYIV —", "LONDON, England (CNN) --", "(CNN)", "WASHINGTON (AP) —".
-_CITY = r"[A-Z][A-Z.'’-]+(?:[ \t]+[A-Z][A-Z.'’-]+){0,4}(?:,[ \t]*[A-Z][\w.'’-]*(?:[ \t]+[A-Z][\w.'’-]*){0,3})?"
+_CITY = (
+    r"[A-Z][A-Z.'’-]+(?:[ \t]+[A-Z][A-Z.'’-]+){0,4}(?:,[ \t]*[A-Z][\w.'’-]*(?:[ \t]+[A-Z][\w.'’-]*){0,3})?"
+)
 _AGENCY = r"\((?:CNN|AP|AFP|Reuters|UPI|dpa|EFE|Xinhua|TASS|Interfax|Bloomberg)[\w ]{0,20}\)"
 _DASH = r"(?:—|–|--|-)"
 _DATELINE = re.compile(

@@ -48,7 +48,12 @@ def _words(text: str) -> int:
 
 def _is_heading(p: Paragraph) -> bool:
     t = p.text.strip()
-    return p.kind == "heading" or (not _TERMINAL.search(t) and _words(t) <= 14) or t.startswith("-") and t.endswith("-")
+    return (
+        p.kind == "heading"
+        or (not _TERMINAL.search(t) and _words(t) <= 14)
+        or t.startswith("-")
+        and t.endswith("-")
+    )
 
 
 def _is_caption(paragraphs: list[Paragraph], i: int) -> bool:
@@ -62,7 +67,11 @@ def _is_caption(paragraphs: list[Paragraph], i: int) -> bool:
             o_clean = _ESCAPE.sub("", o)
             if _words(o) <= 8 and "/" in o and not _TERMINAL.search(o):
                 return True  # next to a credit line
-            if len(o_clean) > 20 and (t.startswith(o_clean[:40]) or o_clean.startswith(t[:40])) and o_clean != t:
+            if (
+                len(o_clean) > 20
+                and (t.startswith(o_clean[:40]) or o_clean.startswith(t[:40]))
+                and o_clean != t
+            ):
                 return True  # a caption and its repeated/shortened form
     return False
 
@@ -88,7 +97,13 @@ def candidates(paragraphs: list[Paragraph]) -> list[Candidate]:
         counts.update(content_stems(p.text))
     for i, p in enumerate(paragraphs):
         t = p.text.strip()
-        if not t or _is_heading(p) or _BOILERPLATE.search(t) and _words(t) <= 30 or _is_caption(paragraphs, i):
+        if (
+            not t
+            or _is_heading(p)
+            or _BOILERPLATE.search(t)
+            and _words(t) <= 30
+            or _is_caption(paragraphs, i)
+        ):
             continue
         if _words(t) <= 12 and _is_pull_quote(paragraphs, i, counts):
             continue
@@ -153,7 +168,15 @@ def rank(cands: list[Candidate], title: str | None = None) -> list[float]:
 
 # Tuned on the CNN/DM development file (bench/summaries.py): position dominates (news leads with the point),
 # centrality and coverage reorder the early sentences, and long sentences are mildly penalised.
-WEIGHTS = {"decay": 1.0, "position": 1.0, "centrality": 0.2, "coverage": 0.3, "title": 0.3, "length": -0.4, "redundancy": 0.5}
+WEIGHTS = {
+    "decay": 1.0,
+    "position": 1.0,
+    "centrality": 0.2,
+    "coverage": 0.3,
+    "title": 0.3,
+    "length": -0.4,
+    "redundancy": 0.5,
+}
 
 
 def _overlap(a: list[str], b: list[str]) -> float:

@@ -30,10 +30,13 @@ class Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
-        prog="newsbot", description="A Discord bot that answers questions about a stored body of news articles."
+        prog="newsbot",
+        description="A Discord bot that answers questions about a stored body of news articles.",
     )
     parser.add_argument("--version", action="version", version=f"newsbot {__version__}")
-    parser.add_argument("--db", metavar="PATH", help="article database (default: $NEWSBOT_DB, else ./newsbot.db)")
+    parser.add_argument(
+        "--db", metavar="PATH", help="article database (default: $NEWSBOT_DB, else ./newsbot.db)"
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress and details to stderr")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True

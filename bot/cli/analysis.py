@@ -23,8 +23,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("quotes", help="key quotes with their speakers")
     _targets(p)
-    p.add_argument("--speaker", metavar="NAME", help="only quotes by this person (part of the name is enough)")
-    p.add_argument("--limit", type=int, default=5, metavar="K", help="key quotes, best first (0 = every quote in article order)")
+    p.add_argument(
+        "--speaker", metavar="NAME", help="only quotes by this person (part of the name is enough)"
+    )
+    p.add_argument(
+        "--limit",
+        type=int,
+        default=5,
+        metavar="K",
+        help="key quotes, best first (0 = every quote in article order)",
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_quotes)
 
@@ -77,7 +85,10 @@ async def cmd_quotes(args: argparse.Namespace, ctx: Context) -> int:
         elif quotes or not args.all:
             print(f"#{article.id} {article.title}")
             for q in quotes:
-                print(f"  “{q.text}” — {q.speaker or 'unattributed'}" + (" (partial)" if q.kind == "partial" else ""))
+                print(
+                    f"  “{q.text}” — {q.speaker or 'unattributed'}"
+                    + (" (partial)" if q.kind == "partial" else "")
+                )
     return 0
 
 

@@ -17,10 +17,14 @@ from bot.store import Scope
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("ingest", help="store articles from URLs, files, directories, JSONL archives or stdin (-)")
+    p = sub.add_parser(
+        "ingest", help="store articles from URLs, files, directories, JSONL archives or stdin (-)"
+    )
     p.add_argument("sources", nargs="+", metavar="SOURCE")
     p.add_argument("--jsonl", action="store_true", help="treat every file (and stdin) as a JSONL archive")
-    p.add_argument("--guild", type=int, metavar="ID", help="store for one Discord server instead of the global library")
+    p.add_argument(
+        "--guild", type=int, metavar="ID", help="store for one Discord server instead of the global library"
+    )
     p.add_argument("--json", action="store_true", help="one JSON object per item on stdout")
     p.set_defaults(handler=cmd_ingest)
 
@@ -72,7 +76,9 @@ async def cmd_ingest(args: argparse.Namespace, ctx: Context) -> int:
         if fetcher is not None:
             await fetcher.close()
     if not args.json:
-        summary = ", ".join(f"{counts[s]} {s}" for s in ("created", "updated", "duplicate", "failed") if counts[s])
+        summary = ", ".join(
+            f"{counts[s]} {s}" for s in ("created", "updated", "duplicate", "failed") if counts[s]
+        )
         print(f"done: {summary or 'nothing to ingest'}", file=sys.stderr)
     return 1 if counts["failed"] else 0
 

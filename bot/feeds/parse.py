@@ -179,7 +179,8 @@ def parse_json_feed(body: bytes) -> ParsedFeed:
                 guid=str(guid)[:1000] if guid not in (None, "") else None,
                 link=link,
                 title=_text(item.get("title")),
-                content_html=_text(item.get("content_html")) or _html_from_text(_text(item.get("content_text"))),
+                content_html=_text(item.get("content_html"))
+                or _html_from_text(_text(item.get("content_text"))),
                 summary=_text(item.get("summary")),
                 published=_iso(item.get("date_published")) or _iso(item.get("date_modified")),
                 authors=[a for a in (_text(x) for x in authors) if a][:10],

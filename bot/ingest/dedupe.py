@@ -32,8 +32,27 @@ _B = _rng.integers(0, 1 << 63, size=PERMUTATIONS, dtype=np.uint64)
 _SHIFT = np.uint64(32)
 
 _TRACKING_PARAMS = {
-    "fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "cmpid", "ocid", "smid", "smtyp",
-    "ref", "ref_src", "src", "igshid", "cid", "ito", "mbid", "wt.mc_id", "_ga", "spm", "share",
+    "fbclid",
+    "gclid",
+    "dclid",
+    "msclkid",
+    "mc_cid",
+    "mc_eid",
+    "cmpid",
+    "ocid",
+    "smid",
+    "smtyp",
+    "ref",
+    "ref_src",
+    "src",
+    "igshid",
+    "cid",
+    "ito",
+    "mbid",
+    "wt.mc_id",
+    "_ga",
+    "spm",
+    "share",
 }
 
 

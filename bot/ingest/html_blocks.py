@@ -68,7 +68,11 @@ def trafilatura_paragraphs(body: etree._Element | None) -> list[Paragraph]:
 
 def _walk_traf(el: etree._Element, out: list[Paragraph], top: bool = False) -> None:
     tag = el.tag if isinstance(el.tag, str) else ""
-    if not top and tag not in _TRAF_CONTAINERS or (tag in _TRAF_CONTAINERS and not top and not _has_block_child(el)):
+    if (
+        not top
+        and tag not in _TRAF_CONTAINERS
+        or (tag in _TRAF_CONTAINERS and not top and not _has_block_child(el))
+    ):
         if tag == "row":
             cells = [_text_of(c) for c in el]
             text = clean_text(" ".join(c for c in cells if c))
@@ -97,9 +101,41 @@ def _walk_traf(el: etree._Element, out: list[Paragraph], top: bool = False) -> N
 
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 _HTML_BLOCKS = _HEADINGS | {
-    "p", "div", "section", "article", "li", "ul", "ol", "dl", "dt", "dd", "blockquote", "pre", "table",
-    "tr", "td", "th", "tbody", "thead", "tfoot", "figure", "figcaption", "header", "footer", "main", "aside",
-    "br", "hr", "form", "center", "body", "html", "address", "details", "summary", "caption",
+    "p",
+    "div",
+    "section",
+    "article",
+    "li",
+    "ul",
+    "ol",
+    "dl",
+    "dt",
+    "dd",
+    "blockquote",
+    "pre",
+    "table",
+    "tr",
+    "td",
+    "th",
+    "tbody",
+    "thead",
+    "tfoot",
+    "figure",
+    "figcaption",
+    "header",
+    "footer",
+    "main",
+    "aside",
+    "br",
+    "hr",
+    "form",
+    "center",
+    "body",
+    "html",
+    "address",
+    "details",
+    "summary",
+    "caption",
 }
 
 

@@ -16,9 +16,19 @@ _META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([\w.:-]+)", re.I
 _HEAD_BYTES = 4096
 _DETECT_BYTES = 200_000
 # Labels browsers map to a superset (WHATWG encoding standard), so text decodes as the page intends.
-_ALIASES = {"iso-8859-1": "cp1252", "latin1": "cp1252", "latin-1": "cp1252", "ascii": "cp1252",
-            "us-ascii": "cp1252", "iso-8859-9": "cp1254", "gb2312": "gb18030", "gbk": "gb18030",
-            "x-sjis": "shift_jis", "tis-620": "cp874", "iso-8859-11": "cp874"}
+_ALIASES = {
+    "iso-8859-1": "cp1252",
+    "latin1": "cp1252",
+    "latin-1": "cp1252",
+    "ascii": "cp1252",
+    "us-ascii": "cp1252",
+    "iso-8859-9": "cp1254",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "x-sjis": "shift_jis",
+    "tis-620": "cp874",
+    "iso-8859-11": "cp874",
+}
 
 
 def _codec(label: str | None) -> str | None:

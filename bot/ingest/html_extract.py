@@ -106,7 +106,12 @@ def extract_html(html: str | bytes, *, url: str | None = None) -> ExtractedArtic
     meta = page_metadata(tree, url, extensive_date=precise is None and not heavy)
     # Fast mode: trafilatura's own fallbacks are replaced by the readability referee below.
     found = bare_extraction(
-        tree, url=url, fast=True, favor_precision=True, include_comments=False, include_tables=True,
+        tree,
+        url=url,
+        fast=True,
+        favor_precision=True,
+        include_comments=False,
+        include_tables=True,
     )
     traf_body = found.body if isinstance(found, Document) else None
     base = trafilatura_paragraphs(traf_body)

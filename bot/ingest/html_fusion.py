@@ -64,7 +64,9 @@ def _chars(paragraphs: list[Paragraph]) -> int:
     return sum(len(p.text) for p in paragraphs)
 
 
-def prefer_referee(base: list[Paragraph], referee: list[Paragraph], *, base_unstructured: bool = False) -> bool:
+def prefer_referee(
+    base: list[Paragraph], referee: list[Paragraph], *, base_unstructured: bool = False
+) -> bool:
     """trafilatura's rule for replacing its extraction with readability's.
 
     Readability wins when the base is empty, when it finds more than twice the text (unless it
@@ -95,8 +97,4 @@ def fuse(base: list[Paragraph], referee: list[Paragraph]) -> list[Paragraph]:
     if not core:
         return base
     first, last = core[0], core[-1]
-    return [
-        p
-        for i, p in enumerate(base)
-        if confirmed[i] or (p.kind == "text" and first <= i <= last)
-    ]
+    return [p for i, p in enumerate(base) if confirmed[i] or (p.kind == "text" and first <= i <= last)]

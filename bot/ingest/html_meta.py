@@ -25,9 +25,20 @@ from trafilatura.settings import Document
 log = logging.getLogger(__name__)
 
 _DATE_META = (
-    "article:published_time", "og:published_time", "og:article:published_time", "datepublished",
-    "pubdate", "publishdate", "publish-date", "published_time", "parsely-pub-date", "sailthru.date",
-    "dc.date.issued", "dcterms.created", "dc.date", "date",
+    "article:published_time",
+    "og:published_time",
+    "og:article:published_time",
+    "datepublished",
+    "pubdate",
+    "publishdate",
+    "publish-date",
+    "published_time",
+    "parsely-pub-date",
+    "sailthru.date",
+    "dc.date.issued",
+    "dcterms.created",
+    "dc.date",
+    "date",
 )
 _TOKEN = re.compile(r"\w+")
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")

@@ -27,7 +27,16 @@ log = logging.getLogger(__name__)
 
 # Removed before readability looks: what its own cleaner and `summary()` drop anyway (scripts,
 # styles, comments, <link>), plus <template> and <svg>, whose text is never article text.
-_JUNK_TAGS = ("script", "style", "noscript", "link", "template", "svg", etree.Comment, etree.ProcessingInstruction)
+_JUNK_TAGS = (
+    "script",
+    "style",
+    "noscript",
+    "link",
+    "template",
+    "svg",
+    etree.Comment,
+    etree.ProcessingInstruction,
+)
 _HIDDEN = etree.XPath("//*[@hidden]")
 _STYLED = etree.XPath("//*[@style]")
 _CLASSED = etree.XPath("//*[@class or @id]")
@@ -38,8 +47,21 @@ _PROTECTED = etree.XPath(
 # readability's `divToPElementsRe` ("<(blockquote|dl|div|img|ol|p|pre|table|ul)") run over
 # serialised children matches a descendant whose tag starts so; these are the HTML tags that do
 # (the parser lower-cases tag names; scripts, whose raw text could also match, are gone).
-_BLOCK_TAGS = ("blockquote", "dl", "div", "img", "ol", "p", "pre", "table", "ul", "param", "picture",
-               "plaintext", "progress")
+_BLOCK_TAGS = (
+    "blockquote",
+    "dl",
+    "div",
+    "img",
+    "ol",
+    "p",
+    "pre",
+    "table",
+    "ul",
+    "param",
+    "picture",
+    "plaintext",
+    "progress",
+)
 # readability's class/id patterns are case-insensitive alternations, slow in `re`; the same
 # patterns searched in lower-cased text answer the same about seven times faster.
 _UNLIKELY, _MAYBE, _POSITIVE, _NEGATIVE = (

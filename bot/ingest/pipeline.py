@@ -100,14 +100,22 @@ class Ingestor:
             return [IngestResult(raw.source, "failed", error=_one_line(exc))]
         except Exception as exc:  # an extractor bug must not sink a batch
             log.exception("extraction crashed", extra={"source": raw.source})
-            return [IngestResult(raw.source, "failed", error=f"could not extract an article ({type(exc).__name__})")]
+            return [
+                IngestResult(
+                    raw.source, "failed", error=f"could not extract an article ({type(exc).__name__})"
+                )
+            ]
         results = []
         for article in extracted:
             try:
                 results.append(
                     await self.store_extracted(
-                        article, origin=raw.origin, source=raw.source, guild_id=guild_id,
-                        ingested_by=ingested_by, external_id=raw.fields.external_id,
+                        article,
+                        origin=raw.origin,
+                        source=raw.source,
+                        guild_id=guild_id,
+                        ingested_by=ingested_by,
+                        external_id=raw.fields.external_id,
                     )
                 )
             except NewsbotError as exc:
@@ -134,7 +142,9 @@ class Ingestor:
         if raw.kind == "url":
             return await self._extract_url(raw)
         if raw.kind == "record":
-            paragraphs = split_paragraphs(str(raw.content)) if raw.paragraphs is None else _normalized(raw.paragraphs)
+            paragraphs = (
+                split_paragraphs(str(raw.content)) if raw.paragraphs is None else _normalized(raw.paragraphs)
+            )
             if not paragraphs:
                 raise ExtractionError("the record's text is empty")
             return [_apply_fields(ExtractedArticle(paragraphs=paragraphs), raw.fields)]
@@ -198,7 +208,9 @@ class Ingestor:
         log.info("article stored", extra={"article_id": stored.id, "source": source, "guild_id": guild_id})
         return IngestResult(source, "created", stored.id, stored.title)
 
-    async def _dedupe(self, article: Article, fp: Fingerprint, scope: Scope, source: str) -> IngestResult | None:
+    async def _dedupe(
+        self, article: Article, fp: Fingerprint, scope: Scope, source: str
+    ) -> IngestResult | None:
         same_story = None
         if article.canonical_url:
             same_story = await self.store.find_by_canonical_url(article.canonical_url, scope)

@@ -66,7 +66,9 @@ def clean_page_text(text: str, *, url: str | None = None) -> list[ExtractedArtic
             raise ExtractionError("the text holds no article")
         return [ExtractedArticle(paragraphs=paragraphs, title=title, url=url)]
     slug = _slug_words(url)
-    main = _trim_tail(lines, _extend(lines, regions, max(regions, key=lambda r: _region_score(lines, r, slug))))
+    main = _trim_tail(
+        lines, _extend(lines, regions, max(regions, key=lambda r: _region_score(lines, r, slug)))
+    )
     block_end, _ = _text_block_end(lines, main)
     main = Region(main.start, block_end, main.words)
     article = _build(lines, main, url)
@@ -231,7 +233,9 @@ def _slug_words(url: str | None) -> set[str]:
 def _is_listing(lines: list[Line], region: Region) -> bool:
     """Comments or a list of items: several stand-alone date lines inside the run."""
     dates = sum(
-        1 for ln in lines[region.start: region.end + 1] if ln.kind is not Kind.PROSE and is_date_line(ln.text)
+        1
+        for ln in lines[region.start : region.end + 1]
+        if ln.kind is not Kind.PROSE and is_date_line(ln.text)
     )
     return dates >= 2
 
@@ -243,12 +247,16 @@ def _extend(lines: list[Line], regions: list[Region], main: Region) -> Region:
     for nxt in regions:
         if nxt.start <= merged.end:
             continue
-        between = lines[merged.end + 1: nxt.start]
+        between = lines[merged.end + 1 : nxt.start]
         ends = [ln for ln in between if ln.kind is Kind.END]
         if len(between) > MAX_JOIN_GAP:
             break
-        if ends and (len(between) > 8 or nxt.words < 40 or _is_teaser_list(lines, nxt)
-                     or not all(is_inline_marker(ln.text) for ln in ends)):
+        if ends and (
+            len(between) > 8
+            or nxt.words < 40
+            or _is_teaser_list(lines, nxt)
+            or not all(is_inline_marker(ln.text) for ln in ends)
+        ):
             break
         if any(ln.kind is Kind.BOILER for ln in between) and len(between) > 4:
             break
@@ -259,7 +267,7 @@ def _extend(lines: list[Line], regions: list[Region], main: Region) -> Region:
     for prev in reversed(regions):
         if prev.end >= merged.start:
             continue
-        between = lines[prev.end + 1: merged.start]
+        between = lines[prev.end + 1 : merged.start]
         ends = [ln for ln in between if ln.kind is Kind.END]
         if not ends or len(between) > 8 or not all(is_inline_marker(ln.text) for ln in ends):
             break
@@ -286,7 +294,7 @@ def _trim_tail(lines: list[Line], region: Region) -> Region:
         total += _line_value(lines[i], region)
         if _is_prose(lines[i]) and total > best:
             best, best_end = total, i
-    words = sum(ln.words for ln in lines[region.start: best_end + 1] if _is_prose(ln))
+    words = sum(ln.words for ln in lines[region.start : best_end + 1] if _is_prose(ln))
     return Region(region.start, best_end, words)
 
 
@@ -299,7 +307,12 @@ def _text_block_end(lines: list[Line], region: Region) -> tuple[int, int]:
     last, words, texts, others, misses = region.end, 0, 0, 0, 0
     for i in range(region.end + 1, min(len(lines), region.end + 400)):
         line = lines[i]
-        if line.kind in (Kind.END, Kind.BOILER) or _repeated_outside(line, region) or line.bullet and line.words < 4:
+        if (
+            line.kind in (Kind.END, Kind.BOILER)
+            or _repeated_outside(line, region)
+            or line.bullet
+            and line.words < 4
+        ):
             break
         if _is_prose(line) or _is_text_short(line, region):
             texts += 1
@@ -310,7 +323,7 @@ def _text_block_end(lines: list[Line], region: Region) -> tuple[int, int]:
             misses += 1
             if misses > 3:
                 break
-    block = [ln for ln in lines[region.end + 1: last + 1] if _is_prose(ln) or _is_text_short(ln, region)]
+    block = [ln for ln in lines[region.end + 1 : last + 1] if _is_prose(ln) or _is_text_short(ln, region)]
     if texts < TEXT_BLOCK_MIN or texts < others:
         return region.end, 0
     # Items and rows carry figures or end like sentences; a list of headline links does neither.
@@ -335,11 +348,11 @@ def _region_score(lines: list[Line], region: Region, slug: set[str]) -> float:
         score *= 0.3
     if _is_listing(lines, region):
         score *= 0.3
-    before = lines[max(0, region.start - 8): region.start]
+    before = lines[max(0, region.start - 8) : region.start]
     if any(_is_byline(ln) or is_date_line(ln.text, 24) for ln in before if ln.kind is not Kind.PROSE):
         score *= 1.3
     if slug:
-        for ln in lines[max(0, region.start - 15): region.start + 1]:
+        for ln in lines[max(0, region.start - 15) : region.start + 1]:
             tokens = set(_SLUG_SPLIT.split(ln.text.lower()))
             if len(slug & tokens) >= 0.6 * len(slug):
                 score *= 1.5
@@ -372,7 +385,12 @@ def _title_like(line: Line) -> bool:
         return False
     if not 2 <= line.words <= 30 or line.text.endswith((".", ",", ";")):
         return False
-    if is_credit(line.text) or is_date_line(line.text) or is_genre_label(line.text) or is_caption_hint(line.text):
+    if (
+        is_credit(line.text)
+        or is_date_line(line.text)
+        or is_genre_label(line.text)
+        or is_caption_hint(line.text)
+    ):
         return False
     return line.text[:1].isupper() or line.text[:1].isdigit() or line.text[:1] in "\"'“‘"
 
@@ -428,8 +446,10 @@ def _header(lines: list[Line], region: Region, body_start: int) -> Header:
         # The dek is the first prose line of the region when header lines separate it from the body.
         anchor = region.start if region.start < body_start else body_start
         for i in range(anchor - 1, lo - 1, -1):
-            if _title_like(lines[i]) and not _is_byline(lines[i]) and (
-                lines[i].words >= 3 or _opens_document(lines, i)
+            if (
+                _title_like(lines[i])
+                and not _is_byline(lines[i])
+                and (lines[i].words >= 3 or _opens_document(lines, i))
             ):
                 header.title, title_at = lines[i].text, i
                 break
@@ -440,8 +460,14 @@ def _header(lines: list[Line], region: Region, body_start: int) -> Header:
         prev = title_at - 1
         if prev >= lo:
             p = lines[prev]
-            if p.kind is Kind.SHORT and 1 <= p.words <= 3 and not p.bullet and not is_date_line(p.text) \
-                    and p.text[:1].isupper() and not _is_byline(p):
+            if (
+                p.kind is Kind.SHORT
+                and 1 <= p.words <= 3
+                and not p.bullet
+                and not is_date_line(p.text)
+                and p.text[:1].isupper()
+                and not _is_byline(p)
+            ):
                 header.section = p.text.rstrip(":")
     for i in range(max(lo, title_at + 1), body_start):
         names = _is_byline(lines[i])
@@ -477,8 +503,11 @@ def _is_heading(lines: list[Line], i: int, body: list[Paragraph]) -> bool:
     line = lines[i]
     if line.md_level:
         return True
-    if not body or not _title_like(line) and not (line.kind is Kind.SHORT and 1 <= line.words <= 12
-                                                  and line.text.endswith(("?", ":"))):
+    if (
+        not body
+        or not _title_like(line)
+        and not (line.kind is Kind.SHORT and 1 <= line.words <= 12 and line.text.endswith(("?", ":")))
+    ):
         return False
     if line.words > 20 or _is_byline(line) or _is_caption_line(lines, i):
         return False
@@ -496,7 +525,9 @@ def _is_body_short(lines: list[Line], i: int) -> bool:
     return not (_is_caption_line(lines, i) or _is_header_marker(line) or line.repeated > 1)
 
 
-def _build(lines: list[Line], region: Region, url: str | None, *, need_title: bool = False) -> ExtractedArticle:
+def _build(
+    lines: list[Line], region: Region, url: str | None, *, need_title: bool = False
+) -> ExtractedArticle:
     start = _body_start(lines, region)
     header = _header(lines, region, start)
     if need_title and not header.title:
@@ -515,7 +546,7 @@ def _build(lines: list[Line], region: Region, url: str | None, *, need_title: bo
         key = line.text.casefold()
         if key in seen or line.text in (header.title, header.subtitle):
             continue
-        near = [ln.text for ln in lines[max(start, i - 5): i + 6] if _is_prose(ln)]
+        near = [ln.text for ln in lines[max(start, i - 5) : i + 6] if _is_prose(ln)]
         if line.kind in (Kind.PROSE, Kind.SHORT) and is_pull_quote(line.text, near, line.words):
             continue
         if _is_prose(line):

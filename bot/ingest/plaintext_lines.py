@@ -48,7 +48,8 @@ _END_MARKERS = re.compile(
 _END_INTL = re.compile(r"^(?:" + "|".join(lexicon.END_PHRASES) + r")$", re.IGNORECASE | re.VERBOSE)
 _BOILER_ALONE = re.compile(r"^(?:" + "|".join(lexicon.BOILER_ALONE) + r")\b", re.IGNORECASE | re.VERBOSE)
 _PAYWALL = re.compile(
-    "|".join(lexicon.PAYWALL) + r"|monthly limit|free articles?\b|to read the full (?:article|story)|to continue reading|continue reading with"
+    "|".join(lexicon.PAYWALL)
+    + r"|monthly limit|free articles?\b|to read the full (?:article|story)|to continue reading|continue reading with"
     r"|already (?:a subscriber|have an account|registered)|subscribe (?:now )?to (?:read|continue|unlock|get)"
     r"|(?:for|available to|exclusive to) (?:paying |premium |digital )?subscribers|unlimited (?:digital )?access"
     r"|unlock (?:this|the full) (?:article|story)|subscriber[- ]only|premium (?:article|content)|become a member",
@@ -65,7 +66,9 @@ _BOILER = re.compile(
     r"|sign up|contact us|about us|support (?:our|us)|donate|inbox|reprints?|permissions|feedback|podcasts?"
     r"|hide caption|toggle caption|enlarge (?:this )?image|image \d+ of \d+|\d+ of \d+|loading|next article"
     r"|previous article|back to top|view (?:all|more|comments)|see (?:all|more)|load more|play video|"
-    + "|".join(lexicon.BOILER_WORDS) + r")\b|©|\bRSS\b|" + "|".join(lexicon.BOILER_CJK),
+    + "|".join(lexicon.BOILER_WORDS)
+    + r")\b|©|\bRSS\b|"
+    + "|".join(lexicon.BOILER_CJK),
     re.IGNORECASE,
 )
 # Boilerplate that is unmistakable even in a long, punctuated line.
@@ -93,7 +96,9 @@ _CAPTION_HINT = re.compile(
     r"|\((?:photo|image|credit)[^)]*\)\s*$|\b(?:less|more)$",
     re.IGNORECASE,
 )
-_BYLINE = re.compile(r"^(?:by|written by|words by|text by|von|par|por|di)\s+(?P<names>[^\d].{1,120})$", re.IGNORECASE)
+_BYLINE = re.compile(
+    r"^(?:by|written by|words by|text by|von|par|por|di)\s+(?P<names>[^\d].{1,120})$", re.IGNORECASE
+)
 _DATE = re.compile(
     r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.? \d{1,2}(?:st|nd|rd|th)?,? \d{4}\b"
     r"|\b\d{1,2}(?:st|nd|rd|th)? (?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]* \d{4}\b"
@@ -142,8 +147,11 @@ def ends_sentence(text: str) -> bool:
 
 
 def is_credit(text: str) -> bool:
-    return word_count(text) <= 14 and bool(_CREDIT.search(text)) and not text.endswith((".", "?", "!")) or (
-        word_count(text) <= 6 and bool(_CREDIT.search(text))
+    return (
+        word_count(text) <= 14
+        and bool(_CREDIT.search(text))
+        and not text.endswith((".", "?", "!"))
+        or (word_count(text) <= 6 and bool(_CREDIT.search(text)))
     )
 
 
@@ -197,8 +205,12 @@ def byline_names(text: str) -> list[str] | None:
     text = text.strip()
     m = _BYLINE.match(text)
     body = m.group("names") if m else text
-    body = re.split(r"\s+[|•·–—-]\s+|,\s*(?=(?:updated|published|posted|\d|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec))",
-                    body, maxsplit=1, flags=re.IGNORECASE)[0]
+    body = re.split(
+        r"\s+[|•·–—-]\s+|,\s*(?=(?:updated|published|posted|\d|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec))",
+        body,
+        maxsplit=1,
+        flags=re.IGNORECASE,
+    )[0]
     parts = [p.strip(" ,.") for p in re.split(r",\s*|\s+(?:and|&|und|et|y|e)\s+", body) if p.strip(" ,.")]
     if not parts or len(parts) > 5:
         return None
@@ -232,7 +244,7 @@ def classify(raw: str, index: int, repeated: int, blank_before: bool) -> Line:
     m = BULLET.match(text)
     if m and not md:
         bullet = True
-        text = text[m.end():]
+        text = text[m.end() :]
     text = re.sub(r"^\*\*(.+)\*\*$", r"\1", text).strip()
     words = word_count(text)
     punct = ends_sentence(text)

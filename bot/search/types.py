@@ -15,6 +15,7 @@ TermKind = Literal["word", "phrase", "prefix"]
 # About how many matches one query may score with bm25 before it is limited to the newest rows.
 RANK_BUDGET = 4000
 
+
 @dataclass(frozen=True, slots=True)
 class QueryTerm:
     """One unit of a parsed user query: its tokens are plain letters/digits only (no operators)."""

@@ -175,7 +175,9 @@ class ArticleStore(abc.ABC):
         body matches, newest first within each."""
 
     @abc.abstractmethod
-    async def related_candidates(self, terms: Sequence[str], scope: Scope, limit: int = 200) -> list[Candidate]:
+    async def related_candidates(
+        self, terms: Sequence[str], scope: Scope, limit: int = 200
+    ) -> list[Candidate]:
         """Articles matching any of `terms` (plain words), best full-text score first, with their vectors."""
 
     @abc.abstractmethod
@@ -290,7 +292,9 @@ class ArticleStore(abc.ABC):
     ) -> list[PendingAnnouncement]: ...
 
     @abc.abstractmethod
-    async def mark_feed_announced(self, subscription_id: int, article_ids: Sequence[int], now: datetime) -> None: ...
+    async def mark_feed_announced(
+        self, subscription_id: int, article_ids: Sequence[int], now: datetime
+    ) -> None: ...
 
     @abc.abstractmethod
     async def prune_feed_announcements(self, before: datetime) -> int: ...
@@ -306,13 +310,17 @@ class ArticleStore(abc.ABC):
     async def update_topic(self, topic: Topic) -> None: ...
 
     @abc.abstractmethod
-    async def get_topic(self, topic_id: int, guild_id: int | None, *, everything: bool = True) -> Topic | None: ...
+    async def get_topic(
+        self, topic_id: int, guild_id: int | None, *, everything: bool = True
+    ) -> Topic | None: ...
 
     @abc.abstractmethod
     async def list_topics(self, guild_id: int | None, *, everything: bool = False) -> list[Topic]: ...
 
     @abc.abstractmethod
-    async def delete_topic(self, topic_id: int, guild_id: int | None, *, everything: bool = False) -> bool: ...
+    async def delete_topic(
+        self, topic_id: int, guild_id: int | None, *, everything: bool = False
+    ) -> bool: ...
 
     @abc.abstractmethod
     async def due_topics(self, now: datetime, limit: int = 500) -> list[Topic]:
@@ -342,7 +350,13 @@ class ArticleStore(abc.ABC):
 
     @abc.abstractmethod
     async def count_topic_matches(
-        self, query: ParsedQuery, filters: SearchFilters, scope: Scope, *, after_id: int, up_to_id: int | None = None
+        self,
+        query: ParsedQuery,
+        filters: SearchFilters,
+        scope: Scope,
+        *,
+        after_id: int,
+        up_to_id: int | None = None,
     ) -> int: ...
 
     # --- per-server display settings (SQLite: bot/store/sqlite_settings.py) ---------------------------

@@ -47,7 +47,13 @@ def analysis_to_db(analysis: Analysis) -> str:
         {
             "summary": analysis.summary,
             "quotes": [
-                {"text": q.text, "speaker": q.speaker, "kind": q.kind, "paragraph": q.paragraph, "score": q.score}
+                {
+                    "text": q.text,
+                    "speaker": q.speaker,
+                    "kind": q.kind,
+                    "paragraph": q.paragraph,
+                    "score": q.score,
+                }
                 for q in analysis.quotes
             ],
             "keywords": analysis.keywords,

@@ -298,7 +298,9 @@ class SQLiteStore(SQLiteSearchMixin, SQLiteFeedsMixin, SQLiteTopicsMixin, SQLite
         ) as cur:
             by_origin = {r[0]: int(r[1]) for r in await cur.fetchall()}
         dup_clause, dup_params = scope_clause(scope)
-        async with self.db.execute(f"SELECT count(*) FROM duplicate_log WHERE {dup_clause}", dup_params) as cur:
+        async with self.db.execute(
+            f"SELECT count(*) FROM duplicate_log WHERE {dup_clause}", dup_params
+        ) as cur:
             row = await cur.fetchone()
         duplicates = int(row[0]) if row else 0
         async with self.db.execute(

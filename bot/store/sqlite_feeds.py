@@ -124,7 +124,9 @@ class SQLiteFeedsMixin:
         assert row is not None
         return _sub(row), created
 
-    async def list_feed_subscriptions(self, guild_id: int | None, *, everything: bool = False) -> list[FeedSubscription]:
+    async def list_feed_subscriptions(
+        self, guild_id: int | None, *, everything: bool = False
+    ) -> list[FeedSubscription]:
         clause, params = ("1=1", []) if everything else _guild_clause(guild_id)
         sql = (
             f"SELECT {_SUB_COLS}, {_FEED_COLS} FROM feed_subscriptions s JOIN feeds f ON f.id = s.feed_id "
@@ -141,11 +143,14 @@ class SQLiteFeedsMixin:
         async with self.db.execute(sql, (feed_id,)) as cur:
             return [_sub(r) for r in await cur.fetchall()]
 
-    async def remove_feed_subscription(self, subscription_id: int, guild_id: int | None, *, everything: bool = False) -> bool:
+    async def remove_feed_subscription(
+        self, subscription_id: int, guild_id: int | None, *, everything: bool = False
+    ) -> bool:
         clause, params = ("1=1", []) if everything else _guild_clause(guild_id)
         async with await self._transaction():
             async with self.db.execute(
-                f"SELECT s.feed_id FROM feed_subscriptions s WHERE s.id = ? AND {clause}", [subscription_id, *params]
+                f"SELECT s.feed_id FROM feed_subscriptions s WHERE s.id = ? AND {clause}",
+                [subscription_id, *params],
             ) as cur:
                 row = await cur.fetchone()
             if row is None:
@@ -171,13 +176,15 @@ class SQLiteFeedsMixin:
         clause, params = ("1=1", []) if everything else _guild_clause(guild_id)
         async with await self._transaction():
             async with self.db.execute(
-                f"SELECT s.feed_id FROM feed_subscriptions s WHERE s.id = ? AND {clause}", [subscription_id, *params]
+                f"SELECT s.feed_id FROM feed_subscriptions s WHERE s.id = ? AND {clause}",
+                [subscription_id, *params],
             ) as cur:
                 row = await cur.fetchone()
             if row is None:
                 return None
             await self.db.execute(
-                "UPDATE feed_subscriptions SET paused_reason=?, pause_notified=0 WHERE id=?", (reason, subscription_id)
+                "UPDATE feed_subscriptions SET paused_reason=?, pause_notified=0 WHERE id=?",
+                (reason, subscription_id),
             )
             if reason is None:
                 await self.db.execute(
@@ -284,7 +291,10 @@ class SQLiteFeedsMixin:
             await self.db.executemany(
                 "INSERT INTO feed_announcements (subscription_id, article_id, title, url, created_at) "
                 "VALUES (?,?,?,?,?) ON CONFLICT(subscription_id, article_id) DO NOTHING",
-                [(a.subscription_id, a.article_id, a.title, a.url, dt_to_db(a.created_at)) for a in announcements],
+                [
+                    (a.subscription_id, a.article_id, a.title, a.url, dt_to_db(a.created_at))
+                    for a in announcements
+                ],
             )
 
     async def pending_feed_announcements(
@@ -300,11 +310,11 @@ class SQLiteFeedsMixin:
         )
         async with self.db.execute(sql, [dt_to_db(since), *params]) as cur:
             rows = await cur.fetchall()
-        return [
-            PendingAnnouncement(r[0], r[1], r[2], r[3], cast(datetime, dt_from_db(r[4]))) for r in rows
-        ]
+        return [PendingAnnouncement(r[0], r[1], r[2], r[3], cast(datetime, dt_from_db(r[4]))) for r in rows]
 
-    async def mark_feed_announced(self, subscription_id: int, article_ids: Sequence[int], now: datetime) -> None:
+    async def mark_feed_announced(
+        self, subscription_id: int, article_ids: Sequence[int], now: datetime
+    ) -> None:
         if not article_ids:
             return
         async with await self._transaction():
@@ -318,7 +328,8 @@ class SQLiteFeedsMixin:
         cutoff = dt_to_db(before)
         async with await self._transaction():
             async with self.db.execute(
-                "SELECT count(*) FROM feed_announcements WHERE created_at < ? AND announced_at IS NULL", (cutoff,)
+                "SELECT count(*) FROM feed_announcements WHERE created_at < ? AND announced_at IS NULL",
+                (cutoff,),
             ) as cur:
                 row = await cur.fetchone()
             await self.db.execute("DELETE FROM feed_announcements WHERE created_at < ?", (cutoff,))

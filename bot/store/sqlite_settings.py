@@ -39,5 +39,11 @@ class SQLiteSettingsMixin:
                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT(guild_id) DO UPDATE SET summary_length = excluded.summary_length, "
                 "accent_colour = excluded.accent_colour, show_images = excluded.show_images, "
                 "updated_at = excluded.updated_at",
-                (guild_id, settings.summary_length, settings.accent_colour, int(settings.show_images), now_utc().isoformat()),
+                (
+                    guild_id,
+                    settings.summary_length,
+                    settings.accent_colour,
+                    int(settings.show_images),
+                    now_utc().isoformat(),
+                ),
             )

@@ -87,7 +87,8 @@ class SQLiteTopicsMixin:
     async def add_topic(self, topic: Topic) -> Topic:
         async with await self._transaction():
             cur = await self.db.execute(
-                f"INSERT INTO topics ({_COLS.removeprefix('id, ')}) VALUES ({','.join('?' * 20)})", _values(topic)
+                f"INSERT INTO topics ({_COLS.removeprefix('id, ')}) VALUES ({','.join('?' * 20)})",
+                _values(topic),
             )
             topic.id = cast(int, cur.lastrowid)
         return topic
@@ -105,7 +106,9 @@ class SQLiteTopicsMixin:
         async with await self._transaction():
             await self.db.execute(f"UPDATE topics SET {sets} WHERE id=?", (*_values(topic), topic.id))
 
-    async def get_topic(self, topic_id: int, guild_id: int | None, *, everything: bool = True) -> Topic | None:
+    async def get_topic(
+        self, topic_id: int, guild_id: int | None, *, everything: bool = True
+    ) -> Topic | None:
         """With `everything` False only a topic of `guild_id` is found (a server never sees another's)."""
         where = "id = ?"
         params: list[int | None] = [topic_id]
@@ -122,7 +125,9 @@ class SQLiteTopicsMixin:
             return [_topic(r) for r in await cur.fetchall()]
 
     async def delete_topic(self, topic_id: int, guild_id: int | None, *, everything: bool = False) -> bool:
-        where, params = ("id = ?", [topic_id]) if everything else ("id = ? AND guild_id IS ?", [topic_id, guild_id])
+        where, params = (
+            ("id = ?", [topic_id]) if everything else ("id = ? AND guild_id IS ?", [topic_id, guild_id])
+        )
         async with await self._transaction():
             cur = await self.db.execute(f"DELETE FROM topics WHERE {where}", params)
             return cur.rowcount > 0
@@ -136,7 +141,9 @@ class SQLiteTopicsMixin:
             return [_topic(r) for r in await cur.fetchall()]
 
     async def next_topic_run(self) -> datetime | None:
-        async with self.db.execute("SELECT min(next_run_at) FROM topics WHERE next_run_at IS NOT NULL") as cur:
+        async with self.db.execute(
+            "SELECT min(next_run_at) FROM topics WHERE next_run_at IS NOT NULL"
+        ) as cur:
             row = await cur.fetchone()
         return dt_from_db(row[0]) if row and row[0] else None
 
@@ -186,12 +193,26 @@ class SQLiteTopicsMixin:
         except sqlite3.OperationalError as exc:
             raise StoreError(f"topic search failed: {exc}") from exc
         return [
-            SearchHit(r["id"], r["title"], "", -float(r["rank"]), dt_from_db(r["published"]), r["source"], r["guild_id"])
+            SearchHit(
+                r["id"],
+                r["title"],
+                "",
+                -float(r["rank"]),
+                dt_from_db(r["published"]),
+                r["source"],
+                r["guild_id"],
+            )
             for r in rows
         ]
 
     async def count_topic_matches(
-        self, query: ParsedQuery, filters: SearchFilters, scope: Scope, *, after_id: int, up_to_id: int | None = None
+        self,
+        query: ParsedQuery,
+        filters: SearchFilters,
+        scope: Scope,
+        *,
+        after_id: int,
+        up_to_id: int | None = None,
     ) -> int:
         built = self._match_sql(query, filters, scope, after_id, up_to_id)
         if built is None:

@@ -82,7 +82,9 @@ async def build_digest(
     )
     scope = Scope.guild(topic.guild_id)
     start = topic.last_article_id if after_id is None else after_id
-    hits = await store.topic_matches(query, filters, scope, after_id=start, up_to_id=watermark, limit=limit + 1)
+    hits = await store.topic_matches(
+        query, filters, scope, after_id=start, up_to_id=watermark, limit=limit + 1
+    )
     more = max(0, len(hits) - limit)
     hits = hits[:limit]
     articles = {a.id: a for a in await store.get_articles([h.id for h in hits], scope)}
@@ -95,7 +97,9 @@ async def build_digest(
             DigestItem(hit.id, article.title, article.url, article.source, _summary(article), hit.score)
         )
     if more:
-        more = await store.count_topic_matches(query, filters, scope, after_id=start, up_to_id=watermark) - limit
+        more = (
+            await store.count_topic_matches(query, filters, scope, after_id=start, up_to_id=watermark) - limit
+        )
     return Digest(items, watermark, max(more, 0))
 
 
@@ -264,7 +268,9 @@ class DigestRunner:
             role = topic.mention_role_id if i == 0 else None
             if i == 0 and kind == "forum":
                 found_post = (
-                    await self.poster.find_forum_post(topic.channel_id, pending["thread_name"]) if resumed else None
+                    await self.poster.find_forum_post(topic.channel_id, pending["thread_name"])
+                    if resumed
+                    else None
                 )
                 if found_post is None:
                     thread_id, message_id = await self.poster.create_forum_post(
@@ -278,7 +284,9 @@ class DigestRunner:
                 continue
             target = pending["thread_id"] if (i > 0 and pending["thread_id"]) else topic.channel_id
             found = await self.poster.find_sent(target, chunk, created) if check_history else None
-            message_id = found or await self.poster.send(target, chunk, nonce=pending["nonces"][i], role_id=role)
+            message_id = found or await self.poster.send(
+                target, chunk, nonce=pending["nonces"][i], role_id=role
+            )
             pending["sent"][i] = message_id
             await self.store.update_topic(topic)
             if i == 0 and wants_thread and kind == "text":

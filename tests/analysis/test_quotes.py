@@ -5,7 +5,10 @@ from bot.models import Paragraph
 
 
 def _q(*paras: str) -> list[tuple[str, str | None, str, int]]:
-    return [(q.text, q.speaker, q.kind, q.paragraph) for q in extract_quotes([Paragraph("text", p) for p in paras])]
+    return [
+        (q.text, q.speaker, q.kind, q.paragraph)
+        for q in extract_quotes([Paragraph("text", p) for p in paras])
+    ]
 
 
 def test_after_attribution_and_short_name_becomes_full_name() -> None:
@@ -74,7 +77,9 @@ def test_scare_quotes_terms_and_titles_are_not_quotes() -> None:
 
 
 def test_curly_apostrophes_do_not_open_quotes() -> None:
-    out = _q("The minister’s plan, Lukas’ idea and the country’s budget were debated. “It works,” Lukas Berg said.")
+    out = _q(
+        "The minister’s plan, Lukas’ idea and the country’s budget were debated. “It works,” Lukas Berg said."
+    )
     assert out == [("It works,", "Lukas Berg", "full", 0)] or out[0][1] == "Lukas Berg"
 
 
@@ -130,7 +135,7 @@ def test_he_and_she_follow_honorifics() -> None:
 def test_participle_cue_takes_the_clause_subject() -> None:
     out = _q(
         "Donald Trump spoke in Philadelphia on Wednesday.",
-        'Trump attacked Hillary Clinton for her support of military action in Iraq and Libya, saying, "She\'s '
+        "Trump attacked Hillary Clinton for her support of military action in Iraq and Libya, saying, \"She's "
         'trigger-happy and very unstable."',
     )
     assert out[0][:2] == ("She's trigger-happy and very unstable.", "Donald Trump")
@@ -155,8 +160,8 @@ def test_unnamed_speaker_gets_no_name() -> None:
 
 def test_split_quote_with_long_attribution_is_one_quote() -> None:
     out = _q(
-        "\"If it doesn't have the capability to threaten its neighbors yet, it will at some point,\" said James "
-        "Acton, a physicist who is co-director of the Nuclear Policy Program at the Carnegie Endowment. \"But the "
+        '"If it doesn\'t have the capability to threaten its neighbors yet, it will at some point," said James '
+        'Acton, a physicist who is co-director of the Nuclear Policy Program at the Carnegie Endowment. "But the '
         'trajectory is clear."'
     )
     assert len(out) == 1
@@ -183,7 +188,9 @@ def test_doubled_apostrophes_close_a_quote() -> None:
         "Foreign Secretary Dominic Raab defended the party.",
         "“We make no apology for an instant rebuttal,’’ Raab told the BBC. “And we will do it again.”",
     )
-    assert out == [("We make no apology for an instant rebuttal. And we will do it again.", "Dominic Raab", "full", 1)]
+    assert out == [
+        ("We make no apology for an instant rebuttal. And we will do it again.", "Dominic Raab", "full", 1)
+    ]
 
 
 def test_two_people_joined_by_and_are_two_names() -> None:
@@ -221,7 +228,9 @@ def test_described_as_introduces_a_partial_quote() -> None:
 
 
 def test_colon_in_non_english_text_gives_no_speaker() -> None:
-    out = _q("Die Ausstellung im Stadtmuseum trägt den Titel: „Die Stadt und ihre Brücken im Wandel der Zeit“.")
+    out = _q(
+        "Die Ausstellung im Stadtmuseum trägt den Titel: „Die Stadt und ihre Brücken im Wandel der Zeit“."
+    )
     assert all(q[1] is None for q in out)
 
 

@@ -19,7 +19,10 @@ def test_seed_quotes_have_right_speakers(seed: list[Paragraph]) -> None:
     quotes = extract_quotes(seed)
     q = _find(quotes, "Our cause is right and sooner or later we will win anyway.")
     assert q.speaker == "Alexander Lukashenko" and q.kind == "full"
-    q = _find(quotes, "Belarus does not have enough forces and means to conduct an offensive similar to the one that took place on Feb. 24.")
+    q = _find(
+        quotes,
+        "Belarus does not have enough forces and means to conduct an offensive similar to the one that took place on Feb. 24.",
+    )
     assert q.speaker == "Oleksiy Danilov"
 
 
@@ -59,7 +62,7 @@ def test_seed_summary_is_clean(seed: list[Paragraph]) -> None:
     for s in summary:
         assert "newsletter" not in s.lower() and "sign up" not in s.lower()
         assert not s.startswith("KYIV")
-        assert s.rstrip()[-1] in ".!?\"”"
+        assert s.rstrip()[-1] in '.!?"”'
         # not a heading or a caption paragraph on its own
         assert all(s != p.text.strip() or len(p.text.split()) > 12 for p in seed)
     assert not any("Military hardware" in s or "/TASS/" in s for s in summary)

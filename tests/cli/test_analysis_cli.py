@@ -21,7 +21,10 @@ def test_seed_summary_quotes_keywords(tmp_path: Path) -> None:
     [every] = lines(newsbot("quotes", "1", "--limit", "0", "--json", db=db).stdout)
     quotes = every["quotes"]
     by_text = {q["text"]: q for q in quotes}  # type: ignore[index, union-attr]
-    assert by_text["Our cause is right and sooner or later we will win anyway."]["speaker"] == "Alexander Lukashenko"
+    assert (
+        by_text["Our cause is right and sooner or later we will win anyway."]["speaker"]
+        == "Alexander Lukashenko"
+    )
     danilov = [q for q in quotes if q["speaker"] == "Oleksiy Danilov"]  # type: ignore[index, union-attr]
     assert any(q["text"].startswith("Belarus does not have enough forces") for q in danilov)
     two_part = [q for q in quotes if "a new front" in q["text"]]  # type: ignore[index, union-attr]

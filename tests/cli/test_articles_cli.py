@@ -19,7 +19,11 @@ def newsbot(*args: str, db: Path, stdin: bytes | None = None) -> subprocess.Comp
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSBOT_", "DISCORD_"))}
     return subprocess.run(
         [sys.executable, "-m", "bot", "--db", str(db), *args],
-        input=stdin, capture_output=True, cwd=REPO, env=env, timeout=120,
+        input=stdin,
+        capture_output=True,
+        cwd=REPO,
+        env=env,
+        timeout=120,
     )
 
 
@@ -37,8 +41,21 @@ def test_ingest_show_list_export_delete_backup(tmp_path: Path) -> None:
     main_id = results[0]["id"]
 
     shown = lines(newsbot("show", str(main_id), "--json", db=db).stdout)[0]
-    assert set(shown) >= {"id", "title", "subtitle", "authors", "published", "section", "source", "url",
-                          "language", "flags", "word_count", "paragraphs", "body"}
+    assert set(shown) >= {
+        "id",
+        "title",
+        "subtitle",
+        "authors",
+        "published",
+        "section",
+        "source",
+        "url",
+        "language",
+        "flags",
+        "word_count",
+        "paragraphs",
+        "body",
+    }
     assert shown["authors"] == ["Igor Ilyash"] and shown["section"] == "Geopolitics"
     assert str(shown["body"]).startswith("KYIV — For several months")
     assert {"kind": "heading", "text": "Russia needs Belarus"} in shown["paragraphs"]  # type: ignore[operator]
@@ -65,8 +82,14 @@ def test_ingest_show_list_export_delete_backup(tmp_path: Path) -> None:
 def test_exit_codes_and_stdin(tmp_path: Path) -> None:
     db = tmp_path / "n.db"
     (tmp_path / "empty.txt").write_text("")
-    mixed = newsbot("ingest", str(tmp_path / "empty.txt"), "-", "--json", db=db,
-                    stdin=b"Title line\n\n" + b"A paragraph of pasted article text about the election results. " * 5)
+    mixed = newsbot(
+        "ingest",
+        str(tmp_path / "empty.txt"),
+        "-",
+        "--json",
+        db=db,
+        stdin=b"Title line\n\n" + b"A paragraph of pasted article text about the election results. " * 5,
+    )
     assert mixed.returncode == 1
     assert [x["status"] for x in lines(mixed.stdout)] == ["failed", "created"]
     usage = newsbot("show", "abc", db=db)
@@ -93,8 +116,13 @@ def test_kill_9_mid_ingest_leaves_a_consistent_store(tmp_path: Path) -> None:
             body = " ".join(rng.choice(vocab) for _ in range(150))
             f.write(json.dumps({"id": f"a{i}", "title": f"Item {i}", "text": body}) + "\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSBOT_", "DISCORD_"))}
-    proc = subprocess.Popen([sys.executable, "-m", "bot", "--db", str(db), "ingest", str(archive), "--json"],
-                            cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "--db", str(db), "ingest", str(archive), "--json"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 60
     count = 0
     while time.monotonic() < deadline and count < 50:

@@ -46,7 +46,9 @@ class World:
     proc: asyncio.subprocess.Process | None = None
     log: Path | None = None
 
-    async def ask(self, name: str, options: dict[str, Any] | None = None, **where: Any) -> tuple[Interaction, dict[str, Any]]:
+    async def ask(
+        self, name: str, options: dict[str, Any] | None = None, **where: Any
+    ) -> tuple[Interaction, dict[str, Any]]:
         """Invoke a command and return the message that answers it (direct or after a deferral)."""
         inter = await self.emu.invoke(name, options or {}, **where)
         cb = await self.emu.wait_response(inter, timeout=10)
@@ -65,7 +67,8 @@ def oversized_article() -> tuple[Article, dedupe.Fingerprint]:
     """500-character title, 300 quotes, 20,000 words, long everything: must still render within limits."""
     word = "Lorem*ipsum_@everyone"
     paragraphs = [
-        Paragraph("text", " ".join([f"{word}{i}" for i in range(200)]) + f" said speaker {p}.") for p in range(100)
+        Paragraph("text", " ".join([f"{word}{i}" for i in range(200)]) + f" said speaker {p}.")
+        for p in range(100)
     ]
     quotes = [
         Quote(

@@ -16,6 +16,7 @@ from bot.feeds.types import FeedSubscription
 from bot.store import create_store
 from bot.topics.types import Topic
 from tests.cogs.conftest import SHARED, World
+from tests.support.http import local_site
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -37,16 +38,9 @@ async def feeds() -> AsyncIterator[str]:
 
     app = web.Application()
     app.router.add_get("/feeds/{name}", feed)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    tcp = web.TCPSite(runner, "127.0.0.1", 0)
-    await tcp.start()
-    port = tcp._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    base.append(f"http://127.0.0.1:{port}")
-    try:
-        yield base[0]
-    finally:
-        await runner.cleanup()
+    async with local_site(app) as url:
+        base.append(url)
+        yield url
 
 
 async def subscriptions(world: World, guild_id: int) -> list[FeedSubscription]:

@@ -12,6 +12,7 @@ from aiohttp import web
 
 from tests.cogs.conftest import World
 from tests.cogs.limits import assert_within_limits
+from tests.support.http import local_site
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -43,15 +44,8 @@ async def site() -> AsyncIterator[str]:
 
     app = web.Application()
     app.router.add_get("/news/night-trams", article)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    tcp = web.TCPSite(runner, "127.0.0.1", 0)
-    await tcp.start()
-    port = tcp._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        await runner.cleanup()
+    async with local_site(app) as base:
+        yield base
 
 
 def ephemeral_text(msg: dict[str, Any]) -> str:
@@ -87,7 +81,9 @@ async def test_ingest_url_defers_then_stores(world: World, site: str) -> None:
     _, found = await world.ask("quotes", {"article": "night trams approved"})
     assert "Maria Lopez" in found["embeds"][0]["description"]
     owner = world.emu.users[world.other.owner_id]
-    inter = await world.emu.autocomplete("summary", {"article": "night trams"}, "article", guild=world.other, user=owner)
+    inter = await world.emu.autocomplete(
+        "summary", {"article": "night trams"}, "article", guild=world.other, user=owner
+    )
     cb = await world.emu.wait_response(inter)
     assert cb.data is not None and cb.data["choices"] == []
     # The same URL again is a duplicate, not a second copy.
@@ -112,9 +108,17 @@ async def test_fetch_failure_is_explained(world: World, site: str) -> None:
 
 async def test_ingest_file_attachment(world: World) -> None:
     lines = [
-        {"id": "upload-1", "title": "Library opens on Sundays", "text": "The central library will open on Sundays from May. " * 8,
-         "source": "Town Crier"},
-        {"id": "upload-2", "title": "River cleanup draws volunteers", "text": "Two hundred volunteers cleared the river banks. " * 8},
+        {
+            "id": "upload-1",
+            "title": "Library opens on Sundays",
+            "text": "The central library will open on Sundays from May. " * 8,
+            "source": "Town Crier",
+        },
+        {
+            "id": "upload-2",
+            "title": "River cleanup draws volunteers",
+            "text": "Two hundred volunteers cleared the river banks. " * 8,
+        },
         {"id": "upload-3", "text": ""},
     ]
     data = "\n".join(json.dumps(x) for x in lines).encode()
@@ -178,7 +182,9 @@ async def test_settings_change_how_answers_look(world: World) -> None:
     _, bad = await world.ask("settings", {"accent_colour": "blue-ish"}, user=world.admin)
     assert "six hex digits" in ephemeral_text(bad)
     _, saved = await world.ask(
-        "settings", {"summary_length": "short", "accent_colour": "#ff0000", "show_images": False}, user=world.admin
+        "settings",
+        {"summary_length": "short", "accent_colour": "#ff0000", "show_images": False},
+        user=world.admin,
     )
     assert "Settings saved" in ephemeral_text(saved)
     _, summary = await world.ask("summary", {"article": str(world.ids["seed"])})

@@ -114,7 +114,9 @@ async def test_search_pages_only_for_the_asker_and_disable_on_timeout(world: Wor
     assert cb.data["embeds"][0]["footer"]["text"].startswith("Page 2/")
     first_titles = {f["name"] for f in embed["fields"]}
     assert not first_titles & {f["name"] for f in cb.data["embeds"][0]["fields"]}
-    back = await world.emu.click(world.emu.message(original["id"]) or original, "pager:previous", user=world.admin)
+    back = await world.emu.click(
+        world.emu.message(original["id"]) or original, "pager:previous", user=world.admin
+    )
     cb = await world.emu.wait_response(back)
     assert cb.data is not None and cb.data["embeds"][0]["footer"]["text"].startswith("Page 1/")
 
@@ -145,11 +147,15 @@ async def test_autocomplete_offers_this_servers_titles_only(world: World) -> Non
     assert choices and choices[0]["value"] == str(world.ids["local"])
     assert all(1 <= len(c["name"]) <= 100 and c["value"].isdigit() for c in choices)
     # The other server's article is offered there, never in the newsroom.
-    inter = await world.emu.autocomplete("quotes", {"article": "secret mine"}, "article", guild=world.newsroom)
+    inter = await world.emu.autocomplete(
+        "quotes", {"article": "secret mine"}, "article", guild=world.newsroom
+    )
     cb = await world.emu.wait_response(inter)
     assert cb.data is not None and cb.data["choices"] == []
     owner = world.emu.users[world.other.owner_id]
-    inter = await world.emu.autocomplete("quotes", {"article": "secret mine"}, "article", guild=world.other, user=owner)
+    inter = await world.emu.autocomplete(
+        "quotes", {"article": "secret mine"}, "article", guild=world.other, user=owner
+    )
     cb = await world.emu.wait_response(inter)
     assert cb.data is not None and [c["value"] for c in cb.data["choices"]] == [str(world.ids["secret"])]
     # Empty text: the newest articles, at most 25.
@@ -179,7 +185,9 @@ async def test_direct_messages_see_the_global_library(world: World) -> None:
     dm = world.emu.dm_channel(world.member)
     _, msg = await world.ask("summary", {"article": str(world.ids["seed"])}, channel=dm, user=world.member)
     assert bullets(msg)
-    text = await ask_error(world, "summary", {"article": str(world.ids["local"])}, channel=dm, user=world.member)
+    text = await ask_error(
+        world, "summary", {"article": str(world.ids["local"])}, channel=dm, user=world.member
+    )
     assert "can't find" in text
 
 

@@ -13,6 +13,7 @@ from aiohttp import web
 
 from bot.ingest.fetch import Fetcher, FetchPolicy
 from bot.ingest.netguard import AddressAllowList
+from tests.support.http import local_site
 
 FEEDS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "feeds"
 
@@ -87,16 +88,9 @@ async def feed_server() -> AsyncIterator[FeedServer]:
     app.router.add_get("/dyn/{path:.+}", dynamic)
     app.router.add_get("/article/{path:.+}", article)
     app.router.add_get("/bomb.xml", bomb)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    server.base = f"http://127.0.0.1:{port}"
-    try:
+    async with local_site(app) as base:
+        server.base = base
         yield server
-    finally:
-        await runner.cleanup()
 
 
 @pytest.fixture

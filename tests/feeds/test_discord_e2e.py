@@ -40,13 +40,20 @@ async def test_feed_added_in_discord_first_poll_silent_new_items_once_failing_fe
     news, alerts = guild.channels.values()
     for n in (1, 2, 3):
         feed_server.article_html[f"tram-{n}"] = page(f"Night tram report {n}", n)
-    feed_server.dynamic["trams.xml"] = (rss([item(feed_server, 1), item(feed_server, 2)]), "application/rss+xml")
+    feed_server.dynamic["trams.xml"] = (
+        rss([item(feed_server, 1), item(feed_server, 2)]),
+        "application/rss+xml",
+    )
     operated.set_clock(START)
     await operated.start()
 
-    _, answer = await operated.ask("feed add", {"url": feed_server.url("dyn/trams.xml"), "channel": news}, guild=guild)
+    _, answer = await operated.ask(
+        "feed add", {"url": feed_server.url("dyn/trams.xml"), "channel": news}, guild=guild
+    )
     assert "Following feed" in answer, answer
-    _, answer = await operated.ask("feed add", {"url": feed_server.url("dyn/gone.xml"), "channel": alerts}, guild=guild)
+    _, answer = await operated.ask(
+        "feed add", {"url": feed_server.url("dyn/gone.xml"), "channel": alerts}, guild=guild
+    )
     assert "Following feed" in answer, answer
 
     async def stored() -> list[dict[str, object]]:
@@ -81,7 +88,9 @@ async def test_feed_added_in_discord_first_poll_silent_new_items_once_failing_fe
     announced = await emulator.wait_message(news, lambda m: "🗞️" in (m.get("content") or ""), timeout=15)
     assert "Night tram report 3" in str(announced["content"]) and "1 new" in str(announced["content"])
     assert len(await stored()) == 3
-    await emulator.wait_until(lambda: len(feed_server.statuses("dyn/gone.xml")) == 2, 15, "the second failure")
+    await emulator.wait_until(
+        lambda: len(feed_server.statuses("dyn/gone.xml")) == 2, 15, "the second failure"
+    )
 
     # unchanged: a conditional GET answered 304; the failing feed reaches its third 404 and is paused
     operated.set_clock(START + timedelta(minutes=17 + 35))
@@ -95,7 +104,9 @@ async def test_feed_added_in_discord_first_poll_silent_new_items_once_failing_fe
     assert feed_server.statuses("dyn/gone.xml") == [404, 404, 404]  # paused: not polled again
     assert len(public(alerts)) == 1 and len(public(news)) == 1  # one notice, one announcement
     assert sorted(str(a["title"]) for a in await stored()) == [f"Night tram report {n}" for n in (1, 2, 3)]
-    assert all(a["source"] == "City Herald" for a in await stored())  # the full pages, not the feed's snippets
+    assert all(
+        a["source"] == "City Herald" for a in await stored()
+    )  # the full pages, not the feed's snippets
     assert feed_server.statuses("article/tram-1") == [200]  # the churned GUID was not fetched or stored again
     _, listing = await operated.ask("feed list", guild=guild)
     assert "not found" in listing and "every 15 min" in listing

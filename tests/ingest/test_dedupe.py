@@ -14,7 +14,10 @@ def paras(text: str) -> list[Paragraph]:
 
 
 def test_canonical_url_drops_noise() -> None:
-    assert canonical_url("HTTP://WWW.Example.com:80/a/b/?utm_source=x&b=2&a=1#frag") == "https://example.com/a/b?a=1&b=2"
+    assert (
+        canonical_url("HTTP://WWW.Example.com:80/a/b/?utm_source=x&b=2&a=1#frag")
+        == "https://example.com/a/b?a=1&b=2"
+    )
     assert canonical_url("https://example.com") == "https://example.com/"
     assert canonical_url("ftp://example.com/x") is None
     assert canonical_url("not a url") is None

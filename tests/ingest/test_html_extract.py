@@ -135,7 +135,7 @@ def test_no_article_raises_extraction_error(data: bytes) -> None:
 
 def test_huge_page_is_handled() -> None:
     filler = "".join(f"<div class='promo'><a href='/x{i}'>Offer {i}</a></div>" for i in range(30_000))
-    article = extract_html(_article_page(extra_body="") .replace("<footer>", filler + "<footer>"))
+    article = extract_html(_article_page(extra_body="").replace("<footer>", filler + "<footer>"))
     assert "Paragraph 6" in article.body
 
 
@@ -173,7 +173,9 @@ FRENCH = (
 
 
 @pytest.mark.parametrize("declared", [True, False])
-@pytest.mark.parametrize(("text", "codec", "label"), [(RUSSIAN, "cp1251", "windows-1251"), (FRENCH, "latin-1", "iso-8859-1")])
+@pytest.mark.parametrize(
+    ("text", "codec", "label"), [(RUSSIAN, "cp1251", "windows-1251"), (FRENCH, "latin-1", "iso-8859-1")]
+)
 def test_decode_legacy_charsets(text: str, codec: str, label: str, declared: bool) -> None:
     meta = f'<meta http-equiv="Content-Type" content="text/html; charset={label}">' if declared else ""
     page = f"<html><head>{meta}<title>t</title></head><body><p>{text}</p><p>{text}</p></body></html>"

@@ -14,6 +14,7 @@ from bot.ingest.netguard import AddressAllowList
 from bot.ingest.pipeline import Ingestor, IngestResult
 from bot.store import ArticleStore, Scope
 from tests.conftest import SEED
+from tests.support.http import local_site
 
 BODY = (
     "The central bank raised interest rates by half a point on Tuesday, its third increase this year, "
@@ -44,8 +45,21 @@ async def test_seed_is_one_clean_article_plus_a_teaser(store: ArticleStore) -> N
     assert main.body.startswith("KYIV — For several months")
     assert main.body.endswith("dependence on his eastern neighbor.")
     headings = [p.text for p in main.paragraphs if p.kind == "heading"]
-    assert headings == ["A Putin ultimatum", "Why Minsk is not ready", "Anti-war sentiment at home", "Russia needs Belarus"]
-    for junk in ("newsletter", "subscribe", "monthly limit", "Belgrade", "Milosevic", "Keep reading", "TRENDING"):
+    assert headings == [
+        "A Putin ultimatum",
+        "Why Minsk is not ready",
+        "Anti-war sentiment at home",
+        "Russia needs Belarus",
+    ]
+    for junk in (
+        "newsletter",
+        "subscribe",
+        "monthly limit",
+        "Belgrade",
+        "Milosevic",
+        "Keep reading",
+        "TRENDING",
+    ):
         assert junk.lower() not in main.body.lower(), junk
     teaser = await store.get_article(results[1].id or 0, Scope.all())
     assert teaser is not None and "truncated_teaser" in teaser.flags
@@ -65,13 +79,28 @@ async def test_second_run_reports_duplicates_and_stores_nothing(store: ArticleSt
 async def test_archive_fields_are_trusted_and_text_kept_as_given(store: ArticleStore, tmp_path: Path) -> None:
     archive = jsonl(
         tmp_path / "a.jsonl",
-        [{"id": 42, "title": "Given title", "authors": ["A. Writer"], "published": "2022-06-01T08:00:00",
-          "source": "Wire", "section": "Economy", "url": "https://news.example/rates?utm_source=x", "text": BODY}],
+        [
+            {
+                "id": 42,
+                "title": "Given title",
+                "authors": ["A. Writer"],
+                "published": "2022-06-01T08:00:00",
+                "source": "Wire",
+                "section": "Economy",
+                "url": "https://news.example/rates?utm_source=x",
+                "text": BODY,
+            }
+        ],
     )
     [result] = await collect(Ingestor(store), str(archive))
     article = await store.get_article(result.id or 0, Scope.all())
     assert article is not None
-    assert (article.title, article.authors, article.source, article.section) == ("Given title", ["A. Writer"], "Wire", "Economy")
+    assert (article.title, article.authors, article.source, article.section) == (
+        "Given title",
+        ["A. Writer"],
+        "Wire",
+        "Economy",
+    )
     assert article.external_id == "42" and article.origin == "archive"
     assert article.published is not None and article.published.isoformat() == "2022-06-01T08:00:00+00:00"
     assert article.canonical_url == "https://news.example/rates"
@@ -81,23 +110,34 @@ async def test_archive_fields_are_trusted_and_text_kept_as_given(store: ArticleS
 async def test_same_url_with_new_text_is_an_update(store: ArticleStore, tmp_path: Path) -> None:
     url = "https://news.example/rates"
     first = jsonl(tmp_path / "1.jsonl", [{"url": url, "title": "Rates", "text": BODY}])
-    second = jsonl(tmp_path / "2.jsonl", [{"url": url + "#top", "title": "Rates (updated)", "text": BODY + "\n\nUpdate: the governor spoke."}])
+    second = jsonl(
+        tmp_path / "2.jsonl",
+        [{"url": url + "#top", "title": "Rates (updated)", "text": BODY + "\n\nUpdate: the governor spoke."}],
+    )
     ingestor = Ingestor(store)
     [a] = await collect(ingestor, str(first))
     [b] = await collect(ingestor, str(second))
     assert b.status == "updated" and b.id == a.id
     article = await store.get_article(a.id or 0, Scope.all())
-    assert article is not None and article.body.endswith("the governor spoke.") and article.title == "Rates (updated)"
+    assert (
+        article is not None
+        and article.body.endswith("the governor spoke.")
+        and article.title == "Rates (updated)"
+    )
     assert await store.count_articles(Scope.all()) == 1
 
 
 async def test_syndicated_copy_is_a_near_duplicate(store: ArticleStore, tmp_path: Path) -> None:
     paragraphs = BODY.split("\n\n")
-    edited = "\n\n".join([paragraphs[1], paragraphs[0], paragraphs[2], "Sign up for our newsletter for more news."])
+    edited = "\n\n".join(
+        [paragraphs[1], paragraphs[0], paragraphs[2], "Sign up for our newsletter for more news."]
+    )
     archive = jsonl(
         tmp_path / "a.jsonl",
-        [{"url": "https://one.example/a", "title": "Rates up", "text": BODY},
-         {"url": "https://two.example/b", "title": "Bank lifts rates again", "text": edited}],
+        [
+            {"url": "https://one.example/a", "title": "Rates up", "text": BODY},
+            {"url": "https://two.example/b", "title": "Bank lifts rates again", "text": edited},
+        ],
     )
     first, copy = await collect(Ingestor(store), str(archive))
     assert copy.status == "duplicate" and copy.duplicate_of == first.id == copy.id
@@ -131,14 +171,25 @@ async def test_bad_inputs_fail_alone_and_leave_the_store_intact(store: ArticleSt
     (tmp_path / "nohtml.html").write_text("<html><body><nav><a href='/'>Home</a></nav></body></html>")
     bad_lines = jsonl(
         tmp_path / "bad.jsonl",
-        ["{not json", json.dumps(["a list"]), json.dumps({"title": "no text"}),
-         json.dumps({"text": BODY.replace("rates", "taxes"), "published": "yesterday-ish"}),
-         json.dumps({"text": "Second archive line that is fine and different from the others entirely.", "title": "ok"})],
+        [
+            "{not json",
+            json.dumps(["a list"]),
+            json.dumps({"title": "no text"}),
+            json.dumps({"text": BODY.replace("rates", "taxes"), "published": "yesterday-ish"}),
+            json.dumps(
+                {
+                    "text": "Second archive line that is fine and different from the others entirely.",
+                    "title": "ok",
+                }
+            ),
+        ],
     )
     specs = [str(tmp_path / n) for n in ("binary.bin", "empty.txt", "big.txt", "nohtml.html", "missing.txt")]
     results = await collect(ingestor, *specs, str(bad_lines))
     statuses = [(Path(r.source).name, r.status) for r in results]
-    assert statuses[:5] == [(n, "failed") for n in ("binary.bin", "empty.txt", "big.txt", "nohtml.html", "missing.txt")]
+    assert statuses[:5] == [
+        (n, "failed") for n in ("binary.bin", "empty.txt", "big.txt", "nohtml.html", "missing.txt")
+    ]
     errors = [r.error or "" for r in results]
     assert "binary" in errors[0] and "empty" in errors[1] and "too large" in errors[2]
     assert all(e and "\n" not in e for e in errors[:9])
@@ -151,15 +202,31 @@ async def test_bad_inputs_fail_alone_and_leave_the_store_intact(store: ArticleSt
 async def test_odd_encodings_are_decoded(store: ArticleStore, tmp_path: Path) -> None:
     tmp_path = tmp_path / "in"
     tmp_path.mkdir()
-    text = "Заголовок статьи\n\n" + "Президент заявил, что переговоры продолжатся на следующей неделе в Минске. " * 5
+    text = (
+        "Заголовок статьи\n\n"
+        + "Президент заявил, что переговоры продолжатся на следующей неделе в Минске. " * 5
+    )
     (tmp_path / "cp1251.txt").write_bytes(text.encode("cp1251"))
-    other = "Другой заголовок\n\n" + "Министр сообщил журналистам, что урожай пшеницы в этом году оказался выше ожиданий. " * 5
+    other = (
+        "Другой заголовок\n\n"
+        + "Министр сообщил журналистам, что урожай пшеницы в этом году оказался выше ожиданий. " * 5
+    )
     (tmp_path / "utf16.txt").write_bytes(other.encode("utf-16"))
-    (tmp_path / "page.html.gz").write_bytes(gzip.compress(
-        ("<html><head><title>Grève à Paris</title></head><body><article><h1>Grève à Paris</h1>"
-         + "".join(f"<p>Les syndicats ont appelé à une grève générale jeudi, perturbant les transports publics "
-                   f"dans {n} villes du pays selon les autorités locales.</p>" for n in range(2, 9))
-         + "</article></body></html>").encode("latin-1").replace(b"<head>", b"<head><meta charset='iso-8859-1'>")))
+    (tmp_path / "page.html.gz").write_bytes(
+        gzip.compress(
+            (
+                "<html><head><title>Grève à Paris</title></head><body><article><h1>Grève à Paris</h1>"
+                + "".join(
+                    f"<p>Les syndicats ont appelé à une grève générale jeudi, perturbant les transports publics "
+                    f"dans {n} villes du pays selon les autorités locales.</p>"
+                    for n in range(2, 9)
+                )
+                + "</article></body></html>"
+            )
+            .encode("latin-1")
+            .replace(b"<head>", b"<head><meta charset='iso-8859-1'>")
+        )
+    )
     results = await collect(Ingestor(store), str(tmp_path))
     assert [r.status for r in results] == ["created", "created", "created"], results
     stored = {r.title or "" for r in results}
@@ -169,35 +236,33 @@ async def test_odd_encodings_are_decoded(store: ArticleStore, tmp_path: Path) ->
 
 
 async def test_url_ingest_and_ssrf_refusal(store: ArticleStore) -> None:
-    page = ("<html><head><title>Storm hits coast</title></head><body><article><h1>Storm hits coast</h1>"
-            + "".join(f"<p>A powerful storm made landfall on Monday night, cutting power to {n},000 homes "
-                      f"in district {n} as rivers rose.</p>" for n in range(1, 9))
-            + "</article></body></html>")
+    page = (
+        "<html><head><title>Storm hits coast</title></head><body><article><h1>Storm hits coast</h1>"
+        + "".join(
+            f"<p>A powerful storm made landfall on Monday night, cutting power to {n},000 homes "
+            f"in district {n} as rivers rose.</p>"
+            for n in range(1, 9)
+        )
+        + "</article></body></html>"
+    )
 
     async def article(_: web.Request) -> web.Response:
         return web.Response(text=page, content_type="text/html")
 
     app = web.Application()
     app.router.add_get("/storm", article)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
+    async with local_site(app) as base:
         allowed = Fetcher(FetchPolicy(allow=AddressAllowList.parse("127.0.0.1")))
         refused = Fetcher(FetchPolicy(timeout=2))
         try:
-            [ok] = await collect(Ingestor(store, fetcher=allowed), f"http://127.0.0.1:{port}/storm")
-            [no] = await collect(Ingestor(store, fetcher=refused), f"http://127.0.0.1:{port}/storm")
+            [ok] = await collect(Ingestor(store, fetcher=allowed), f"{base}/storm")
+            [no] = await collect(Ingestor(store, fetcher=refused), f"{base}/storm")
         finally:
             await allowed.close()
             await refused.close()
-    finally:
-        await runner.cleanup()
     assert ok.status == "created" and ok.title == "Storm hits coast"
     stored = await store.get_article(ok.id or 0, Scope.all())
-    assert stored is not None and stored.origin == "url" and stored.url == f"http://127.0.0.1:{port}/storm"
+    assert stored is not None and stored.origin == "url" and stored.url == f"{base}/storm"
     assert no.status == "failed" and "loopback" in (no.error or "")
 
 

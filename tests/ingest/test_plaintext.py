@@ -47,8 +47,12 @@ def test_seed_body_bounds_and_headings(seed: list) -> None:
     assert body.startswith("KYIV — For several months")
     assert body.endswith("dependence on his eastern neighbor.")
     headings = [p.text for p in main.paragraphs if p.kind == "heading"]
-    assert headings == ["A Putin ultimatum", "Why Minsk is not ready", "Anti-war sentiment at home",
-                        "Russia needs Belarus"]
+    assert headings == [
+        "A Putin ultimatum",
+        "Why Minsk is not ready",
+        "Anti-war sentiment at home",
+        "Russia needs Belarus",
+    ]
     texts = [p.text for p in main.paragraphs if p.kind == "text"]
     assert any(t.startswith("Citing sources, Pavel Latushko") for t in texts)
     assert any(t.startswith("The press called it a new") for t in texts)
@@ -58,9 +62,21 @@ def test_seed_body_bounds_and_headings(seed: list) -> None:
 def test_seed_body_drops_furniture(seed: list) -> None:
     body = seed[0].body
     texts = {p.text for p in seed[0].paragraphs}
-    for junk in ("newsletter", "subscribe", "monthly limit", "Already a subscriber", "Peter Kovalev",
-                 "Military hardware takes part", "Lukashenko is directly behind Putin", "-Analysis-",
-                 "Belgrade", "Central to the tragic absurdity", "\\u200b", "Keep reading", "Igor Ilyash"):
+    for junk in (
+        "newsletter",
+        "subscribe",
+        "monthly limit",
+        "Already a subscriber",
+        "Peter Kovalev",
+        "Military hardware takes part",
+        "Lukashenko is directly behind Putin",
+        "-Analysis-",
+        "Belgrade",
+        "Central to the tragic absurdity",
+        "\\u200b",
+        "Keep reading",
+        "Igor Ilyash",
+    ):
         assert junk not in body, junk
     assert "A new direction has appeared." not in texts
     assert "There are obvious deterrents, but also caveats." not in texts
@@ -140,9 +156,11 @@ def test_empty_input_raises(text: str) -> None:
 
 def test_in_text_related_box_is_skipped_but_body_continues() -> None:
     text = (
-        "Buses for the north\n\nBy Jane Doe\n\n" + "\n\n".join(PROSE[:2])
+        "Buses for the north\n\nBy Jane Doe\n\n"
+        + "\n\n".join(PROSE[:2])
         + "\n\nRelated\n\nTen things to do in the city this weekend\n\nWhy the tram plan was shelved\n\n"
-        + "\n\n".join(PROSE[2:]) + "\n\nComments\n\nGreat news for the suburbs, finally something is being done.\n"
+        + "\n\n".join(PROSE[2:])
+        + "\n\nComments\n\nGreat news for the suburbs, finally something is being done.\n"
     )
     (article,) = clean_page_text(text)
     assert [p.text for p in article.paragraphs] == PROSE
@@ -150,7 +168,8 @@ def test_in_text_related_box_is_skipped_but_body_continues() -> None:
 
 def test_teaser_list_is_not_chosen_over_the_article() -> None:
     teasers = "\n".join(
-        f"Headline number {n} about another story\n{PROSE[n % 4].replace('The', 'A', 1)} Extra words here." for n in range(6)
+        f"Headline number {n} about another story\n{PROSE[n % 4].replace('The', 'A', 1)} Extra words here."
+        for n in range(6)
     )
     text = f"Buses for the north\n\nBy Jane Doe\n\n{PROSE[0]}\n\n{PROSE[1]}\n\n{PROSE[3]}\n\nShare this article\n\n{teasers}\n"
     article = clean_page_text(text)[0]
@@ -181,35 +200,67 @@ JA_PROSE = [
 @pytest.mark.parametrize(
     ("nav", "prose", "end", "links", "footer"),
     [
-        (["Startseite", "Politik", "Wirtschaft", "Newsletter abonnieren"], DE_PROSE, "Mehr zum Thema",
-         ["Die neue Straßenbahn für den Süden soll im Frühjahr gebaut werden, teilte die Stadt am Montag mit.",
-          "Warum die Seilbahn über den Fluss nie gebaut wurde, obwohl sich fast alle Parteien dafür ausgesprochen "
-          "hatten."],
-         "© 2024 Beispiel Medien. Alle Rechte vorbehalten."),
-        (["ホーム", "ニュース", "ログイン"], JA_PROSE, "関連記事",
-         ["南部の路面電車計画は来春に着工する予定で、市は住民説明会を開催する方針を示した。",
-          "川を渡るロープウェー構想が実現しなかった理由について、交通の専門家に詳しく話を聞いた。"],
-         "Copyright © 2024 Example. 無断転載を禁じます。"),
+        (
+            ["Startseite", "Politik", "Wirtschaft", "Newsletter abonnieren"],
+            DE_PROSE,
+            "Mehr zum Thema",
+            [
+                "Die neue Straßenbahn für den Süden soll im Frühjahr gebaut werden, teilte die Stadt am Montag mit.",
+                "Warum die Seilbahn über den Fluss nie gebaut wurde, obwohl sich fast alle Parteien dafür ausgesprochen "
+                "hatten.",
+            ],
+            "© 2024 Beispiel Medien. Alle Rechte vorbehalten.",
+        ),
+        (
+            ["ホーム", "ニュース", "ログイン"],
+            JA_PROSE,
+            "関連記事",
+            [
+                "南部の路面電車計画は来春に着工する予定で、市は住民説明会を開催する方針を示した。",
+                "川を渡るロープウェー構想が実現しなかった理由について、交通の専門家に詳しく話を聞いた。",
+            ],
+            "Copyright © 2024 Example. 無断転載を禁じます。",
+        ),
     ],
 )
-def test_non_english_end_markers_and_furniture(nav: list[str], prose: list[str], end: str, links: list[str],
-                                               footer: str) -> None:
-    text = "\n".join(nav) + "\n\n" + "\n\n".join(prose) + f"\n\n{end}\n" + "\n".join(links) + f"\n\n{footer}\n"
+def test_non_english_end_markers_and_furniture(
+    nav: list[str], prose: list[str], end: str, links: list[str], footer: str
+) -> None:
+    text = (
+        "\n".join(nav) + "\n\n" + "\n\n".join(prose) + f"\n\n{end}\n" + "\n".join(links) + f"\n\n{footer}\n"
+    )
     article = clean_page_text(text)[0]
     assert [p.text for p in article.paragraphs] == prose
 
 
-TOUR = [f"June {d} – {city} @ {venue}" for d, city, venue in (
-    (9, "West Palm Beach, FL", "Coral Sky Amphitheatre"), (10, "Tampa, FL", "Credit Union Amphitheatre"),
-    (14, "Alpharetta, GA", "Ameris Bank Amphitheatre"), (17, "Nashville, TN", "Bridgestone Arena"),
-    (19, "Charlotte, NC", "PNC Music Pavilion"))]
-HEADLINES = ["Ten things to do in the city this weekend", "Why the tram plan was shelved for good",
-             "Meet the drivers who know every stop by heart", "The bakery that opens before the first bus"]
+TOUR = [
+    f"June {d} – {city} @ {venue}"
+    for d, city, venue in (
+        (9, "West Palm Beach, FL", "Coral Sky Amphitheatre"),
+        (10, "Tampa, FL", "Credit Union Amphitheatre"),
+        (14, "Alpharetta, GA", "Ameris Bank Amphitheatre"),
+        (17, "Nashville, TN", "Bridgestone Arena"),
+        (19, "Charlotte, NC", "PNC Music Pavilion"),
+    )
+]
+HEADLINES = [
+    "Ten things to do in the city this weekend",
+    "Why the tram plan was shelved for good",
+    "Meet the drivers who know every stop by heart",
+    "The bakery that opens before the first bus",
+]
 
 
 def test_table_of_short_rows_after_the_prose_is_body() -> None:
-    text = ("Buses for the north\n\nBy Jane Doe\n\n" + "\n\n".join(PROSE) + "\n\nTour dates\n" + "\n".join(TOUR)
-            + "\n\nShare this article\n\nMost read\n" + "\n".join(HEADLINES) + "\n")
+    text = (
+        "Buses for the north\n\nBy Jane Doe\n\n"
+        + "\n\n".join(PROSE)
+        + "\n\nTour dates\n"
+        + "\n".join(TOUR)
+        + "\n\nShare this article\n\nMost read\n"
+        + "\n".join(HEADLINES)
+        + "\n"
+    )
     article = clean_page_text(text)[0]
     texts = [p.text for p in article.paragraphs]
     assert texts[: len(PROSE)] == PROSE
@@ -218,15 +269,28 @@ def test_table_of_short_rows_after_the_prose_is_body() -> None:
 
 
 def test_headline_links_after_the_prose_are_not_body() -> None:
-    text = "Buses for the north\n\nBy Jane Doe\n\n" + "\n\n".join(PROSE) + "\n\nOn our radar\n" + "\n".join(HEADLINES)
+    text = (
+        "Buses for the north\n\nBy Jane Doe\n\n"
+        + "\n\n".join(PROSE)
+        + "\n\nOn our radar\n"
+        + "\n".join(HEADLINES)
+    )
     article = clean_page_text(text)[0]
     assert [p.text for p in article.paragraphs] == PROSE
 
 
 def test_lead_paragraphs_above_an_in_text_related_box_are_kept() -> None:
     lead = [f"Last year, {p[0].lower()}{p[1:]}" for p in PROSE[:2]]
-    text = ("Buses for the north\n\nBy Jane Doe\n\n" + "\n\n".join(lead)
-            + "\n\nRelated\n" + "\n".join(HEADLINES[:2]) + "\nRelated\n" + "\n".join(HEADLINES[2:]) + "\n\n"
-            + "\n\n".join(PROSE) + "\n\nComments\n\nGreat news for the suburbs, finally something is being done.\n")
+    text = (
+        "Buses for the north\n\nBy Jane Doe\n\n"
+        + "\n\n".join(lead)
+        + "\n\nRelated\n"
+        + "\n".join(HEADLINES[:2])
+        + "\nRelated\n"
+        + "\n".join(HEADLINES[2:])
+        + "\n\n"
+        + "\n\n".join(PROSE)
+        + "\n\nComments\n\nGreat news for the suburbs, finally something is being done.\n"
+    )
     article = clean_page_text(text)[0]
     assert [p.text for p in article.paragraphs] == lead + PROSE

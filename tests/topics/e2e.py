@@ -144,11 +144,17 @@ class OperatedBot:
     async def cli(self, *args: str) -> list[dict[str, Any]]:
         """Run `newsbot ARGS` against the same database; the JSON lines it printed."""
         proc = await asyncio.create_subprocess_exec(
-            str(NEWSBOT), *args, env=self.env, cwd=self.tmp,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            str(NEWSBOT),
+            *args,
+            env=self.env,
+            cwd=self.tmp,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
         )
         out, err = await proc.communicate()
-        assert proc.returncode == 0, f"newsbot {' '.join(args)} exited {proc.returncode}: {err.decode()[-2000:]}"
+        assert proc.returncode == 0, (
+            f"newsbot {' '.join(args)} exited {proc.returncode}: {err.decode()[-2000:]}"
+        )
         return [json.loads(line) for line in out.decode().splitlines() if line.startswith("{")]
 
     async def ingest(self, title: str, body: str, guild: int | None = None) -> int:
@@ -164,7 +170,9 @@ class OperatedBot:
         return await self.cli("topics", "list")
 
     # --- interactions ----------------------------------------------------------------------------------
-    async def ask(self, name: str, options: dict[str, Any] | None = None, **where: Any) -> tuple[Interaction, str]:
+    async def ask(
+        self, name: str, options: dict[str, Any] | None = None, **where: Any
+    ) -> tuple[Interaction, str]:
         """Invoke a slash command; the text of the (ephemeral) answer."""
         inter = await self.emu.invoke(name, options or {}, **where)
         cb = await self.emu.wait_response(inter, timeout=10)

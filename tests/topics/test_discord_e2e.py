@@ -20,21 +20,31 @@ def _instant(text: str | None) -> datetime:
     return datetime.fromisoformat(text).astimezone(UTC)
 
 
-async def test_daily_topic_fires_at_local_time_across_dst(emulator: DiscordEmulator, operated: OperatedBot) -> None:
+async def test_daily_topic_fires_at_local_time_across_dst(
+    emulator: DiscordEmulator, operated: OperatedBot
+) -> None:
     guild = emulator.create_guild("Newsroom")
     general = next(iter(guild.channels.values()))
     operated.set_clock(datetime(2024, 3, 29, 12, 0, tzinfo=UTC))
     await operated.start()
     _, answer = await operated.ask(
         "topic follow",
-        {"query": "ferry terminal", "channel": general, "every": "daily", "at": "08:00", "timezone": "Europe/Berlin"},
+        {
+            "query": "ferry terminal",
+            "channel": general,
+            "every": "daily",
+            "at": "08:00",
+            "timezone": "Europe/Berlin",
+        },
         guild=guild,
     )
     assert "Following" in answer, answer
     [topic] = await operated.topics()
     assert _instant(topic["next_run_at"]) == datetime(2024, 3, 30, 7, 0, tzinfo=UTC)  # 08:00 CET
 
-    first = await operated.ingest("Harbour ferry terminal approved", story("ferry terminal", "Mayor Jane Holt", 1))
+    first = await operated.ingest(
+        "Harbour ferry terminal approved", story("ferry terminal", "Mayor Jane Holt", 1)
+    )
     operated.set_clock(datetime(2024, 3, 30, 6, 59, 58, 500000, tzinfo=UTC))
     [msg] = await emulator.wait_until(lambda: digests(emulator.messages(general)), 15, "the first digest")
     assert f"(#{first})" in msg["content"]
@@ -44,7 +54,9 @@ async def test_daily_topic_fires_at_local_time_across_dst(emulator: DiscordEmula
     assert datetime(2024, 3, 30, 7, 0, tzinfo=UTC) <= fired < datetime(2024, 3, 30, 7, 0, 30, tzinfo=UTC)
     assert _instant(topic["next_run_at"]) == datetime(2024, 3, 31, 6, 0, tzinfo=UTC)  # 08:00 CEST
 
-    second = await operated.ingest("Ferry terminal costs published", story("ferry terminal", "Mayor Jane Holt", 2))
+    second = await operated.ingest(
+        "Ferry terminal costs published", story("ferry terminal", "Mayor Jane Holt", 2)
+    )
     operated.set_clock(datetime(2024, 3, 31, 5, 59, 58, 500000, tzinfo=UTC))
     await emulator.wait_until(lambda: len(digests(emulator.messages(general))) == 2, 15, "the second digest")
     posts = digests(emulator.messages(general))
@@ -88,7 +100,9 @@ async def test_sigkill_right_after_sending_posts_the_digest_once(
     article = await operated.ingest("Harbour tunnel reopens", story("harbour tunnel", "Engineer Ruth Kim", 3))
     killed = _kill_on_digest(emulator, operated)
     operated.set_clock(datetime(2024, 6, 3, 7, 59, 59, tzinfo=UTC))
-    await emulator.wait_until(lambda: killed and operated.proc and operated.proc.returncode is not None, 15, "the kill")
+    await emulator.wait_until(
+        lambda: killed and operated.proc and operated.proc.returncode is not None, 15, "the kill"
+    )
     assert operated.proc is not None and operated.proc.returncode == -9
     [topic] = await operated.topics()
     assert topic["last_run_at"] is None  # the crash came before the bot could record the post
@@ -104,7 +118,9 @@ async def test_sigkill_right_after_sending_posts_the_digest_once(
     assert [int(p["id"]) for p in posts] == killed  # exactly once: the message from before the crash
     assert f"(#{article})" in posts[0]["content"]
     resent = emulator.requests_to("POST", "/channels/{id}/messages")[1:]
-    if down_for < timedelta(minutes=4):  # within Discord's nonce window: the same nonce, answered with the same message
+    if down_for < timedelta(
+        minutes=4
+    ):  # within Discord's nonce window: the same nonce, answered with the same message
         assert [r.json["nonce"] for r in resent] == [sends[0].json["nonce"]]
     else:  # past it: found in the channel's history, not sent again
         assert resent == [] and emulator.requests_to("GET", "/channels/{id}/messages")
@@ -114,7 +130,9 @@ async def test_sigkill_right_after_sending_posts_the_digest_once(
     assert operated.problems() == []
 
 
-async def test_three_days_down_posts_one_catch_up_digest(emulator: DiscordEmulator, operated: OperatedBot) -> None:
+async def test_three_days_down_posts_one_catch_up_digest(
+    emulator: DiscordEmulator, operated: OperatedBot
+) -> None:
     guild = emulator.create_guild("Newsroom")
     general = next(iter(guild.channels.values()))
     operated.set_clock(datetime(2024, 9, 2, 7, 0, tzinfo=UTC))
@@ -131,12 +149,16 @@ async def test_three_days_down_posts_one_catch_up_digest(emulator: DiscordEmulat
     assert _instant(topic["next_run_at"]) == datetime(2024, 9, 3, 8, 0, tzinfo=UTC)
 
     later = [
-        await operated.ingest(f"Museum library update {n}", story("museum library", "Curator Ana Diaz", 10 + n))
+        await operated.ingest(
+            f"Museum library update {n}", story("museum library", "Curator Ana Diaz", 10 + n)
+        )
         for n in range(3)
     ]
     operated.set_clock(datetime(2024, 9, 5, 9, 30, tzinfo=UTC))  # the 3rd, 4th and 5th slots were missed
     await operated.start()
-    await emulator.wait_until(lambda: len(digests(emulator.messages(general))) >= 2, 15, "the catch-up digest")
+    await emulator.wait_until(
+        lambda: len(digests(emulator.messages(general))) >= 2, 15, "the catch-up digest"
+    )
     await operated.recorded(2)
     [topic] = await operated.topics()
     assert _instant(topic["next_run_at"]) == datetime(2024, 9, 6, 8, 0, tzinfo=UTC)
@@ -159,7 +181,8 @@ async def test_500_topics_in_100_servers_due_at_once_all_posted_through_429s(
 
     async def follow(channel: Any) -> None:
         _, answer = await operated.ask(
-            "topic follow", {"query": "observatory depot", "channel": channel, "at": "08:00"},
+            "topic follow",
+            {"query": "observatory depot", "channel": channel, "at": "08:00"},
             guild=emulator.guilds[channel.guild_id],
         )
         assert "Following" in answer, answer
@@ -167,7 +190,9 @@ async def test_500_topics_in_100_servers_due_at_once_all_posted_through_429s(
     for start in range(0, len(channels), 50):
         await asyncio.gather(*(follow(c) for c in channels[start : start + 50]))
     assert len(await operated.topics()) == 500
-    article = await operated.ingest("Observatory depot plan", story("observatory depot", "Director Lee Park", 5))
+    article = await operated.ingest(
+        "Observatory depot plan", story("observatory depot", "Director Lee Park", 5)
+    )
 
     emulator.ratelimit("POST /channels/{id}/messages", every_n=7)
     before = len(emulator.requests)
@@ -197,7 +222,9 @@ async def test_threads_forum_posts_role_mention_post_now_and_pause_on_missing_pe
     general = next(iter(guild.channels.values()))
     forum = emulator.create_forum(guild, "digests")
     readers = emulator.create_role(guild, "Readers")
-    locked = emulator.create_guild("Read only", bot_permissions=1 << 10, everyone_permissions=1 << 10)  # view only
+    locked = emulator.create_guild(
+        "Read only", bot_permissions=1 << 10, everyone_permissions=1 << 10
+    )  # view only
     locked_channel = next(iter(locked.channels.values()))
     operated.set_clock(datetime(2024, 5, 1, 7, 0, tzinfo=UTC))
     await operated.start()
@@ -209,7 +236,9 @@ async def test_threads_forum_posts_role_mention_post_now_and_pause_on_missing_pe
     for options, where in follows:
         _, answer = await operated.ask("topic follow", options, guild=where)
         assert "Following" in answer, answer
-    article = await operated.ingest("Canal airport link opens", story("canal airport", "Planner Omar Said", 6))
+    article = await operated.ingest(
+        "Canal airport link opens", story("canal airport", "Planner Omar Said", 6)
+    )
     _, preview = await operated.ask("topic preview", {"query": "canal airport"}, guild=guild)
     assert f"(#{article})" in preview
 
@@ -218,7 +247,11 @@ async def test_threads_forum_posts_role_mention_post_now_and_pause_on_missing_pe
     assert "posted" in answer, answer
     [header] = digests(emulator.messages(general))
     assert header["content"].startswith(f"<@&{readers.id}>") and f"(#{article})" not in header["content"]
-    [send] = [r for r in emulator.requests_to("POST", "/channels/{id}/messages") if r.path.endswith(f"/{general.id}/messages")]
+    [send] = [
+        r
+        for r in emulator.requests_to("POST", "/channels/{id}/messages")
+        if r.path.endswith(f"/{general.id}/messages")
+    ]
     allowed = send.json["allowed_mentions"]  # only the named role may ping: no @everyone, no users
     assert allowed["parse"] == [] and [int(r) for r in allowed["roles"]] == [readers.id]
     thread_messages = emulator.messages(int(header["id"]))  # a thread started from a message shares its id
@@ -228,7 +261,9 @@ async def test_threads_forum_posts_role_mention_post_now_and_pause_on_missing_pe
     # the scheduled slot: 08:00 UTC = 13:30 in Kolkata for all three; #general has nothing new since /topic post
     operated.set_clock(datetime(2024, 5, 1, 7, 59, 59, tzinfo=UTC))
     post = await emulator.wait_until(
-        lambda: next((c for c in emulator.channels.values() if c.parent_id == forum.id), None), 15, "a forum post"
+        lambda: next((c for c in emulator.channels.values() if c.parent_id == forum.id), None),
+        15,
+        "a forum post",
     )
     assert post.name.startswith("canal airport — 2024-05-01 08:00")
     [starter] = emulator.messages(post.id)

@@ -31,24 +31,38 @@ def test_daily_local_time_across_dst() -> None:
         runs.append(t)
     assert [r.astimezone(BERLIN).hour for r in runs] == [8, 8, 8, 8]
     assert [r.hour for r in runs] == [7, 6, 6, 6]  # 30 March CET, then CEST from 31 March
-    fall = next_run_after(build_schedule("daily", "02:30", "Europe/Berlin"), datetime(2024, 10, 27, 0, tzinfo=UTC))
+    fall = next_run_after(
+        build_schedule("daily", "02:30", "Europe/Berlin"), datetime(2024, 10, 27, 0, tzinfo=UTC)
+    )
     assert fall == datetime(2024, 10, 27, 0, 30, tzinfo=UTC)  # the repeated 02:30 fires once, the first time
     assert next_run_after(build_schedule("daily", "02:30", "Europe/Berlin"), fall).day == 28
 
 
 def test_hourly_weekly_and_bad_input() -> None:
     kolkata = build_schedule("hourly", "15", "Asia/Kolkata")
-    assert next_run_after(kolkata, datetime(2024, 1, 1, 0, 50, tzinfo=UTC)) == datetime(2024, 1, 1, 1, 45, tzinfo=UTC)
+    assert next_run_after(kolkata, datetime(2024, 1, 1, 0, 50, tzinfo=UTC)) == datetime(
+        2024, 1, 1, 1, 45, tzinfo=UTC
+    )
     weekly = build_schedule("weekly", "9:30", "America/New_York", "fri")
-    assert next_run_after(weekly, datetime(2024, 1, 1, tzinfo=UTC)) == datetime(2024, 1, 5, 14, 30, tzinfo=UTC)
-    for args in (("monthly", None, None, None), ("daily", "25:00", None, None), ("daily", "8", "Mars/Base", None), ("weekly", "8", None, "someday")):
+    assert next_run_after(weekly, datetime(2024, 1, 1, tzinfo=UTC)) == datetime(
+        2024, 1, 5, 14, 30, tzinfo=UTC
+    )
+    for args in (
+        ("monthly", None, None, None),
+        ("daily", "25:00", None, None),
+        ("daily", "8", "Mars/Base", None),
+        ("weekly", "8", None, "someday"),
+    ):
         with pytest.raises(TopicError):
             build_schedule(*args)
 
 
 def test_render_splits_under_limit_and_mentions_role_first() -> None:
     topic = Topic(id=1, guild_id=1, channel_id=2, query="ukraine", mention_role_id=99)
-    items = [DigestItem(i, f"Title [{i}] " + "x" * 150, f"https://e.org/{i}", "Source", "Summary. " * 30, 1.0) for i in range(40)]
+    items = [
+        DigestItem(i, f"Title [{i}] " + "x" * 150, f"https://e.org/{i}", "Source", "Summary. " * 30, 1.0)
+        for i in range(40)
+    ]
     chunks = render_digest(topic, Digest(items, 40))
     assert len(chunks) > 3 and all(len(c) <= MESSAGE_LIMIT for c in chunks)
     assert chunks[0].startswith("<@&99>") and sum(c.count("<@&99>") for c in chunks) == 1
@@ -94,7 +108,9 @@ class FakePoster:
     async def start_thread(self, channel_id: int, message_id: int, name: str) -> int:
         return message_id
 
-    async def create_forum_post(self, forum_id: int, name: str, content: str, *, role_id: int | None = None) -> tuple[int, int]:
+    async def create_forum_post(
+        self, forum_id: int, name: str, content: str, *, role_id: int | None = None
+    ) -> tuple[int, int]:
         raise AssertionError("not a forum")
 
     async def find_forum_post(self, forum_id: int, name: str) -> int | None:
@@ -102,10 +118,18 @@ class FakePoster:
 
 
 async def add_article(store: ArticleStore, n: int, word: str, guild: int | None = 1) -> None:
-    text = f"{word} report {n}: " + " ".join(f"sentence {n}-{i} about {word} and event{n * 31 + i}." for i in range(20))
+    text = f"{word} report {n}: " + " ".join(
+        f"sentence {n}-{i} about {word} and event{n * 31 + i}." for i in range(20)
+    )
     await Ingestor(store).store_extracted(
-        ExtractedArticle(paragraphs=[Paragraph("text", text)], title=f"{word.title()} story {n}", url=f"https://news.test/{word}/{n}"),
-        origin="text", source="t", guild_id=guild,
+        ExtractedArticle(
+            paragraphs=[Paragraph("text", text)],
+            title=f"{word.title()} story {n}",
+            url=f"https://news.test/{word}/{n}",
+        ),
+        origin="text",
+        source="t",
+        guild_id=guild,
     )
 
 
@@ -114,14 +138,26 @@ START = datetime(2024, 3, 30, 6, 0, tzinfo=UTC)
 
 async def test_digest_once_then_nothing_new(store: ArticleStore) -> None:
     clock, poster = ManualClock(START), FakePoster()
-    topic = await new_topic(store, guild_id=1, channel_id=10, query="ukraine", at="08:00", timezone="Europe/Berlin", now=clock.now())
+    topic = await new_topic(
+        store,
+        guild_id=1,
+        channel_id=10,
+        query="ukraine",
+        at="08:00",
+        timezone="Europe/Berlin",
+        now=clock.now(),
+    )
     await add_article(store, 1, "ukraine")
     await add_article(store, 2, "weather")
     sched = TopicScheduler(store, poster, clock=clock)  # type: ignore[arg-type]
     assert await sched.run_due() == 0
     clock.current = topic.next_run_at  # 08:00 Berlin
     assert await sched.run_due() == 1
-    assert len(poster.sent) == 1 and "Ukraine story 1" in poster.sent[0][1] and "Weather" not in poster.sent[0][1]
+    assert (
+        len(poster.sent) == 1
+        and "Ukraine story 1" in poster.sent[0][1]
+        and "Weather" not in poster.sent[0][1]
+    )
     clock.current = datetime(2024, 3, 31, 6, 0, tzinfo=UTC)  # next day, after DST: 08:00 local = 06:00 UTC
     assert await sched.run_due() == 1
     assert len(poster.sent) == 1  # nothing new: nothing posted
@@ -219,7 +255,16 @@ async def test_500_topics_due_at_once_with_transient_errors(store: ArticleStore)
     await add_article(store, 1, "ukraine", guild=None)
     topics = []
     for i in range(500):
-        topics.append(Topic(id=0, guild_id=i % 100, channel_id=10_000 + i, query="ukraine", next_run_at=START, created_at=START))
+        topics.append(
+            Topic(
+                id=0,
+                guild_id=i % 100,
+                channel_id=10_000 + i,
+                query="ukraine",
+                next_run_at=START,
+                created_at=START,
+            )
+        )
     await store.add_topics(topics)
     sched = TopicScheduler(store, poster, clock=clock, concurrency=32)  # type: ignore[arg-type]
     await sched.run_due()
