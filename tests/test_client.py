@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -35,6 +36,11 @@ def test_run_without_token_prints_guidance_and_exits_2(tmp_path: Path) -> None:
     assert "\n" not in err  # one paragraph
     assert "DISCORD_TOKEN" in err and "bot applications.commands" in err
     assert "permissions=" in err and "Embed Links" in err
+    granted = discord.Permissions(int(re.search(r"permissions=(\d+)", err).group(1)))  # type: ignore[union-attr]
+    # what the bot does: read and answer in channels, post embeds, start digest threads, post in them
+    assert granted.view_channel and granted.send_messages and granted.embed_links
+    assert granted.create_public_threads and granted.send_messages_in_threads
+    assert not (granted.administrator or granted.mention_everyone or granted.manage_messages)
 
 
 async def test_run_connects_syncs_answers_and_stops_on_sigterm(

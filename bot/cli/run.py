@@ -17,15 +17,19 @@ from bot.errors import ConfigError, NewsbotError
 
 log = logging.getLogger(__name__)
 
+# View Channels, Send Messages, Embed Links, Attach Files, Read Message History, Create Public Threads
+# (digests in a thread), Send Messages in Threads
+INVITE_PERMISSIONS = sum(1 << bit for bit in (10, 11, 14, 15, 16, 35, 38))
 NO_TOKEN = (
     "newsbot run: no Discord bot token. Set DISCORD_TOKEN in the environment or in a .env file beside "
     "newsbot (see deploy/.env.example). To get one, create an application at "
     "https://discord.com/developers/applications, open its Bot page and press Reset Token; no privileged "
     "intents are needed. Invite the bot with the OAuth2 URL generator using the scopes "
-    "`bot applications.commands` and the permissions View Channels, Send Messages, Send Messages in "
-    "Threads, Embed Links, Attach Files and Read Message History (permissions integer 274878024704), e.g. "
+    "`bot applications.commands` and the permissions View Channels, Send Messages, Create Public "
+    "Threads, Send Messages in Threads, Embed Links, Attach Files and Read Message History (permissions "
+    f"integer {INVITE_PERMISSIONS}), e.g. "
     "https://discord.com/oauth2/authorize?client_id=YOUR_APPLICATION_ID&scope=bot+applications.commands"
-    "&permissions=274878024704 . Set NEWSBOT_SYNC_GUILD to a server id to make new commands appear there at "
+    f"&permissions={INVITE_PERMISSIONS} . Set NEWSBOT_SYNC_GUILD to a server id to make new commands appear there at "
     "once while testing."
 )
 
