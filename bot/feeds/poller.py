@@ -37,9 +37,9 @@ from bot.feeds.items import entry_article, entry_keys
 from bot.feeds.parse import FeedTooLarge, NotAFeed, parse_feed
 from bot.feeds.types import Feed, FeedEntry, FeedSubscription, PendingAnnouncement
 from bot.ingest.fetch import FEED_TYPES, PAGE_TYPES, Fetcher
-from bot.ingest.pipeline import Ingestor
+from bot.ingest.pipeline import Ingestor, IngestResult
 from bot.models import ExtractedArticle
-from bot.store.base import ArticleStore
+from bot.store.base import ArticleStore, Scope
 from bot.timer import Clock, DueLoop
 
 log = logging.getLogger(__name__)
@@ -333,7 +333,9 @@ class FeedPoller:
                 log.info("feed item not stored", extra={"feed": feed.url, "error": str(exc)})
                 continue
             first_id = first_id or outcome.id
-            if outcome.status == "created" and outcome.id is not None:
+            if outcome.id is not None and (
+                outcome.status == "created" or await self._stored_but_unrecorded(feed, outcome, guild_id)
+            ):
                 result.stored += 1
                 new = NewItem(outcome.id, outcome.title or article.title or "Untitled", article.url)
                 owners = [sub for sub in subs if sub.guild_id == guild_id]
@@ -344,6 +346,17 @@ class FeedPoller:
             else:
                 result.duplicates += 1
         return first_id
+
+    async def _stored_but_unrecorded(self, feed: Feed, outcome: IngestResult, guild_id: int | None) -> bool:
+        """A duplicate of an article this feed stored whose item was never recorded: the process died
+        between storing it and recording it, so its announcement is still owed (GUID churn and repeats
+        within the feed always point at a recorded item, so they are not announced again)."""
+        if not feed.primed or outcome.status != "duplicate" or outcome.id is None:
+            return False
+        article = await self.store.get_article(outcome.id, Scope.guild(guild_id))
+        if article is None or article.ingested_by != f"feed:{feed.id}":
+            return False
+        return not await self.store.feed_has_article(feed.id, article.id)
 
     def _owed(self, subs: list[FeedSubscription], item: NewItem) -> list[PendingAnnouncement]:
         if self.notifier is None:

@@ -278,6 +278,10 @@ class ArticleStore(abc.ABC):
     async def add_feed_keys(self, feed_id: int, keys: Sequence[tuple[str, int | None]]) -> None: ...
 
     @abc.abstractmethod
+    async def feed_has_article(self, feed_id: int, article_id: int) -> bool:
+        """Whether one of the feed's recorded items points at the article."""
+
+    @abc.abstractmethod
     async def record_feed_items(
         self,
         feed_id: int,

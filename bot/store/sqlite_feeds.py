@@ -257,6 +257,12 @@ class SQLiteFeedsMixin:
                 "UPDATE feed_subscriptions SET pause_notified=1 WHERE id=?", [(i,) for i in subscription_ids]
             )
 
+    async def feed_has_article(self, feed_id: int, article_id: int) -> bool:
+        async with self.db.execute(
+            "SELECT 1 FROM feed_items WHERE feed_id = ? AND article_id = ? LIMIT 1", (feed_id, article_id)
+        ) as cur:
+            return await cur.fetchone() is not None
+
     async def seen_feed_keys(self, feed_id: int, keys: Sequence[str]) -> set[str]:
         seen: set[str] = set()
         unique = list(dict.fromkeys(keys))

@@ -238,3 +238,53 @@ async def test_killed_between_two_items_neither_is_lost_nor_repeated(
         assert await pending(store, clock.now()) == []
     finally:
         await store.close()
+
+
+async def test_killed_right_after_storing_an_item_it_is_still_announced_once(
+    tmp_path: Path, feed_server: FeedServer, fetcher: Fetcher
+) -> None:
+    path = tmp_path / "news.db"
+    store = create_store(path)
+    await store.open()
+    clock = ManualClock(T0)
+    try:
+        feed_server.dynamic["news.xml"] = (rss([item(1)]), "application/rss+xml")
+        sub, _ = await store.add_feed_subscription(feed_server.url(FEED), 7, channel_id=70, now=T0)
+        poller = poller_for(store, fetcher, Notes(), clock)
+        await poller.poll_due()
+        feed_server.dynamic["news.xml"] = (rss([item(1), item(2), item(3)]), "application/rss+xml")
+        real = poller.ingestor.store_extracted
+
+        async def dies_after_storing(*args: Any, **kwargs: Any) -> IngestResult:
+            await real(*args, **kwargs)  # the article row is committed...
+            raise Killed  # ...and the process dies before the item or its announcement is recorded
+
+        poller.ingestor.store_extracted = dies_after_storing  # type: ignore[method-assign]
+        clock.advance(timedelta(minutes=16))
+        try:
+            await poller.poll_due()
+        except Killed:
+            pass
+        assert await store.count_articles(Scope.guild(7)) == 2 and await pending(store, clock.now()) == []
+    finally:
+        await store.close()
+
+    store = create_store(path)
+    await store.open()
+    try:
+        notes = Notes()
+        restarted = poller_for(store, fetcher, notes, clock)
+        for _ in range(3):
+            clock.advance(timedelta(minutes=16))
+            await restarted.poll_due()
+        titles = sorted(i.title.split()[2] for _, items in notes.items for i in items)
+        assert titles == ["2", "3"] and {s for s, _ in notes.items} == {sub.id}
+        assert await store.count_articles(Scope.guild(7)) == 3
+        # a copy of an already recorded item under a new GUID and link is still not announced again
+        moved = {**item(2), "guid": "g2b", "link": "http://127.0.0.1/article/2-moved"}
+        feed_server.dynamic["news.xml"] = (rss([item(1), moved, item(3)]), "application/rss+xml")
+        clock.advance(timedelta(minutes=16))
+        await restarted.poll_due()
+        assert sorted(i.title.split()[2] for _, items in notes.items for i in items) == ["2", "3"]
+    finally:
+        await store.close()
