@@ -352,27 +352,39 @@ def _closest(
 
 
 def _group(scored: list[_Scored], ranked: Reranked, limit: int, config: RelatedConfig) -> list[_Scored]:
-    """Best first; a stored copy or a near-identical text joins the item it copies."""
+    """Best first; a stored copy or a near-identical text joins the item it copies. A copy that
+    outscores its original (a punchier headline) lists the original in its place, so one story never
+    shows both as an item and as "also covered by"."""
+    present = {s.candidate.id: s for s in scored}
     chosen: list[tuple[_Scored, npt.NDArray[np.bool_]]] = []
     by_id: dict[int, _Scored] = {}
+    handled: set[int] = set()
     for s in scored:
-        cand = s.candidate
-        if cand.duplicate_of is not None and cand.duplicate_of in by_id:
-            by_id[cand.duplicate_of].copies.append(cand.id)
+        if s.candidate.id in handled:
             continue
-        twin = next((c for c, twins in chosen if twins[s.index]), None)
+        original = s.candidate.duplicate_of
+        lead = present.get(original, s) if original is not None else s
+        members = [s.candidate.id] if lead is s else [lead.candidate.id, s.candidate.id]
+        handled.update(members)
+        if lead.candidate.id in by_id:
+            by_id[lead.candidate.id].copies.append(s.candidate.id)
+            continue
+        twin = next((c for c, twins in chosen if twins[lead.index]), None)
         if twin is not None:
-            twin.copies.append(cand.id)
+            twin.copies.extend(members)
             continue
         if len(chosen) >= limit:
             continue  # still scanning: later copies of chosen items are grouped above
         twins = is_near_duplicate(
-            ranked.rows.dot_dense(ranked.rows.row(s.index)),
-            ranked.embeddings @ ranked.embeddings[s.index],
+            ranked.rows.dot_dense(ranked.rows.row(lead.index)),
+            ranked.embeddings @ ranked.embeddings[lead.index],
             config.near_duplicate,
         )
-        chosen.append((s, twins))
-        by_id[cand.id] = s
+        if lead is not s:
+            lead.score = max(lead.score, s.score)  # the story ranks where its best version does
+            lead.copies.append(s.candidate.id)
+        chosen.append((lead, twins))
+        by_id[lead.candidate.id] = lead
     return [c for c, _ in chosen]
 
 

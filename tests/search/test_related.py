@@ -166,3 +166,46 @@ async def test_collection_mean_embedding_is_the_stores_mean_shrunk_when_small(st
     assert len(embeddings) == 5 == len(await store.recent_embeddings(100))
     assert len(await store.recent_embeddings(2)) == 2
     assert np.allclose(stats.center, embeddings.sum(axis=0) / (5 + _CENTER_PRIOR), atol=1e-5)
+
+
+def test_a_copy_outscoring_its_original_lists_the_original_once() -> None:
+    from collections import Counter
+
+    from bot.search.related import DEFAULT_CONFIG, _group, _Scored
+    from bot.search.rerank import Reranked, SparseRows
+    from bot.search.types import Candidate
+    from bot.search.vectors import ArticleVectors, IdfTable, TermVector
+
+    words = ["rates", "football", "rocket"]
+    vectors = [
+        ArticleVectors(TermVector.from_counts(Counter({w: 3})), np.eye(3, dtype=np.float32)[i])
+        for i, w in enumerate(words)
+    ]
+    rows = SparseRows.build(vectors, IdfTable.empty())
+    ranked = Reranked(
+        np.zeros(3, np.float32),
+        np.zeros(3, np.float32),
+        np.zeros(3, np.float32),
+        rows,
+        np.eye(3, dtype=np.float32),
+    )
+
+    def cand(i: int, duplicate_of: int | None = None) -> Candidate:
+        return Candidate(
+            id=i,
+            title=f"#{i}",
+            published=None,
+            source=None,
+            guild_id=None,
+            duplicate_of=duplicate_of,
+            vectors=None,
+        )
+
+    copy, other, original = (
+        _Scored(cand(30, 10), 0.9, 0),
+        _Scored(cand(20), 0.8, 1),
+        _Scored(cand(10), 0.5, 2),
+    )
+    chosen = _group([copy, other, original], ranked, 5, DEFAULT_CONFIG)
+    assert [s.candidate.id for s in chosen] == [10, 20]
+    assert chosen[0].copies == [30] and chosen[0].score == 0.9
