@@ -119,7 +119,7 @@ class Reading(commands.Cog):
 
     @app_commands.command(name="search", description="Search the stored articles")
     @app_commands.describe(
-        query='Words to find; "quoted phrase", -exclude, prefix*',
+        query='Words to find; "quoted phrase", -exclude, prefix*, a OR b',
         source="Only this outlet (e.g. BBC News)",
         since="Published on or after: 2024-05-01, yesterday, 7d, last week",
     )

@@ -45,9 +45,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _is_exclusion(arg: str) -> bool:
+    """`-word` or `-"phrase"` typed after a search query (not an option: those start with `--`)."""
+    return arg.startswith("-") and not arg.startswith("--") and len(arg) > 1 and not arg[1:2].isspace()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        if getattr(args, "command", None) == "search" and all(_is_exclusion(a) for a in extra):
+            args.query = [*args.query, *extra]  # `search zebra -crossing`: the query's own syntax
+        else:
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         settings = Settings.load()
     except NewsbotError as exc:

@@ -8,7 +8,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from bot.cli.common import Context, UsageError, article_id, emit_json
+from bot.cli.common import Context, UsageError, article_id, emit_json, whole_number
 from bot.errors import ArticleNotFound
 from bot.ingest.fetch import Fetcher, FetchPolicy
 from bot.ingest.pipeline import Ingestor, IngestResult, default_analyzer
@@ -23,7 +23,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("sources", nargs="+", metavar="SOURCE")
     p.add_argument("--jsonl", action="store_true", help="treat every file (and stdin) as a JSONL archive")
     p.add_argument(
-        "--guild", type=int, metavar="ID", help="store for one Discord server instead of the global library"
+        "--guild",
+        type=whole_number,
+        metavar="ID",
+        help="store for one Discord server instead of the global library",
     )
     p.add_argument("--json", action="store_true", help="one JSON object per item on stdout")
     p.set_defaults(handler=cmd_ingest)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -53,12 +54,37 @@ def emit_json(obj: Any) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False, default=str) + "\n")
 
 
+_MAX_ID = 2**63 - 1  # SQLite's largest integer; Discord snowflakes fit too
+
+
 def article_id(text: str) -> int:
     """An article id argument; a clear usage error otherwise."""
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"article id must be a number, not {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"article id must be positive, not {value}")
+    if not 0 < value <= _MAX_ID:
+        raise argparse.ArgumentTypeError(f"article id must be between 1 and {_MAX_ID}, not {value}")
+    return value
+
+
+def whole_number(text: str) -> int:
+    """An id (server, channel, role, feed, topic) or a count: 0 up to SQLite's largest integer."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}") from None
+    if not 0 <= value <= _MAX_ID:
+        raise argparse.ArgumentTypeError(f"must be between 0 and {_MAX_ID}, not {value}")
+    return value
+
+
+def days(text: str) -> float:
+    """A positive, finite number of days."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of days, not {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number of days, not {text!r}")
     return value

@@ -6,7 +6,7 @@ import argparse
 import logging
 import sys
 
-from bot.cli.common import Context, UsageError, emit_json
+from bot.cli.common import Context, UsageError, emit_json, whole_number
 from bot.errors import FeedError, TopicError
 from bot.feeds.manage import MAX_MINUTES, MIN_MINUTES, PERMANENT_REASONS, IntervalOutOfRange, follow_feed
 from bot.feeds.poller import FeedPoller, PollResult
@@ -23,7 +23,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     fsub.required = True
     a = fsub.add_parser("add", help="follow a feed and store its current items now")
     a.add_argument("url")
-    a.add_argument("--guild", type=int, metavar="ID", help="for one Discord server (default: global library)")
+    a.add_argument(
+        "--guild", type=whole_number, metavar="ID", help="for one Discord server (default: global library)"
+    )
     a.add_argument(
         "--every",
         type=int,
@@ -38,11 +40,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     a.set_defaults(handler=cmd_add)
     ls = fsub.add_parser("list", help="followed feeds with their state")
-    ls.add_argument("--guild", type=int, metavar="ID")
+    ls.add_argument("--guild", type=whole_number, metavar="ID")
     ls.add_argument("--all", action="store_true", help="every server's feeds")
     ls.set_defaults(handler=cmd_list)
     rm = fsub.add_parser("remove", help="stop following (by subscription id from `feeds list`)")
-    rm.add_argument("id", type=int)
+    rm.add_argument("id", type=whole_number)
     rm.set_defaults(handler=cmd_remove)
     po = fsub.add_parser("poll", help="poll every due feed once, now")
     po.set_defaults(handler=cmd_poll)
@@ -54,17 +56,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     tl.set_defaults(handler=cmd_topics_list)
     ta = tsub.add_parser("add", help="add a topic (posting needs the bot: `newsbot run`)")
     ta.add_argument("query")
-    ta.add_argument("--guild", type=int, required=True)
-    ta.add_argument("--channel", type=int, required=True)
+    ta.add_argument("--guild", type=whole_number, required=True)
+    ta.add_argument("--channel", type=whole_number, required=True)
     ta.add_argument("--every", default="daily", choices=["hourly", "daily", "weekly"])
     ta.add_argument("--at")
     ta.add_argument("--timezone")
     ta.add_argument("--day")
-    ta.add_argument("--role", type=int, help="role id to mention")
+    ta.add_argument("--role", type=whole_number, help="role id to mention")
     ta.add_argument("--thread", action="store_true")
     ta.set_defaults(handler=cmd_topics_add)
     tr = tsub.add_parser("remove", help="delete a topic")
-    tr.add_argument("id", type=int)
+    tr.add_argument("id", type=whole_number)
     tr.set_defaults(handler=cmd_topics_remove)
 
 

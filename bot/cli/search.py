@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from bot.cli.common import Context, UsageError, article_id, emit_json
+from bot.cli.common import Context, UsageError, article_id, days, emit_json, whole_number
 from bot.errors import InvalidQuery
 from bot.search.related import related_to_article, related_to_topic
 from bot.search.search import build_filters, search
@@ -14,7 +14,7 @@ from bot.store import Scope
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "search", help="full-text search (phrases in quotes, word* prefixes, -word to exclude)"
+        "search", help='full-text search ("phrases", word* prefixes, -word or NOT word to exclude, a OR b)'
     )
     p.add_argument("query", nargs="+", metavar="QUERY")
     p.add_argument("--source", metavar="S", help="only this source (case-insensitive)")
@@ -26,7 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--limit", type=int, default=10, metavar="K", help="hits to show (default 10, at most 100)"
     )
-    p.add_argument("--offset", type=int, default=0, metavar="N", help="skip the first N hits")
+    p.add_argument("--offset", type=whole_number, default=0, metavar="N", help="skip the first N hits")
     _scope_option(p)
     p.add_argument("--json", action="store_true", help="one JSON object per hit")
     p.set_defaults(handler=cmd_search)
@@ -41,7 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--limit", type=int, default=5, metavar="K", help="related pieces per article (default 5, at most 50)"
     )
     p.add_argument(
-        "--recent", type=float, metavar="DAYS", help="prefer pieces published within about DAYS (a half-life)"
+        "--recent", type=days, metavar="DAYS", help="prefer pieces published within about DAYS (a half-life)"
     )
     _scope_option(p)
     p.add_argument("--json", action="store_true", help="one JSON object per article asked about")
@@ -51,7 +51,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _scope_option(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--guild",
-        type=int,
+        type=whole_number,
         metavar="ID",
         help="see what this Discord server sees (its own articles plus the global library); default: everything",
     )

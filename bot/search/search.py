@@ -61,7 +61,7 @@ def without_stop_words(query: ParsedQuery) -> ParsedQuery:
     """Plain stop words ("the", "for") beside other words barely narrow a search but make the index walk
     its longest lists (at 1M articles "Backing For" took 170 ms): they are left out then. Phrases,
     exclusions and a query made only of stop words keep them."""
-    kept = tuple(t for t in query.terms if not _is_plain_stop_word(t))
+    kept = tuple(t for t in query.terms if t.alt or not _is_plain_stop_word(t))
     if not any(not t.negated for t in kept):
         return query
     return ParsedQuery(kept)
@@ -75,12 +75,13 @@ def _is_plain_stop_word(term: QueryTerm) -> bool:
 
 
 def estimated_matches(query: ParsedQuery, idf: IdfTable) -> int:
-    """An upper bound on matching documents: the rarest required term's document frequency."""
+    """An upper bound on matching documents: the rarest required group's document frequency (a group
+    of alternatives counts the sum of its terms')."""
     best = idf.documents
-    for term in query.positive:
-        if term.kind == "prefix":
+    for group in query.required():
+        if any(term.kind == "prefix" for term in group):
             continue  # could expand to anything
-        best = min(best, max(_df(token, idf) for token in term.tokens))
+        best = min(best, sum(max(_df(token, idf) for token in term.tokens) for term in group))
     return best
 
 

@@ -23,6 +23,7 @@ class QueryTerm:
     kind: TermKind
     tokens: tuple[str, ...]
     negated: bool = False
+    alt: int = 0  # positive terms sharing a non-zero `alt` are alternatives ("a OR b"); 0: required alone
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +39,19 @@ class ParsedQuery:
     @property
     def negative(self) -> tuple[QueryTerm, ...]:
         return tuple(t for t in self.terms if t.negated)
+
+    def required(self) -> list[tuple[QueryTerm, ...]]:
+        """The positive terms as AND-ed groups of OR-ed alternatives, in query order."""
+        groups: list[list[QueryTerm]] = []
+        where: dict[int, int] = {}
+        for term in self.positive:
+            if term.alt and term.alt in where:
+                groups[where[term.alt]].append(term)
+                continue
+            if term.alt:
+                where[term.alt] = len(groups)
+            groups.append([term])
+        return [tuple(g) for g in groups]
 
     def is_empty(self) -> bool:
         """Nothing to match on: a query made only of exclusions or punctuation finds nothing."""
@@ -136,4 +150,5 @@ class RelatedResult:
 
     def to_dict(self) -> dict[str, object]:
         head: dict[str, object] = {"id": self.article_id} if self.topic is None else {"topic": self.topic}
-        return {**head, "related": [i.to_dict() for i in self.items], "also_covered_by": self.also_covered_by}
+        # the documented line shape; copies of the article itself show in the text output
+        return {**head, "related": [i.to_dict() for i in self.items]}

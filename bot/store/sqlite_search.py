@@ -44,9 +44,13 @@ def fts_term(term: QueryTerm) -> str:
 
 
 def fts_expression(query: ParsedQuery, column: str | None = None) -> str | None:
-    """AND of the positive terms, then NOT each excluded term; None when nothing positive remains.
-    With `column`, the positive terms must all match in that column (exclusions still apply anywhere)."""
-    positive = [fts_term(t) for t in query.positive]
+    """AND of the positive terms (alternatives OR-ed in brackets), then NOT each excluded term; None when
+    nothing positive remains. With `column`, the positive terms must match in that column (exclusions
+    still apply anywhere)."""
+    positive = [
+        fts_term(g[0]) if len(g) == 1 else "(" + " OR ".join(fts_term(t) for t in g) + ")"
+        for g in query.required()
+    ]
     if not positive:
         return None
     expr = " AND ".join(positive)

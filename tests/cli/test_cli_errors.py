@@ -3,6 +3,7 @@ errors, 1 for failures, and no third-party log chatter unless asked for (-v / NE
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -79,3 +80,28 @@ def test_unsupported_url_scheme_is_named(tmp_path: Path) -> None:
     assert done.stderr.splitlines()[0] == (
         "failed     ftp://example.com/x: unsupported URL scheme 'ftp': only http:// and https:// URLs can be fetched"
     )
+
+
+def test_out_of_range_numbers_are_usage_errors(tmp_path: Path) -> None:
+    db = tmp_path / "n.db"
+    huge = "99999999999999999999999"
+    for args in (["related", huge], ["search", "x", "--guild", huge], ["search", "x", "--offset", huge]):
+        done = newsbot(*args, db=db)
+        assert done.returncode == 2 and len(done.stderr.splitlines()) == 1, args
+        assert "between" in done.stderr and "internal error" not in done.stderr
+    nan = newsbot("related", "1", "--recent", "nan", db=db)
+    assert nan.returncode == 2 and "positive number of days" in nan.stderr
+
+
+def test_a_dash_word_after_the_query_excludes_it(tmp_path: Path) -> None:
+    db = tmp_path / "n.db"
+    archive = tmp_path / "a.jsonl"
+    archive.write_text(
+        '{"title": "Zebra crossing redesigned", "text": "The council repainted the zebra crossing in town."}\n'
+        '{"title": "Zebra foal at the zoo", "text": "A zebra foal was born at the city zoo this week."}\n'
+    )
+    assert newsbot("ingest", "--jsonl", str(archive), db=db).returncode == 0
+    done = newsbot("search", "zebra", "-crossing", "--json", db=db)
+    assert done.returncode == 0, done.stderr
+    assert [json.loads(line)["title"] for line in done.stdout.splitlines()] == ["Zebra foal at the zoo"]
+    assert newsbot("search", "zebra", "--crossing", db=db).returncode == 2  # still an unknown option

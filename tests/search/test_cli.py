@@ -68,6 +68,7 @@ def test_search_and_related_json(tmp_path: Path, capsys: pytest.CaptureFixture[s
         "Storm batters the coast",
     }
     assert set(answer["related"][0]) == {"id", "title", "score", "also_covered_by"}
+    assert set(answer) == {"id", "related"}
 
     code, lines, _ = _run(
         capsys, "--db", db, "related", "--topic", "interest rates inflation", "--limit", "1", "--json"

@@ -25,7 +25,7 @@ def test_fts_operators_are_plain_words_or_dropped() -> None:
     q = parse_query("cats AND dogs OR NEAR(birds) title:fish ^x")
     tokens = [t.tokens for t in q.terms]
     assert ("cats",) in tokens and ("dogs",) in tokens
-    assert ("or",) in tokens and ("near", "birds") in tokens  # NEAR( … ) is just text
+    assert ("or",) not in tokens and ("near", "birds") in tokens  # NEAR( … ) is just text
     assert ("title", "fish") in tokens
     assert all(t.kind != "prefix" for t in q.terms)
     expr = fts_expression(q)
@@ -55,3 +55,27 @@ def test_control_characters_and_size_are_bounded() -> None:
 def test_accents_and_case_kept_for_the_index_to_fold() -> None:
     q = parse_query("Café Zürich")
     assert [t.tokens for t in q.terms] == [("café",), ("zürich",)]
+
+
+def test_not_excludes_and_or_gives_alternatives() -> None:
+    assert fts_expression(parse_query("zebra NOT crossing")) == '("zebra") NOT "crossing"'
+    assert fts_expression(parse_query('NOT "red fox" fox')) == '("fox") NOT "red fox"'
+    assert fts_expression(parse_query("zebra OR football")) == '("zebra" OR "football")'
+    assert (
+        fts_expression(parse_query("kyiv grain OR wheat deal"))
+        == '"kyiv" AND ("grain" OR "wheat") AND "deal"'
+    )
+    assert fts_expression(parse_query("a OR b OR c")) == '("a" OR "b" OR "c")'
+    # a dangling or misplaced operator is dropped, never an error
+    assert fts_expression(parse_query("OR cats OR")) == '"cats"'
+    assert fts_expression(parse_query("cats OR -dogs")) == '("cats") NOT "dogs"'
+    assert parse_query("NOT").is_empty() and parse_query("NOT cats").is_empty()
+    # lower-case words are words
+    assert [t.tokens for t in parse_query("not or").terms] == [("not",), ("or",)]
+
+
+def test_an_overlong_query_is_cut_between_words() -> None:
+    q = parse_query("zebra " * 400)
+    assert q.terms == (QueryTerm("word", ("zebra",)),)
+    cut = parse_query("a" * 990 + " crossings and more")
+    assert all(t.tokens != ("cr",) for t in cut.terms) and ("crossings",) not in [t.tokens for t in cut.terms]

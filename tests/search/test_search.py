@@ -183,3 +183,15 @@ async def test_costly_broad_query_orders_title_matches_then_newest(
     # without a window (a narrow query) bm25 still ranks
     ranked = await store.search(parse_query("harbour"), build_filters(), Scope.guild(None), limit=10)
     assert {h.id for h in ranked} == {old_title.id, body_old.id, body_new.id, new_title.id, excluded.id}
+
+
+async def test_or_and_not_keep_their_meaning(store: SQLiteStore) -> None:
+    crossing = await add(store, "Zebra crossing redesigned", "The council repainted the zebra crossing.")
+    herd = await add(store, "Zebra herd at the zoo", "A new zebra arrived at the city zoo.")
+    match = await add(store, "Football final tonight", "The football final kicks off at eight.")
+    found = {h.id for h in await search(store, "zebra NOT crossing", Scope.all())}
+    assert found == {herd.id}
+    either = {h.id for h in await search(store, "zebra OR football", Scope.all())}
+    assert either == {crossing.id, herd.id, match.id}
+    both = {h.id for h in await search(store, "zoo OR final zebra", Scope.all())}
+    assert both == {herd.id}
