@@ -27,6 +27,7 @@ class Settings:
     discord_api: str | None = None
     discord_gateway: str | None = None
     page_timeout: float = 180.0  # seconds before paging buttons are disabled
+    defer_after: float = 1.5  # seconds of work before a command shows "thinking" (Discord allows 3)
 
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None, env_file: str | Path | None = ".env") -> Settings:
@@ -53,6 +54,11 @@ class Settings:
             raise ConfigError(
                 f"NEWSBOT_PAGE_TIMEOUT must be a number of seconds, not {page_timeout!r}"
             ) from None
+        defer_raw = get("NEWSBOT_DEFER_AFTER") or "1.5"
+        try:
+            defer_after = min(max(0.0, float(defer_raw)), 2.5)
+        except ValueError:
+            raise ConfigError(f"NEWSBOT_DEFER_AFTER must be a number of seconds, not {defer_raw!r}") from None
         roles = tuple(r.strip() for r in (get("NEWSBOT_ADMIN_ROLES") or "").split(",") if r.strip())
         fetch_allow = get("NEWSBOT_FETCH_ALLOW") or ""
         if fetch_allow:  # checked here so a typo stops every command at once, not the first fetch
@@ -69,6 +75,7 @@ class Settings:
             discord_api=get("NEWSBOT_DISCORD_API"),
             discord_gateway=get("NEWSBOT_DISCORD_GATEWAY"),
             page_timeout=timeout,
+            defer_after=defer_after,
         )
 
 

@@ -8,6 +8,7 @@ Every builder escapes article and user text (no markdown or mention injection) a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
@@ -41,7 +42,6 @@ CONTENT_MAX = 2000
 CHOICE_NAME_MAX = 100
 URL_MAX = 2048
 
-DEFER_AFTER = 1.5  # seconds: answer directly when the work is done by then, else defer first
 HITS_PER_PAGE = 5
 HL_OPEN, HL_CLOSE = "\x02", "\x03"  # search snippet markers, turned into bold after escaping
 
@@ -334,10 +334,16 @@ async def send_reply(
     async with bot.tracked():
         task = asyncio.ensure_future(work)
         try:
-            reply = await asyncio.wait_for(asyncio.shield(task), DEFER_AFTER)
+            reply = await asyncio.wait_for(asyncio.shield(task), bot.settings.defer_after)
         except TimeoutError:
             await interaction.response.defer(thinking=True, ephemeral=ephemeral)
-            reply = await task
+            try:
+                reply = await task
+            except Exception:
+                if not ephemeral:  # the first followup would take the public "thinking" message's place:
+                    with contextlib.suppress(discord.HTTPException):  # remove it, so the error stays private
+                        await interaction.delete_original_response()
+                raise
             kwargs: dict[str, Any] = {"embeds": reply.embeds[:EMBEDS_MAX], "ephemeral": ephemeral}
             if reply.view is not None:
                 kwargs["view"] = reply.view

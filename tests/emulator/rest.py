@@ -291,8 +291,8 @@ class RestApi:
                 msg[key] = body[key] if body[key] is not None else ("" if key == "content" else [])
         if "embeds" in body:
             msg["embeds"] = [self._embed(e) for e in body["embeds"] or []]
-        if "flags" in body and body["flags"] is not None:
-            msg["flags"] = (msg["flags"] & (EPHEMERAL | HAS_THREAD)) | int(body["flags"])
+        if "flags" in body and body["flags"] is not None:  # a message's visibility is set when it is made
+            msg["flags"] = (msg["flags"] & (EPHEMERAL | HAS_THREAD)) | (int(body["flags"]) & ~EPHEMERAL)
         if "attachments" in body or files:
             msg["attachments"] = self._attachments(body, files, msg["attachments"])
         msg["flags"] &= ~LOADING
