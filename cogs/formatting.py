@@ -90,6 +90,38 @@ def http_url(url: str | None) -> str | None:
     return url if url.lower().startswith(("http://", "https://")) else None
 
 
+_LINK_BREAKERS = frozenset("<>()[]\\`|\"'")
+
+
+def link_target(url: str | None) -> str | None:
+    """An http(s) URL made safe inside `[text](<url>)`: whitespace, control characters and the characters
+    that end or re-open markdown syntax are percent-encoded (same address, inert text); else None."""
+    if not url:
+        return None
+    url = url.strip()
+    if not url.lower().startswith(("http://", "https://")):
+        return None
+    out = "".join(
+        "".join(f"%{b:02X}" for b in c.encode())
+        if c in _LINK_BREAKERS or c.isspace() or not c.isprintable()
+        else c
+        for c in url
+    )
+    return out if len(out) <= URL_MAX else None
+
+
+def link_text(text: str) -> str:
+    """Escaped text for inside `[...]`: square brackets become parentheses so none can close the link."""
+    return escape(text).replace("\\[", "(").replace("[", "(").replace("]", ")")
+
+
+def inline_code(text: str | None, limit: int = 80) -> str:
+    """User text shown as inline code: shown verbatim (no markdown escaping inside a code span), backticks
+    replaced by a look-alike so none can end the span, whitespace and newlines collapsed, clipped."""
+    flat = " ".join((text or "").replace("`", "\u02cb").split())
+    return f"`{clip(flat, limit)}`" if flat else "`…`"
+
+
 def when(dt: datetime | None) -> str | None:
     """A Discord timestamp (shown in each reader's time zone)."""
     return f"<t:{int(dt.timestamp())}:D>" if dt else None
@@ -165,8 +197,6 @@ def article_card(article: Article, settings: GuildSettings) -> discord.Embed:
     embed.description = clip("\n\n".join(parts), DESCRIPTION_MAX) or None
     if article.source:
         embed.add_field(name="Source", value=escape(article.source))
-    if article.authors:
-        embed.add_field(name="By", value=escape(", ".join(article.authors)))
     if article.published:
         embed.add_field(name="Published", value=when(article.published) or "")
     if article.section:
@@ -194,39 +224,65 @@ def summary_embed(article: Article, summary: SummaryResult, settings: GuildSetti
     return fit_embed(embed)
 
 
-def quote_block(q: Quote) -> str:
+QUOTE_MAX = 1500
+
+
+def quote_block(q: Quote, limit: int = QUOTE_MAX) -> str:
+    """The quote as a block quote, then its speaker; a long quote is clipped, never its attribution."""
+    speaker = f"— **{clip(escape(q.speaker), 200)}**" if q.speaker else "— *unattributed*"
     lines = [f"> {escape(line)}" for line in q.text.splitlines() if line.strip()] or ["> …"]
-    speaker = f"— **{escape(q.speaker)}**" if q.speaker else "— *unattributed*"
-    return "\n".join(lines) + f"\n{speaker}"
+    body = clip("\n".join(lines), max(3, limit - len(speaker) - 1))
+    return f"{body}\n{speaker}"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def quotes_embed(article: Article, sel: QuoteSelection, settings: GuildSettings) -> discord.Embed:
     embed = _base(article, settings)
     if sel.quotes:
-        blocks = [clip(quote_block(q), 1500) for q in sel.quotes]
+        blocks = [quote_block(q) for q in sel.quotes]
         text, shown = fill_lines(blocks, DESCRIPTION_MAX - 200, sep="\n\n")
         embed.description = text
-        note = f"{shown} of {sel.total} quotes" if not sel.speaker else f"{shown} quotes by “{sel.speaker}”"
+        if sel.speaker:
+            note = f"{_count(shown, 'quote')} by “{sel.speaker}”"
+        else:
+            note = (
+                _count(shown, "quote") if shown == sel.total else f"{shown} of {_count(sel.total, 'quote')}"
+            )
     elif sel.total == 0:
         embed.description = "No quotations found in this article."
-        note = "0 quotes"
+        note = "no quotes"
     else:
         who = ", ".join(escape(s) for s in sel.speakers[:10]) or "nobody by name"
         embed.description = clip(
             f"No quotes by “{escape(sel.speaker)}” in this article. Quoted: {who}.", DESCRIPTION_MAX
         )
-        note = f"0 of {sel.total} quotes"
+        note = f"0 of {_count(sel.total, 'quote')}"
     embed.set_footer(text=f"Article #{article.id} · {note}")
     return fit_embed(embed)
 
 
 def listing_line(
-    n: int, title: str, url: str | None, source: str | None, published: datetime | None, aid: int
+    n: int,
+    title: str,
+    url: str | None,
+    source: str | None,
+    published: datetime | None,
+    aid: int,
+    limit: int = 600,
 ) -> str:
-    link = http_url(url)
-    shown = escape(clip(title, 200))
-    head = f"[{shown}]({link.replace(')', '%29')})" if link else f"**{shown}**"
-    tail = " · ".join(x for x in (escape(source) if source else None, when(published), f"#{aid}") if x)
+    """`n. [title](url)` over `source · date · #id`, at most `limit` characters: the source and then the
+    title are shortened, and the link dropped when it leaves no room for a readable title."""
+    shown_source = clip(escape(source), max(10, limit // 5)) if source else None
+    tail = " · ".join(x for x in (shown_source, when(published), f"#{aid}") if x)
+    room = limit - len(f"{n}. \n{tail}")
+    link = link_target(url)
+    if link and room - len(link) - 4 >= min(40, len(title) + 4):
+        head = f"[{clip(link_text(title), room - len(link) - 4)}]({link})"
+    else:
+        head = f"**{clip(link_text(title), max(4, room - 4))}**"
     return f"{n}. {head}\n{tail}"
 
 
@@ -270,11 +326,9 @@ def search_pages(
                 for x in (escape(hit.source) if hit.source else None, when(hit.published), f"#{hit.id}")
                 if x
             )
-            link = http_url(urls.get(hit.id))
+            link = link_target(urls.get(hit.id))
             snippet = escape(hit.snippet).replace(HL_OPEN, "**").replace(HL_CLOSE, "**")
-            value = (
-                clip(snippet, 700) + f"\n{meta}" + (f" · [open]({link.replace(')', '%29')})" if link else "")
-            )
+            value = clip(snippet, 700) + f"\n{meta}" + (f" · [open]({link})" if link else "")
             embed.add_field(name=clip(f"{i}. {escape(hit.title)}", FIELD_NAME_MAX), value=value, inline=False)
         embed.set_footer(text=f"Page {p + 1}/{count} · {len(hits)} results")
         pages.append(fit_embed(embed))
@@ -296,8 +350,9 @@ def stats_embed(stats: StoreStats, settings: GuildSettings, guild_name: str | No
             inline=False,
         )
     if stats.last_ingested:
+        each = (FIELD_VALUE_MAX - len(stats.last_ingested)) // max(1, len(stats.last_ingested))
         lines = [
-            listing_line(i, x.title, x.url, x.source, x.published, x.id)
+            listing_line(i, x.title, x.url, x.source, x.published, x.id, limit=each)
             for i, x in enumerate(stats.last_ingested, 1)
         ]
         embed.add_field(name="Last ingested", value=fill_lines(lines, FIELD_VALUE_MAX)[0], inline=False)

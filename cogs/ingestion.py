@@ -21,11 +21,15 @@ from bot.services import IngestOutcome, check_upload
 from bot.store import Scope
 from bot.timer import clock_from_env
 from cogs.formatting import (
+    CONTENT_MAX,
     DESCRIPTION_MAX,
     clip,
     escape,
     fill_lines,
     fit_embed,
+    inline_code,
+    link_target,
+    link_text,
     manager_only,
     stats_embed,
 )
@@ -165,6 +169,32 @@ class Ingestion(commands.Cog):
         await interaction.response.send_message(embed=stats_embed(stats, settings, name), ephemeral=True)
 
 
+def pause_notice(subscription: FeedSubscription, feed: Feed, reason: str) -> str:
+    """Why a feed stopped; the feed's error text comes from the remote server, so it is escaped."""
+    link = link_target(feed.url)
+    text = (
+        f"⏸️ Feed paused ({escape(reason)}): "
+        + (f"<{link}>" if link else inline_code(feed.url, 200))
+        + (f"\nLast error: {clip(escape(feed.last_error), 200)}" if feed.last_error else "")
+        + f"\nUse `/feed resume {subscription.id}` to try again."
+    )
+    return clip(text, CONTENT_MAX)
+
+
+def announcement(feed: Feed, items: list[NewItem]) -> str:
+    """New feed items as one message; an item links only to an http(s) address, made inert for markdown."""
+    lines = [f"🗞️ **{escape(clip(feed.title or feed.url, 100))}** — {len(items)} new"]
+    for it in items[:10]:
+        title = clip(link_text(it.title), 150)
+        link = link_target(it.url)
+        if link and len(link) > 400:
+            link = None  # ten of those would not fit in one message
+        lines.append(f"• [{title}](<{link}>) (#{it.article_id})" if link else f"• {title} (#{it.article_id})")
+    if len(items) > 10:
+        lines.append(f"…and {len(items) - 10} more")
+    return fill_lines(lines, CONTENT_MAX)[0]
+
+
 class DiscordFeedNotifier:
     def __init__(self, bot: NewsBot) -> None:
         self.bot = bot
@@ -172,11 +202,7 @@ class DiscordFeedNotifier:
     async def feed_paused(self, subscription: FeedSubscription, feed: Feed, reason: str) -> bool:
         if subscription.channel_id is None:
             return False
-        text = (
-            f"⏸️ Feed paused ({reason}): <{feed.url}>"
-            + (f"\nLast error: {clip(feed.last_error, 200)}" if feed.last_error else "")
-            + f"\nUse `/feed resume {subscription.id}` to try again."
-        )
+        text = pause_notice(subscription, feed, reason)
         try:
             await self.bot.get_partial_messageable(subscription.channel_id).send(
                 text, allowed_mentions=discord.AllowedMentions.none()
@@ -189,18 +215,11 @@ class DiscordFeedNotifier:
     async def new_items(self, subscription: FeedSubscription, feed: Feed, items: list[NewItem]) -> None:
         if subscription.channel_id is None:
             return
-        lines = [f"🗞️ **{escape(clip(feed.title or feed.url, 100))}** — {len(items)} new"]
-        for it in items[:10]:
-            title = escape(clip(it.title, 150)).replace("[", "(").replace("]", ")")
-            lines.append(
-                f"• [{title}](<{it.url}>) (#{it.article_id})" if it.url else f"• {title} (#{it.article_id})"
-            )
-        if len(items) > 10:
-            lines.append(f"…and {len(items) - 10} more")
+        text = announcement(feed, items)
         # Same batch, same nonce: a resend after a crash returns the first message instead of a second one.
         nonce = f"f{subscription.id}a{items[0].article_id if items else 0}"[:25]
         await self.bot.get_partial_messageable(subscription.channel_id).send(
-            "\n".join(lines)[:2000], allowed_mentions=discord.AllowedMentions.none(), nonce=nonce
+            text, allowed_mentions=discord.AllowedMentions.none(), nonce=nonce
         )
 
 
@@ -266,7 +285,11 @@ class Feeds(commands.Cog):
         lines = []
         for s in subs:
             d = s.to_dict()
-            state = f"⏸️ {d['paused_reason']}" if d["paused"] else f"every {d['interval_minutes']} min"
+            state = (
+                f"⏸️ {escape(str(d['paused_reason']))}"
+                if d["paused"]
+                else f"every {d['interval_minutes']} min"
+            )
             where = f" → <#{s.channel_id}>" if s.channel_id else ""
             lines.append(
                 f"**#{s.id}** {escape(clip(str(d['title'] or d['url']), 80))} <{d['url']}>{where} · {state}"

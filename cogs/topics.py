@@ -18,7 +18,7 @@ from bot.scheduler import TopicScheduler, clock_from_env
 from bot.topics.digest import build_digest, render_digest
 from bot.topics.manage import new_topic, preview_digest
 from bot.topics.poster import ChannelKind, PostFailed, TargetGone
-from cogs.formatting import clip, escape, manager_only
+from cogs.formatting import clip, escape, inline_code, manager_only
 
 if TYPE_CHECKING:
     from bot.client import NewsBot
@@ -140,14 +140,14 @@ class DigestChannel(app_commands.Transformer):
 
 def _topic_line(t: Any) -> str:
     state = (
-        f"⏸️ paused: {t.paused_reason}"
+        f"⏸️ paused: {clip(escape(t.paused_reason), 200)}"
         if t.paused_reason
         else (f"next <t:{int(t.next_run_at.timestamp())}:R>" if t.next_run_at else "not scheduled")
     )
     extras = (" · thread" if t.thread else "") + (
         f" · mentions <@&{t.mention_role_id}>" if t.mention_role_id else ""
     )
-    return f"**#{t.id}** `{escape(clip(t.query, 80))}` → <#{t.channel_id}> · {t.schedule.describe()}{extras} · {state}"
+    return f"**#{t.id}** {inline_code(t.query, 80)} → <#{t.channel_id}> · {t.schedule.describe()}{extras} · {state}"
 
 
 class Topics(commands.Cog):

@@ -111,10 +111,37 @@ def _escape(text: str) -> str:
     return _LINK_UNSAFE.sub(lambda m: "(" if m.group(0) == "[" else ")", text)
 
 
+_LINK_BREAKERS = frozenset("<>()[]\\`|\"'")
+
+
+def link_target(url: str | None) -> str | None:
+    """An http(s) URL made safe inside `[text](<url>)` (the twin of cogs.formatting.link_target):
+    whitespace, control characters and markdown-breaking characters percent-encoded; else None."""
+    url = (url or "").strip()
+    if not url.lower().startswith(("http://", "https://")):
+        return None
+    return "".join(
+        "".join(f"%{b:02X}" for b in c.encode())
+        if c in _LINK_BREAKERS or c.isspace() or not c.isprintable()
+        else c
+        for c in url
+    )
+
+
+def inline_code(text: str, limit: int) -> str:
+    """User text as inline code (plain text; cogs.formatting.inline_code is the Discord layer's twin):
+    no escaping inside the span, backticks swapped for a look-alike, whitespace collapsed, clipped."""
+    flat = " ".join(text.replace("`", "\u02cb").split())
+    if len(flat) > limit:
+        flat = flat[: limit - 1].rstrip() + "…"
+    return f"`{flat}`" if flat else "`…`"
+
+
 def render_item(item: DigestItem) -> str:
-    title = _escape(" ".join(item.title.split()))[:250]
-    head = f"**[{title}](<{item.url}>)**" if item.url and len(item.url) < 500 else f"**{title}**"
-    source = f" — {_escape(item.source)[:80]}" if item.source else ""
+    title = _escape(" ".join(item.title.split())[:250])
+    link = link_target(item.url)
+    head = f"**[{title}](<{link}>)**" if link and len(link) < 500 else f"**{title}**"
+    source = f" — {_escape(item.source[:80])}" if item.source else ""
     line = f"{head}{source} (#{item.id})"
     if item.summary:
         line += "\n> " + _escape(item.summary)
@@ -126,7 +153,7 @@ def render_digest(topic: Topic, digest: Digest, *, header_alone: bool = False) -
     `header_alone` keeps the header as its own message (it then starts a thread holding the items)."""
     count = len(digest.items) + digest.more
     noun = "article" if count == 1 else "articles"
-    header = f"📰 **{_escape(topic.label)[:200]}** — {count} new {noun}"
+    header = f"📰 **{_escape(topic.label[:200])}** — {count} new {noun}"
     if topic.mention_role_id:
         header = f"<@&{topic.mention_role_id}> " + header
     chunks: list[str] = []
@@ -142,7 +169,7 @@ def render_digest(topic: Topic, digest: Digest, *, header_alone: bool = False) -
         else:
             current = f"{current}\n\n{block}" if current else block
     if digest.more:
-        tail = f"…and {digest.more} more: `/search {topic.query[:200]}`"
+        tail = f"…and {digest.more} more: {inline_code('/search ' + topic.query, 200)}"
         if len(current) + 2 + len(tail) > MESSAGE_LIMIT:
             chunks.append(current)
             current = tail
