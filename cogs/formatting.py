@@ -19,6 +19,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import markdown
 from bot.guild_settings import GuildSettings, colour_hex, parse_colour
 from bot.models import Article, Quote
 from bot.search.types import RelatedResult, SearchHit
@@ -90,24 +91,10 @@ def http_url(url: str | None) -> str | None:
     return url if url.lower().startswith(("http://", "https://")) else None
 
 
-_LINK_BREAKERS = frozenset("<>()[]\\`|\"'")
-
-
 def link_target(url: str | None) -> str | None:
-    """An http(s) URL made safe inside `[text](<url>)`: whitespace, control characters and the characters
-    that end or re-open markdown syntax are percent-encoded (same address, inert text); else None."""
-    if not url:
-        return None
-    url = url.strip()
-    if not url.lower().startswith(("http://", "https://")):
-        return None
-    out = "".join(
-        "".join(f"%{b:02X}" for b in c.encode())
-        if c in _LINK_BREAKERS or c.isspace() or not c.isprintable()
-        else c
-        for c in url
-    )
-    return out if len(out) <= URL_MAX else None
+    """An http(s) URL made safe inside `[text](<url>)` (see bot.markdown), or None if unsafe or too long."""
+    out = markdown.link_target(url)
+    return out if out is not None and len(out) <= URL_MAX else None
 
 
 def link_text(text: str) -> str:
@@ -116,10 +103,7 @@ def link_text(text: str) -> str:
 
 
 def inline_code(text: str | None, limit: int = 80) -> str:
-    """User text shown as inline code: shown verbatim (no markdown escaping inside a code span), backticks
-    replaced by a look-alike so none can end the span, whitespace and newlines collapsed, clipped."""
-    flat = " ".join((text or "").replace("`", "\u02cb").split())
-    return f"`{clip(flat, limit)}`" if flat else "`…`"
+    return markdown.inline_code(text, limit)
 
 
 def when(dt: datetime | None) -> str | None:

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from bot.errors import NewsbotError
+from bot.markdown import inline_code, link_target
 from bot.search.query import parse_query
 from bot.search.search import build_filters
 from bot.store.base import ArticleStore, Scope
@@ -109,32 +110,6 @@ _LINK_UNSAFE = re.compile(r"[\[\]]")
 def _escape(text: str) -> str:
     text = re.sub(r"([*_`~|>\\])", r"\\\1", text)
     return _LINK_UNSAFE.sub(lambda m: "(" if m.group(0) == "[" else ")", text)
-
-
-_LINK_BREAKERS = frozenset("<>()[]\\`|\"'")
-
-
-def link_target(url: str | None) -> str | None:
-    """An http(s) URL made safe inside `[text](<url>)` (the twin of cogs.formatting.link_target):
-    whitespace, control characters and markdown-breaking characters percent-encoded; else None."""
-    url = (url or "").strip()
-    if not url.lower().startswith(("http://", "https://")):
-        return None
-    return "".join(
-        "".join(f"%{b:02X}" for b in c.encode())
-        if c in _LINK_BREAKERS or c.isspace() or not c.isprintable()
-        else c
-        for c in url
-    )
-
-
-def inline_code(text: str, limit: int) -> str:
-    """User text as inline code (plain text; cogs.formatting.inline_code is the Discord layer's twin):
-    no escaping inside the span, backticks swapped for a look-alike, whitespace collapsed, clipped."""
-    flat = " ".join(text.replace("`", "\u02cb").split())
-    if len(flat) > limit:
-        flat = flat[: limit - 1].rstrip() + "…"
-    return f"`{flat}`" if flat else "`…`"
 
 
 def render_item(item: DigestItem) -> str:
