@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime
 
 import numpy as np
@@ -8,12 +9,17 @@ import pytest
 from bot.errors import ArticleNotFound
 from bot.search.related import (
     _CENTER_PRIOR,
+    DEFAULT_CONFIG,
+    _group,
+    _Scored,
     collection_stats,
     index_article,
     related_to_article,
     related_to_topic,
 )
-from bot.search.vectors import unpack_embedding
+from bot.search.rerank import Reranked, SparseRows
+from bot.search.types import Candidate
+from bot.search.vectors import ArticleVectors, IdfTable, TermVector, unpack_embedding
 from bot.store.base import Scope
 from bot.store.sqlite import SQLiteStore
 from tests.search.conftest import add
@@ -169,13 +175,6 @@ async def test_collection_mean_embedding_is_the_stores_mean_shrunk_when_small(st
 
 
 def test_a_copy_outscoring_its_original_lists_the_original_once() -> None:
-    from collections import Counter
-
-    from bot.search.related import DEFAULT_CONFIG, _group, _Scored
-    from bot.search.rerank import Reranked, SparseRows
-    from bot.search.types import Candidate
-    from bot.search.vectors import ArticleVectors, IdfTable, TermVector
-
     words = ["rates", "football", "rocket"]
     vectors = [
         ArticleVectors(TermVector.from_counts(Counter({w: 3})), np.eye(3, dtype=np.float32)[i])
