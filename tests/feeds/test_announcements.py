@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -190,38 +191,58 @@ async def test_successful_poll_leaves_nothing_owed_and_a_failed_send_is_retried_
     assert await pending(store, clock.now()) == []
 
 
-async def test_killed_between_two_items_neither_is_lost_nor_repeated(
-    tmp_path: Path, feed_server: FeedServer, fetcher: Fetcher
-) -> None:
-    path = tmp_path / "news.db"
+StoreExtracted = Callable[..., Awaitable[IngestResult]]
+
+
+async def killed_while_storing(
+    path: Path,
+    feed_server: FeedServer,
+    fetcher: Fetcher,
+    clock: ManualClock,
+    dying: Callable[[StoreExtracted], StoreExtracted],
+) -> int:
+    """Prime a feed with item 1, then poll items 1-3 with `store_extracted` wrapped by `dying` (which
+    raises Killed at some point); the subscription id."""
     store = create_store(path)
     await store.open()
-    clock = ManualClock(T0)
     try:
         feed_server.dynamic["news.xml"] = (rss([item(1)]), "application/rss+xml")
         sub, _ = await store.add_feed_subscription(feed_server.url(FEED), 7, channel_id=70, now=T0)
         poller = poller_for(store, fetcher, Notes(), clock)
         await poller.poll_due()
         feed_server.dynamic["news.xml"] = (rss([item(1), item(2), item(3)]), "application/rss+xml")
-        real = poller.ingestor.store_extracted
+        poller.ingestor.store_extracted = dying(poller.ingestor.store_extracted)  # type: ignore[method-assign]
+        clock.advance(timedelta(minutes=16))
+        try:
+            await poller.poll_due()
+        except Killed:
+            pass
+        else:
+            raise AssertionError("the poll should have been killed")
+        assert await store.count_articles(Scope.guild(7)) == 2
+        return sub.id
+    finally:
+        await store.close()
+
+
+async def test_killed_between_two_items_neither_is_lost_nor_repeated(
+    tmp_path: Path, feed_server: FeedServer, fetcher: Fetcher
+) -> None:
+    def dies_on_second(real: StoreExtracted) -> StoreExtracted:
         calls = 0
 
-        async def dies_on_second(*args: Any, **kwargs: Any) -> IngestResult:
+        async def store_extracted(*args: Any, **kwargs: Any) -> IngestResult:
             nonlocal calls
             calls += 1
             if calls == 2:
                 raise Killed
             return await real(*args, **kwargs)
 
-        poller.ingestor.store_extracted = dies_on_second  # type: ignore[method-assign]
-        clock.advance(timedelta(minutes=16))
-        try:
-            await poller.poll_due()
-        except Killed:
-            pass
-        assert calls == 2 and await store.count_articles(Scope.guild(7)) == 2
-    finally:
-        await store.close()
+        return store_extracted
+
+    path = tmp_path / "news.db"
+    clock = ManualClock(T0)
+    sub_id = await killed_while_storing(path, feed_server, fetcher, clock, dies_on_second)
 
     store = create_store(path)
     await store.open()
@@ -233,7 +254,7 @@ async def test_killed_between_two_items_neither_is_lost_nor_repeated(
             clock.advance(timedelta(minutes=16))
             await restarted.poll_due()
         titles = [i.title.split()[2] for _, items in notes.items for i in items]
-        assert titles == ["2", "3"] and {s for s, _ in notes.items} == {sub.id}
+        assert titles == ["2", "3"] and {s for s, _ in notes.items} == {sub_id}
         assert await store.count_articles(Scope.guild(7)) == 3
         assert await pending(store, clock.now()) == []
     finally:
@@ -243,42 +264,28 @@ async def test_killed_between_two_items_neither_is_lost_nor_repeated(
 async def test_killed_right_after_storing_an_item_it_is_still_announced_once(
     tmp_path: Path, feed_server: FeedServer, fetcher: Fetcher
 ) -> None:
-    path = tmp_path / "news.db"
-    store = create_store(path)
-    await store.open()
-    clock = ManualClock(T0)
-    try:
-        feed_server.dynamic["news.xml"] = (rss([item(1)]), "application/rss+xml")
-        sub, _ = await store.add_feed_subscription(feed_server.url(FEED), 7, channel_id=70, now=T0)
-        poller = poller_for(store, fetcher, Notes(), clock)
-        await poller.poll_due()
-        feed_server.dynamic["news.xml"] = (rss([item(1), item(2), item(3)]), "application/rss+xml")
-        real = poller.ingestor.store_extracted
-
-        async def dies_after_storing(*args: Any, **kwargs: Any) -> IngestResult:
+    def dies_after_storing(real: StoreExtracted) -> StoreExtracted:
+        async def store_extracted(*args: Any, **kwargs: Any) -> IngestResult:
             await real(*args, **kwargs)  # the article row is committed...
             raise Killed  # ...and the process dies before the item or its announcement is recorded
 
-        poller.ingestor.store_extracted = dies_after_storing  # type: ignore[method-assign]
-        clock.advance(timedelta(minutes=16))
-        try:
-            await poller.poll_due()
-        except Killed:
-            pass
-        assert await store.count_articles(Scope.guild(7)) == 2 and await pending(store, clock.now()) == []
-    finally:
-        await store.close()
+        return store_extracted
+
+    path = tmp_path / "news.db"
+    clock = ManualClock(T0)
+    sub_id = await killed_while_storing(path, feed_server, fetcher, clock, dies_after_storing)
 
     store = create_store(path)
     await store.open()
     try:
+        assert await pending(store, clock.now()) == []
         notes = Notes()
         restarted = poller_for(store, fetcher, notes, clock)
         for _ in range(3):
             clock.advance(timedelta(minutes=16))
             await restarted.poll_due()
         titles = sorted(i.title.split()[2] for _, items in notes.items for i in items)
-        assert titles == ["2", "3"] and {s for s, _ in notes.items} == {sub.id}
+        assert titles == ["2", "3"] and {s for s, _ in notes.items} == {sub_id}
         assert await store.count_articles(Scope.guild(7)) == 3
         # a copy of an already recorded item under a new GUID and link is still not announced again
         moved = {**item(2), "guid": "g2b", "link": "http://127.0.0.1/article/2-moved"}
