@@ -39,7 +39,7 @@ from bot.feeds.types import Feed, FeedEntry, FeedSubscription, PendingAnnounceme
 from bot.ingest.fetch import FEED_TYPES, PAGE_TYPES, Fetcher
 from bot.ingest.pipeline import Ingestor, IngestResult
 from bot.models import ExtractedArticle
-from bot.store.base import ArticleStore, Scope
+from bot.store.base import ArticleStore
 from bot.timer import Clock, DueLoop
 
 log = logging.getLogger(__name__)
@@ -327,14 +327,14 @@ class FeedPoller:
             source = entry.link or f"{feed.url}#{entry.guid or ''}"
             try:
                 outcome = await self.ingestor.store_extracted(
-                    article, origin="feed", source=source, guild_id=guild_id, ingested_by=f"feed:{feed.id}"
+                    article, origin="feed", source=source, guild_id=guild_id, ingested_by=_ingested_by(feed)
                 )
             except NewsbotError as exc:
                 log.info("feed item not stored", extra={"feed": feed.url, "error": str(exc)})
                 continue
             first_id = first_id or outcome.id
             if outcome.id is not None and (
-                outcome.status == "created" or await self._stored_but_unrecorded(feed, outcome, guild_id)
+                outcome.status == "created" or await self._stored_but_unrecorded(feed, outcome)
             ):
                 result.stored += 1
                 new = NewItem(outcome.id, outcome.title or article.title or "Untitled", article.url)
@@ -347,16 +347,13 @@ class FeedPoller:
                 result.duplicates += 1
         return first_id
 
-    async def _stored_but_unrecorded(self, feed: Feed, outcome: IngestResult, guild_id: int | None) -> bool:
+    async def _stored_but_unrecorded(self, feed: Feed, outcome: IngestResult) -> bool:
         """A duplicate of an article this feed stored whose item was never recorded: the process died
         between storing it and recording it, so its announcement is still owed (GUID churn and repeats
         within the feed always point at a recorded item, so they are not announced again)."""
         if not feed.primed or outcome.status != "duplicate" or outcome.id is None:
             return False
-        article = await self.store.get_article(outcome.id, Scope.guild(guild_id))
-        if article is None or article.ingested_by != f"feed:{feed.id}":
-            return False
-        return not await self.store.feed_has_article(feed.id, article.id)
+        return await self.store.feed_stored_unrecorded(feed.id, outcome.id, _ingested_by(feed))
 
     def _owed(self, subs: list[FeedSubscription], item: NewItem) -> list[PendingAnnouncement]:
         if self.notifier is None:
@@ -410,3 +407,8 @@ class FeedPoller:
             await self.store.mark_feed_announced(sub.id, [r.article_id for r in rows], self._now())
             told += len(items)
         return told
+
+
+def _ingested_by(feed: Feed) -> str:
+    """Who stored a feed's articles, as recorded on the article row."""
+    return f"feed:{feed.id}"

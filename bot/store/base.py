@@ -278,8 +278,9 @@ class ArticleStore(abc.ABC):
     async def add_feed_keys(self, feed_id: int, keys: Sequence[tuple[str, int | None]]) -> None: ...
 
     @abc.abstractmethod
-    async def feed_has_article(self, feed_id: int, article_id: int) -> bool:
-        """Whether one of the feed's recorded items points at the article."""
+    async def feed_stored_unrecorded(self, feed_id: int, article_id: int, ingested_by: str) -> bool:
+        """Whether the article was stored as `ingested_by` and none of the feed's recorded items points
+        at it (the process died between storing a feed item and recording it)."""
 
     @abc.abstractmethod
     async def record_feed_items(

@@ -257,9 +257,11 @@ class SQLiteFeedsMixin:
                 "UPDATE feed_subscriptions SET pause_notified=1 WHERE id=?", [(i,) for i in subscription_ids]
             )
 
-    async def feed_has_article(self, feed_id: int, article_id: int) -> bool:
+    async def feed_stored_unrecorded(self, feed_id: int, article_id: int, ingested_by: str) -> bool:
         async with self.db.execute(
-            "SELECT 1 FROM feed_items WHERE feed_id = ? AND article_id = ? LIMIT 1", (feed_id, article_id)
+            "SELECT 1 FROM articles a WHERE a.id = ? AND a.ingested_by = ? AND NOT EXISTS "
+            "(SELECT 1 FROM feed_items i WHERE i.feed_id = ? AND i.article_id = a.id)",
+            (article_id, ingested_by, feed_id),
         ) as cur:
             return await cur.fetchone() is not None
 
