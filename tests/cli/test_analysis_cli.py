@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.cli.test_articles_cli import lines, newsbot
+from tests.cli.test_articles_cli import lines
 from tests.conftest import SEED
+from tests.support.cli import newsbot
 
 
 def test_seed_summary_quotes_keywords(tmp_path: Path) -> None:

@@ -13,18 +13,7 @@ import time
 from pathlib import Path
 
 from tests.conftest import REPO, SEED
-
-
-def newsbot(*args: str, db: Path, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSBOT_", "DISCORD_"))}
-    return subprocess.run(
-        [sys.executable, "-m", "bot", "--db", str(db), *args],
-        input=stdin,
-        capture_output=True,
-        cwd=REPO,
-        env=env,
-        timeout=120,
-    )
+from tests.support.cli import newsbot
 
 
 def lines(out: bytes) -> list[dict[str, object]]:

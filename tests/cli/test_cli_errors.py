@@ -4,26 +4,11 @@ errors, 1 for failures, and no third-party log chatter unless asked for (-v / NE
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
-
-
-def newsbot(*args: str, db: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSBOT_", "DISCORD_"))}
-    return subprocess.run(
-        [sys.executable, "-m", "bot", "--db", str(db), *args],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env=base | (env or {}),
-        timeout=120,
-    )
+from tests.support.cli import newsbot_text as newsbot
 
 
 def test_html_without_an_article_fails_with_only_our_line(tmp_path: Path) -> None:
