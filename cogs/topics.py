@@ -5,7 +5,9 @@ scheduler (one task) through the bot's `start_background`."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import random
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -44,6 +46,9 @@ def _gone(exc: discord.HTTPException) -> TopicError:
     return PostFailed(f"Discord error {exc.status}: {exc.text[:100]}")
 
 
+_RATE_LIMITED_RESENDS = 3
+
+
 class DiscordPoster:
     def __init__(self, bot: NewsBot) -> None:
         self.bot = bot
@@ -66,12 +71,19 @@ class DiscordPoster:
         raise TargetGone("the channel cannot hold digests (not a text or forum channel)")
 
     async def send(self, channel_id: int, content: str, *, nonce: str, role_id: int | None = None) -> int:
+        """One digest message. discord.py retries a 429 a few times at once; when hundreds of digests are
+        due together that can still end in a 429, so the send is retried a little later with jitter (the
+        nonce makes a resend safe) instead of waiting for the next scheduler retry."""
         target = self.bot.get_partial_messageable(channel_id)
-        try:
-            message = await target.send(content, nonce=nonce, allowed_mentions=_mentions(role_id))
-        except discord.HTTPException as exc:
-            raise _gone(exc) from exc
-        return message.id
+        for attempt in range(_RATE_LIMITED_RESENDS + 1):
+            try:
+                message = await target.send(content, nonce=nonce, allowed_mentions=_mentions(role_id))
+                return message.id
+            except discord.HTTPException as exc:
+                if exc.status != 429 or attempt == _RATE_LIMITED_RESENDS:
+                    raise _gone(exc) from exc
+                await asyncio.sleep(random.uniform(0.5, 1.5) * (attempt + 1))
+        raise AssertionError("unreachable")
 
     async def find_sent(self, channel_id: int, content: str, after: datetime) -> int | None:
         target = self.bot.get_partial_messageable(channel_id)
