@@ -155,7 +155,7 @@ class ArticleStore(abc.ABC):
     async def backup(self, path: Path) -> None:
         """Online, consistent copy while the store stays in use."""
 
-    # --- search and related pieces (implemented for SQLite in bot/store/sqlite_search.py) ----
+    # --- search and related pieces (SQLite: bot/store/sqlite/search.py) ----
     @abc.abstractmethod
     async def search(
         self,

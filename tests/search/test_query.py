@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from bot.search.query import MAX_TERMS, parse_query
 from bot.search.types import QueryTerm
-from bot.store.sqlite_search import fts_expression
+from bot.store.sqlite.search import fts_expression
 
 
 def test_plain_words_become_quoted_terms() -> None:

@@ -161,7 +161,7 @@ async def test_costly_broad_query_orders_title_matches_then_newest(
 ) -> None:
     """When bm25 would walk long lists (only very common terms), a windowed search puts title matches
     first and newer before older within each tier, still within scope and without exclusions."""
-    import bot.store.sqlite_search as sqlite_search
+    import bot.store.sqlite.search as sqlite_search
 
     monkeypatch.setattr(sqlite_search, "_COSTLY_POSTINGS", 1)  # every windowed query counts as costly
     old_title = await add(store, "Harbour plans approved", "Work starts soon.")

@@ -10,7 +10,7 @@ from bot.errors import StoreError
 from bot.ingest.dedupe import fingerprint
 from bot.models import Analysis, Article, Entities, Paragraph, Quote
 from bot.store import ArticleStore, Scope, create_store
-from bot.store.migrations import MIGRATIONS
+from bot.store.sqlite.migrations import MIGRATIONS
 
 
 def make_article(title: str, body: str, guild: int | None = None, **kw: object) -> Article:

@@ -24,9 +24,10 @@ from bot.search.types import (
 )
 from bot.store.base import Scope
 from bot.store.codec import dt_from_db, dt_to_db
+from bot.store.sqlite.scope import scope_clause
 
 if TYPE_CHECKING:
-    from bot.store.sqlite import _Tx
+    from bot.store.sqlite.tx import Transaction
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +69,6 @@ def fts_any(words: Sequence[str]) -> str | None:
 
 
 def _scope(scope: Scope, column: str) -> tuple[str, list[Any]]:
-    from bot.store.sqlite import scope_clause
-
     return scope_clause(scope, column)
 
 
@@ -110,7 +109,7 @@ class SQLiteSearchMixin:
     def db(self) -> aiosqlite.Connection:  # provided by SQLiteStore
         raise NotImplementedError
 
-    async def _transaction(self) -> _Tx:  # provided by SQLiteStore
+    async def _transaction(self) -> Transaction:  # provided by SQLiteStore
         raise NotImplementedError
 
     async def search(

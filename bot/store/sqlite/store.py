@@ -1,4 +1,4 @@
-"""SQLite backend (aiosqlite, WAL). Every SQLite specific lives in this module and migrations.py."""
+"""SQLite store: lifecycle, migrations and article reads/writes; search, feeds, topics and settings are mixins beside it."""
 
 from __future__ import annotations
 
@@ -31,11 +31,13 @@ from bot.store.codec import (
     paragraphs_from_db,
     paragraphs_to_db,
 )
-from bot.store.migrations import MIGRATIONS
-from bot.store.sqlite_feeds import SQLiteFeedsMixin
-from bot.store.sqlite_search import SQLiteSearchMixin
-from bot.store.sqlite_settings import SQLiteSettingsMixin
-from bot.store.sqlite_topics import SQLiteTopicsMixin
+from bot.store.sqlite.feeds import SQLiteFeedsMixin
+from bot.store.sqlite.migrations import MIGRATIONS
+from bot.store.sqlite.scope import scope_clause
+from bot.store.sqlite.search import SQLiteSearchMixin
+from bot.store.sqlite.settings import SQLiteSettingsMixin
+from bot.store.sqlite.topics import SQLiteTopicsMixin
+from bot.store.sqlite.tx import Transaction
 
 log = logging.getLogger(__name__)
 
@@ -45,15 +47,6 @@ _ARTICLE_COLUMNS = (
     "updated_at, duplicate_of, analysis"
 )
 _LISTING_COLUMNS = "id, title, source, published, ingested_at, guild_id, url"
-
-
-def scope_clause(scope: Scope, column: str = "guild_id") -> tuple[str, list[Any]]:
-    """SQL condition for what `scope` may see."""
-    if scope.everything:
-        return "1=1", []
-    if scope.guild_id is None:
-        return f"{column} IS NULL", []
-    return f"({column} = ? OR {column} IS NULL)", [scope.guild_id]
 
 
 class SQLiteStore(SQLiteSearchMixin, SQLiteFeedsMixin, SQLiteTopicsMixin, SQLiteSettingsMixin, ArticleStore):
@@ -119,8 +112,8 @@ class SQLiteStore(SQLiteSearchMixin, SQLiteFeedsMixin, SQLiteTopicsMixin, SQLite
                 await self.db.execute("ROLLBACK")
                 raise
 
-    async def _transaction(self) -> _Tx:
-        return _Tx(self.db, self._write_lock)
+    async def _transaction(self) -> Transaction:
+        return Transaction(self.db, self._write_lock)
 
     # --- writes -------------------------------------------------------------------------------
     async def add_article(self, article: Article, fingerprint: Fingerprint) -> Article:
@@ -337,28 +330,6 @@ class SQLiteStore(SQLiteSearchMixin, SQLiteFeedsMixin, SQLiteTopicsMixin, SQLite
 
         await asyncio.to_thread(_run)
         tmp.replace(path)
-
-
-class _Tx:
-    """BEGIN IMMEDIATE … COMMIT, rolled back on any error; one writer at a time on this connection."""
-
-    def __init__(self, db: aiosqlite.Connection, lock: asyncio.Lock) -> None:
-        self.db = db
-        self.lock = lock
-
-    async def __aenter__(self) -> None:
-        await self.lock.acquire()
-        try:
-            await self.db.execute("BEGIN IMMEDIATE")
-        except BaseException:
-            self.lock.release()
-            raise
-
-    async def __aexit__(self, exc_type: object, exc: object, tb: object) -> None:
-        try:
-            await self.db.execute("ROLLBACK" if exc_type else "COMMIT")
-        finally:
-            self.lock.release()
 
 
 def _content_columns(article: Article, fingerprint: Fingerprint) -> dict[str, Any]:

@@ -16,11 +16,12 @@ from bot.errors import StoreError
 from bot.search.types import ParsedQuery, SearchFilters, SearchHit
 from bot.store.base import Scope
 from bot.store.codec import dt_from_db, dt_to_db, now_utc
-from bot.store.sqlite_search import _filters, fts_expression
+from bot.store.sqlite.scope import scope_clause
+from bot.store.sqlite.search import _filters, fts_expression
 from bot.topics.types import Every, Schedule, Topic
 
 if TYPE_CHECKING:
-    from bot.store.sqlite import _Tx
+    from bot.store.sqlite.tx import Transaction
 
 _COLS = (
     "id, guild_id, channel_id, name, query, filters, every, hour, minute, timezone, weekday, mention_role_id, "
@@ -81,7 +82,7 @@ class SQLiteTopicsMixin:
     def db(self) -> aiosqlite.Connection:  # provided by SQLiteStore
         raise NotImplementedError
 
-    async def _transaction(self) -> _Tx:  # provided by SQLiteStore
+    async def _transaction(self) -> Transaction:  # provided by SQLiteStore
         raise NotImplementedError
 
     async def add_topic(self, topic: Topic) -> Topic:
@@ -155,8 +156,6 @@ class SQLiteTopicsMixin:
     def _match_sql(
         self, query: ParsedQuery, filters: SearchFilters, scope: Scope, after_id: int, up_to_id: int | None
     ) -> tuple[str, list[Any]] | None:
-        from bot.store.sqlite import scope_clause
-
         expr = fts_expression(query)
         if expr is None:
             return None

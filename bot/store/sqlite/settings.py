@@ -10,7 +10,7 @@ from bot.guild_settings import SUMMARY_LENGTHS, GuildSettings, SummaryLength
 from bot.store.codec import now_utc
 
 if TYPE_CHECKING:
-    from bot.store.sqlite import _Tx
+    from bot.store.sqlite.tx import Transaction
 
 
 class SQLiteSettingsMixin:
@@ -20,7 +20,7 @@ class SQLiteSettingsMixin:
     def db(self) -> aiosqlite.Connection:  # provided by SQLiteStore
         raise NotImplementedError
 
-    async def _transaction(self) -> _Tx:  # provided by SQLiteStore
+    async def _transaction(self) -> Transaction:  # provided by SQLiteStore
         raise NotImplementedError
 
     async def get_guild_settings(self, guild_id: int) -> GuildSettings | None:

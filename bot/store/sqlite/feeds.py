@@ -12,7 +12,7 @@ from bot.feeds.types import Feed, FeedSubscription, PendingAnnouncement
 from bot.store.codec import dt_from_db, dt_to_db, now_utc
 
 if TYPE_CHECKING:
-    from bot.store.sqlite import _Tx
+    from bot.store.sqlite.tx import Transaction
 
 _FEED_COLS = (
     "f.id, f.url, f.title, f.etag, f.last_modified, f.interval_s, f.next_poll_at, f.last_polled_at, "
@@ -68,7 +68,7 @@ class SQLiteFeedsMixin:
     def db(self) -> aiosqlite.Connection:  # provided by SQLiteStore
         raise NotImplementedError
 
-    async def _transaction(self) -> _Tx:  # provided by SQLiteStore
+    async def _transaction(self) -> Transaction:  # provided by SQLiteStore
         raise NotImplementedError
 
     async def add_feed_subscription(
