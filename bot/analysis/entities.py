@@ -101,7 +101,9 @@ def _classify(words: list[str], titles: set[str]) -> MentionKind:
     name_like = [
         w
         for w in words
-        if re.fullmatch(r"(?:[A-Z]\.|[A-Z][a-z'’-]+(?:-[A-Z][a-z]+)?|Mc[A-Z][a-z]+|O['’][A-Z][a-z]+)", w)
+        if re.fullmatch(
+            r"(?:[A-Z]\.|[A-Z][a-z'’-]+(?:-[A-Z][a-z]+)?|(?:Mc|Mac|De|Du|La|Le|Di|Van)[A-Z][a-z]+|O['’][A-Z][a-z]+)", w
+        )
     ]
     if 2 <= len(words) <= 4 and len(name_like) == len(words) and not any(w in PLACES for w in words):
         return "person"

@@ -22,6 +22,7 @@ from bot.analysis.lexicon import (
     MALE_ROLES,
     NAMING_WORDS,
     ORG_VOICE_NOUNS,
+    PERSON_TITLES,
     PREPOSITIONS,
     PRONOUNS,
     ROLE_NOUNS,
@@ -276,7 +277,10 @@ _BARE_END = re.compile(
 )
 _PERSONISH = re.compile(r"(?:er|or|ist|ian|man|woman|ant|ent|ee|ess)$")
 _NOT_HEAD = frozenset("way time day year week month thing point case issue matter fact idea news end".split())
-_ABBREV = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Rev|Sen|Rep|Gov|Gen|Jr|Sr|St|Lt|Col|Sgt|Capt|Prof|[A-Z])\.")
+_ABBREV = re.compile(
+    r"\b(?:Mr|Mrs|Ms|Dr|Rev|Sen|Sens|Rep|Reps|Del|Gov|Gen|Jr|Sr|St|Lt|Col|Sgt|Capt|Cmdr|Adm|Maj|Amb|Atty|Det|"
+    r"Insp|Supt|Hon|Fr|Prof|[A-Z])\."
+)
 
 
 def _role_head(head: str) -> str | None:
@@ -352,6 +356,18 @@ def _subject_left(ctx: _Ctx, a: int, b: int, cue: str, sent_start: int) -> _Cand
         return _Cand(a + bm.start("np"), a + bm.end("np"), bm.group("np"), "desc")
     subj = [c for c in cands if c.how in ("name", "org") and not _after_preposition(ctx, c.start)]
     return subj[-1] if subj else None
+
+
+_DASH_BYLINE = re.compile(
+    r"[^\S\n]*[―—–]{1,2}[^\S\n]*(?P<name>(?:[A-Z][\w'’.-]*|[A-Z]\.)(?:[^\S\n]+(?:[A-Z][\w'’.-]*|[A-Z]\.|de|van|von|del|da)){0,4})"
+    r"[.,]?[^\S\n]*(?=\n|$|[“\"])"
+)
+
+
+def _titles_only(seg: str) -> bool:
+    """Nothing but a few title words before a name: '', 'Rep.', 'panel Chairman Rep.'."""
+    ws = [w.lower() for w in _words(seg)]
+    return not ws or (len(ws) <= 3 and (ws[-1] in PERSON_TITLES or ws[-1] in ROLE_NOUNS))
 
 
 def _subject_right(ctx: _Ctx, a: int, b: int) -> _Cand | None:
@@ -486,6 +502,12 @@ def _attribute(ctx: _Ctx, q: _Span) -> tuple[str | None, str, bool]:
     """(speaker, how, has_cue) for one quotation."""
     text = ctx.text
     sent_start = ctx.sentences[ctx.sentence_of(q.open_at)][0] if ctx.sentences else 0
+    # 0. A byline dash after the quote: '"..." ― Carla Sanchez' (vox pops, epigraphs, reader comments).
+    dash = _DASH_BYLINE.match(text, q.close_at)
+    if dash:
+        name = dash.group("name")
+        ms = [m for m in ctx.mentions_between(dash.start("name"), dash.end("name")) if ctx.is_person(m)]
+        return (ctx.name(ms[0]) if ms else name), "name", True
     # 1. Between the pieces of a split quote, or right after the quote: '..." Lukashenko emphasized.'
     regions: list[tuple[int, int]] = []
     if q.merged_cue:
@@ -500,9 +522,9 @@ def _attribute(ctx: _Ctx, q: _Span) -> tuple[str | None, str, bool]:
         cue = _find_cue(clause)
         if not cue:
             continue
-        lead = _words(clause[: cue[0]])
+        lead = _words(re.sub(r"\([^)]*\)", " ", clause[: cue[0]]))
         first = _named_cands(ctx, ra, ra + cue[0])
-        appositive = bool(first) and first[0].how == "name" and len(_words(text[ra : first[0].start])) == 0
+        appositive = bool(first) and first[0].how == "name" and _titles_only(text[ra : first[0].start])
         if len(lead) > 6 and not (appositive and len(lead) <= 30):
             continue
         cue_word = clause[cue[0] : cue[1]].lower()

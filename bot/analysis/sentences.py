@@ -14,7 +14,7 @@ import re
 _ABBREVIATIONS = frozenset(
     """
     mr mrs ms dr prof sr jr st mt ft gen lt col maj capt cpt sgt cmdr adm sen rep gov pres supt insp det
-    rev fr hon messrs mme mlle sra sr sgto
+    rev fr hon messrs mme mlle sra sr sgto del amb atty reps sens
     jan feb mar apr jun jul aug sep sept oct nov dec
     no nos vol vols pp fig figs art ch sec para approx est dept univ assn bros ave blvd rd hwy
     vs etc al cf eg ie viz ca inc corp co ltd plc llc
