@@ -40,6 +40,7 @@ agree agreed agrees disagree disagreed talk talks talked speak speaks spoke spok
 comments commenting demand demands demanded describe describes described describing explaining insisting
 stating declaring arguing quips quipping jokes joking recalling conceding cautioning charging asking replying
 responding answering adds tweeting writes posting announcing acknowledging acknowledges admitting reiterating
+reads read sings sang
 """.split()
 SPEECH_VERBS = frozenset(_SPEECH_STEMS)
 SPEECH_PHRASES = (
@@ -61,6 +62,14 @@ ORG_VOICE_NOUNS = frozenset(
     "statement report release company agency ministry military office department group firm label organisation "
     "organization government administration campaign party committee council court team club union network "
     "newspaper website site board commission police army navy service".split()
+)
+# Nouns for a document, a recording or a ruling that "says" things itself: '"…," the letter reads' speaks for
+# no person the article names.
+DOC_NOUNS = frozenset(
+    "letter book memoir ad advert advertisement commercial spot clip video film documentary trailer article piece "
+    "story column editorial op-ed essay ruling decision verdict opinion order memo memorandum email e-mail message "
+    "note tweet post caption sign banner headline poll survey study paper lawsuit complaint suit filing indictment "
+    "petition bill document transcript script song lyrics motion brief".split()
 )
 # Given names common in English-language news, for "he"/"she" resolution (evidence in the article wins).
 FEMALE_NAMES = frozenset(
@@ -131,7 +140,7 @@ ROLE_NOUNS = frozenset(
     editor activist founder executive ceo premier sheriff coach player manager doctor physician teacher
     student witness victim resident mother father wife husband son daughter actor actress singer star
     spokesman economist envoy negotiator adviser advisor aide deputy head owner businessman businesswoman
-    nominee host fellow member scholar physicist commenter user veteran senior chair congressman congresswoman
+    nominee host fellow member source scholar physicist commenter user veteran senior chair congressman congresswoman
     representative governor-elect president-elect physician surgeon nurse worker employee protester demonstrator
     analyst strategist consultant historian philosopher novelist poet artist musician guitarist drummer rapper
     comedian model athlete champion captain quarterback pitcher striker midfielder goalkeeper referee umpire

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from bot.analysis.entities import Mention, canonical_names, find_mentions, person_names
 from bot.analysis.lexicon import (
+    DOC_NOUNS,
     FEMALE_NAMES,
     FEMALE_ROLES,
     MALE_NAMES,
@@ -268,7 +269,7 @@ _ADVERBS = (
 )
 _PRONOUN_END = re.compile(rf"\b((?i:he|she|they|it|we)|I)(?:\s+{_ADVERBS}){{0,2}}\s*$")
 _NP_END = re.compile(
-    rf"(?:^|[\s,])(?P<np>(?P<det>the|a|an|one|another|this|that|his|her|their|some)\s+(?:[^\s,;]+\s+){{0,4}}?"
+    rf"(?:^|[\s,])(?P<np>(?P<det>the|a|an|one|another|this|that|his|her|their|some|my|our|your)\s+(?:[^\s,;]+\s+){{0,4}}?"
     rf"(?P<head>[a-z][a-z-]+))(?:\s+{_ADVERBS}){{0,2}}\s*$",
     re.IGNORECASE,
 )
@@ -288,6 +289,8 @@ def _role_head(head: str) -> str | None:
     h = head.lower()
     if h in ORG_VOICE_NOUNS:
         return "orgvoice"
+    if h in DOC_NOUNS:
+        return "doc"
     if h in ROLE_NOUNS or (_PERSONISH.search(h) and h not in _NOT_HEAD and len(h) > 3):
         return "role:" + h
     return None
@@ -302,6 +305,8 @@ def _named_cands(ctx: _Ctx, a: int, b: int) -> list[_Cand]:
             out.append(_Cand(m.start, m.end, m.text, "org"))
         elif m.kind == "place":
             out.append(_Cand(m.start, m.end, m.text, "place"))
+        elif m.kind == "other" and m.text[:1].isupper():
+            out.append(_Cand(m.start, m.end, ctx.name(m), "other"))  # speaks only right at the cue
     return out
 
 
@@ -350,7 +355,11 @@ def _subject_left(ctx: _Ctx, a: int, b: int, cue: str, sent_start: int) -> _Cand
         if how and not any(c.how == "name" for c in inner):
             return _Cand(a + nm.start("np"), a + nm.end("np"), nm.group("np"), how)
     if cands and _gap_words(ctx, cands[-1].end, b) <= 3:
-        return cands[-1]
+        last = cands[-1]
+        if last.how != "other" or (
+            _gap_words(ctx, last.end, b) <= 1 and not _after_preposition(ctx, last.start)
+        ):  # an untyped name speaks only as the verb's own subject: 'Peabody said', 'O'Neill said'
+            return last
     bm = _BARE_END.match(pre)
     if bm and not cands:
         return _Cand(a + bm.start("np"), a + bm.end("np"), bm.group("np"), "desc")
@@ -375,7 +384,7 @@ def _subject_right(ctx: _Ctx, a: int, b: int) -> _Cand | None:
     seg = _ABBREV.sub(lambda m: "x" * len(m.group(0)), ctx.text[a:b])
     stop = re.search(r"[.;:!?()\"“”«»]", seg)
     limit = a + (stop.start() if stop else len(seg))
-    ms = [c for c in _named_cands(ctx, a, b) if c.how != "place" or c.start - a < 3]
+    ms = [c for c in _named_cands(ctx, a, b) if c.how not in ("place", "other") or c.start - a < 3]
     if ms and ms[0].start <= limit and ms[0].start - a < 60:
         return ms[0]
     pm = re.match(r"\s*(he|she|they|it)\b", ctx.text[a:b], re.IGNORECASE)
@@ -473,16 +482,31 @@ def _resolve(ctx: _Ctx, c: _Cand | None, pos: int) -> tuple[str | None, str]:
         if re.match(r"[A-Z]", np):  # "the US military", "Russia's foreign ministry"
             return np, "org"
         return _salient_org(ctx, pos) or np, "org"
+    if c.how == "doc":  # '"…," the letter reads': the document speaks, no person named for it
+        return _description(c.phrase), "desc"
     if c.how.startswith("role:"):
         role = c.how[5:]
         det = c.phrase.split()[0].lower()
         np = re.sub(r"^(?:the|a|an)\s+", "", c.phrase.strip(), flags=re.IGNORECASE)
         if det in ("a", "an", "one", "another", "some"):
             return np, "role"  # an unnamed speaker: "one user quipped"
+        if det in ("my", "our", "your"):
+            return _description(c.phrase), "role"  # the writer's own relative: "my father often said"
         gender = "f" if role in FEMALE_ROLES else "m" if role in MALE_ROLES else None
-        person = _salient_person(ctx, pos, role, gender) or _salient_person(ctx, pos, None, gender)
-        return (person or np), "role"
+        person = _salient_person(ctx, pos, role, gender)
+        if person is None and role in ROLE_NOUNS:  # "the senator": the person the story is about
+            person = _salient_person(ctx, pos, None, gender)
+        return (person or _description(c.phrase)), "role"
     return c.phrase, c.how
+
+
+def _description(phrase: str) -> str:
+    """An unnamed speaker as the article describes it, lower-cased at the start: "the letter", "the announcer"."""
+    np = re.sub(r"\s+", " ", phrase.strip())
+    return np[:1].lower() + np[1:] if np.split()[0].lower() in _DETERMINERS else np
+
+
+_DETERMINERS = frozenset("the a an one another this that his her their some my our your".split())
 
 
 def _clause_after(ctx: _Ctx, pos: int) -> tuple[int, int]:
