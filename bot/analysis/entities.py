@@ -166,6 +166,15 @@ def _find_mentions(text: str) -> list[Mention]:
                 lw = w.lower().rstrip(".")
                 if lw in PERSON_TITLES or w.lower() in PERSON_TITLES:
                     titles.add(lw)
+                elif lw in GIVEN_NAMES and len(words) >= 2 and not _is_sentence_start(text, start):
+                    break  # "Will Moy" mid-sentence: a given name, not the auxiliary
+                elif (
+                    w in PLACES
+                    and len(words) >= 3
+                    and _name_like(words[1:])
+                    and re.search(r"\b(?:to|in|from|of)\s+$", text[max(0, start - 6) : start])
+                ):
+                    pass  # "ambassador to Britain Liu Xiaming": the place belongs to the role
                 elif (
                     lw in NAME_NOISE
                     or lw in STOPWORDS
@@ -299,7 +308,12 @@ def _pieces(start: int, span: str) -> list[tuple[int, str, set[str]]]:
             len(words) - 2,
             len(words) - 3,
         ):  # "Browns DL Sheldon Richardson": a given name starts the name
-            if k >= 1 and words[k].lower() in GIVEN_NAMES and _name_like(words[k:]):
+            if (
+                k >= 1
+                and words[k].lower() in GIVEN_NAMES
+                and words[k - 1].lower() not in GIVEN_NAMES  # "Carrie Ann Inaba" is one name
+                and _name_like(words[k:])
+            ):
                 j = span.rfind(" ".join(words[k:]))
                 return [(start + j, " ".join(words[k:]), titles)]
     if " of " in span:
@@ -353,7 +367,9 @@ def person_names(mentions: list[Mention]) -> set[str]:
     """Names that denote people: typed persons, plus single words that are a known person's surname."""
     people = {m.text for m in mentions if m.kind == "person"}
     surnames = {_surname(p) for p in people if len(p.split()) > 1}
-    return people | {m.text for m in mentions if m.kind == "other" and m.text in surnames}
+    # Any word of a full name stands for the person ("Liu" for Liu Xiaming, family name first).
+    parts = {w for p in people if len(p.split()) > 1 for w in p.split() if len(w) > 2 and w[:1].isupper()}
+    return people | {m.text for m in mentions if m.kind == "other" and m.text in surnames | parts}
 
 
 def extract_entities(paragraphs: list[Paragraph], *, title: str | None = None, limit: int = 15) -> Entities:

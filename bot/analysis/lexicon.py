@@ -101,7 +101,7 @@ MALE_NAMES = frozenset(
     keir rishi olaf friedrich angelo luigi giuseppe pedro carlos miguel luis antonio manuel jorge francisco
     ahmed mohammed muhammad mohamed ali hassan hussein omar abdullah martin owen steve
     brent marco cam sheldon myles mason larry norman rusty lloyd aaron lester anderson matt
-    jimmy kurt alexander gordon jon jeff sherrod david reilly nicolas diego feliciano
+    jimmy kurt alexander gordon jon jeff sherrod david reilly nicolas diego feliciano will
     """.split()
 )
 # Verbs that name something rather than report speech: quotes after them are terms, not quotations.

@@ -193,11 +193,22 @@ def _find_cue(clause: str) -> tuple[int, int] | None:
         if j != -1 and (best is None or j < best[0]):
             best = (j, j + len(phrase))
     for m in _WORD.finditer(clause):
-        if _is_speech_verb(m.group(0)):
+        if _is_speech_verb(m.group(0)) and not _noun_use(clause, m.start(), m.end()):
             if best is None or m.start() < best[0]:
                 best = (m.start(), m.end())
             break
     return best
+
+
+_NOUN_BEFORE = re.compile(
+    r"(?:\b(?:the|a|an|his|her|its|their|our|my|your|this|whose)|['’]s)\s+$", re.IGNORECASE
+)
+_NOUN_AFTER = re.compile(r"\s+(?:is|was|are|were)\b")
+
+
+def _noun_use(clause: str, a: int, b: int) -> bool:
+    """A cue word used as a noun: "Kim's mental state is", "the report", "a talk" -- no speech here."""
+    return bool(_NOUN_BEFORE.search(clause[max(0, a - 40) : a]) or _NOUN_AFTER.match(clause, b))
 
 
 def _find_last_cue(clause: str) -> tuple[int, int] | None:
@@ -208,7 +219,11 @@ def _find_last_cue(clause: str) -> tuple[int, int] | None:
         if j != -1 and (best is None or j > best[0]):
             best = (j, j + len(phrase))
     for m in _WORD.finditer(clause):
-        if _is_speech_verb(m.group(0)) and (best is None or m.start() > best[0]):
+        if (
+            _is_speech_verb(m.group(0))
+            and (best is None or m.start() > best[0])
+            and not _noun_use(clause, m.start(), m.end())
+        ):
             best = (m.start(), m.end())
     return best
 
