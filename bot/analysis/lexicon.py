@@ -150,6 +150,12 @@ ROLE_NOUNS = frozenset(
     grandfather uncle aunt cousin boy girl man woman
     """.split()
 )
+# Role nouns anyone can bear: "the man wrote" is not the person the story is about unless the article says so.
+GENERIC_PEOPLE = frozenset(
+    "man woman boy girl person resident user witness victim student worker employee member fellow friend neighbor "
+    "neighbour patient customer voter fan viewer reader caller passenger driver child kid teenager mother father "
+    "wife husband son daughter brother sister source commenter".split()
+)
 FEMALE_ROLES = frozenset(
     "mother wife daughter actress spokeswoman chairwoman queen princess businesswoman congresswoman sister "
     "grandmother aunt girlfriend woman girl nun mrs ms miss lady dame".split()

@@ -19,6 +19,7 @@ from bot.analysis.lexicon import (
     DOC_NOUNS,
     FEMALE_NAMES,
     FEMALE_ROLES,
+    GENERIC_PEOPLE,
     MALE_NAMES,
     MALE_ROLES,
     NAMING_WORDS,
@@ -425,9 +426,19 @@ def _salient_person(ctx: _Ctx, before: int, role: str | None = None, gender: str
         if gender:
             people = [m for m in people if ctx.gender.get(ctx.name(m), gender) == gender]
         if people:
+            spoke = [m for m in people if _speaks(ctx, m)]  # "Jennifer Palmieri said ... she said"
             subj = [m for m in people if not _after_preposition(ctx, m.start)]
-            return ctx.name((subj or people)[0])
+            return ctx.name((spoke or subj or people)[0])
     return None
+
+
+_CUE_AFTER = re.compile(r"(?:\s*\([^)]{0,40}\))?(?:\s*,[^,;:\"“”]{0,80},)?\s+(?:[a-z]+ly\s+|also\s+|has\s+|had\s+)?([a-z]+)")
+
+
+def _speaks(ctx: _Ctx, m: Mention) -> bool:
+    """The mention is the subject of a speech verb: 'Palmieri said', 'Moy, chief executive of Full Fact, told'."""
+    nxt = _CUE_AFTER.match(ctx.text, m.end)
+    return bool(nxt and _is_speech_verb(nxt.group(1)))
 
 
 def _salient_org(ctx: _Ctx, before: int) -> str | None:
@@ -439,10 +450,39 @@ def _salient_org(ctx: _Ctx, before: int) -> str | None:
             for m in ctx.mentions_between(s, min(e, before))
             if m.kind == "organization" and not ctx.is_person(m)
         ]
-        subj = [m for m in orgs if not _after_preposition(ctx, m.start)]
+        subj = [(m.start, m.text) for m in orgs if not _after_preposition(ctx, m.start)]
+        seg = ctx.text[s : min(e, before)]
+        for om in _ORG_PHRASE.finditer(seg):  # "the US military said": a place-named body
+            nxt = _WORD.match(seg, om.end() + 1)
+            if (
+                om.group(2) in ORG_VOICE_NOUNS
+                and not _function_word(om.group(1).split()[0])
+                and nxt is not None
+                and _is_speech_verb(nxt.group(0))
+                and not ctx.in_quote(s + om.start())
+            ):
+                subj.append((s + om.start(1), om.group(1)))
+        first = re.match(r"\s*([A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+){0,3})\s+(have|has|had|are|were|is|was)\b", seg)
+        if (
+            first
+            and not _function_word(first.group(1).split()[0])
+            and (  # a plural verb says a group, whatever the name looks like
+                first.group(2) in ("have", "are", "were")
+                or not any(ctx.is_person(m) for m in ctx.mentions_between(s, s + first.end(1)))
+            )
+        ):
+            subj.append((s + first.start(1), first.group(1)))  # "Big Machine have twice denied ..."
         if subj:
-            return subj[0].text
+            return min(subj)[1]
     return None
+
+
+def _function_word(w: str) -> bool:
+    """ "The", "We", "It" open a sentence; "US" is a name."""
+    return not w.isupper() and w.lower() in STOPWORDS
+
+
+_ORG_PHRASE = re.compile(r"\b(?:the\s+)?((?:[A-Z][\w.-]*\s+){1,3}([a-z]+))\b(?![’'-])")
 
 
 def _titles_of(ctx: _Ctx, m: Mention) -> set[str]:
@@ -485,6 +525,7 @@ def _resolve(ctx: _Ctx, c: _Cand | None, pos: int) -> tuple[str | None, str]:
     if c is None:
         return None, ""
     if c.how == "pronoun":
+        pos = max(pos, c.start)  # "Carlineo was arrested for a call in which he said": earlier in its own sentence
         if c.phrase in PRONOUNS:
             return _salient_person(ctx, pos, gender="m" if c.phrase == "he" else "f"), "pronoun"
         if c.phrase == "i":
@@ -509,7 +550,7 @@ def _resolve(ctx: _Ctx, c: _Cand | None, pos: int) -> tuple[str | None, str]:
             return _description(c.phrase), "role"  # the writer's own relative: "my father often said"
         gender = "f" if role in FEMALE_ROLES else "m" if role in MALE_ROLES else None
         person = _salient_person(ctx, pos, role, gender)
-        if person is None and role in ROLE_NOUNS:  # "the senator": the person the story is about
+        if person is None and role in ROLE_NOUNS and role not in GENERIC_PEOPLE:  # "the senator": the story's person
             person = _salient_person(ctx, pos, None, gender)
         return (person or _description(c.phrase)), "role"
     return c.phrase, c.how
