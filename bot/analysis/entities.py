@@ -164,8 +164,8 @@ def _find_mentions(text: str) -> list[Mention]:
             while words:
                 w = words[0]
                 lw = w.lower().rstrip(".")
-                if lw in PERSON_TITLES or w.lower() in PERSON_TITLES:
-                    titles.add(lw)
+                if (lw in PERSON_TITLES or w.lower() in PERSON_TITLES) and not (len(words) == 1 and titles):
+                    titles.add(lw)  # ("Mr. King": after a title, "King" is the name)
                 elif lw in GIVEN_NAMES and len(words) >= 2 and not _is_sentence_start(text, start):
                     break  # "Will Moy" mid-sentence: a given name, not the auxiliary
                 elif (
@@ -191,6 +191,7 @@ def _find_mentions(text: str) -> list[Mention]:
                     pass
                 elif (
                     len(words) == 1
+                    and not titles  # "Mr. King": the title's dot ends no sentence
                     and _is_sentence_start(text, start)
                     and w not in mid_sentence
                     and w not in PLACES

@@ -665,7 +665,8 @@ def _merge_split(text: str, spans: list[_Span]) -> list[_Span]:
                 and not _looks_like_title(last_piece)
                 and (re.search(r"[.!?,…—–-]\s*$", nxt_piece) or re.match(r"\s*(?:[.,;:!?]|\n|$)", after))
             ):
-                prev.merged_cue = (prev.close_at, s.open_at)
+                if prev.merged_cue is None:  # the first attribution names who opened the quote
+                    prev.merged_cue = (prev.close_at, s.open_at)
                 prev.pieces.extend(s.pieces)
                 prev.close_at = s.close_at
                 continue
