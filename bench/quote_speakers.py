@@ -95,7 +95,9 @@ def main() -> None:
             part = ids[k * size : (k + 1) * size]
             a = sum(per_doc[i][0] for i in part)
             j = sum(per_doc[i][1] for i in part)
-            print(f"  fold {k + 1}/{args.folds}: {len(part)} articles, agreement {a / max(1, j):.3f} ({a}/{j})")
+            print(
+                f"  fold {k + 1}/{args.folds}: {len(part)} articles, agreement {a / max(1, j):.3f} ({a}/{j})"
+            )
     for e in errors:
         print(e)
 

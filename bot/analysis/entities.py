@@ -29,7 +29,7 @@ from bot.models import Entities, Paragraph, join_body
 
 MentionKind = Literal["person", "place", "organization", "other"]
 
-_CAP_WORD = r"(?:(?:[A-Z]\.){2,4}|(?:Mr|Mrs|Ms|Dr|St|Gen|Sen|Rep|Gov|Lt|Col|Jr|Sr|Rev|Sgt|Capt|Adm|Prof|Fr|Hon)\.|[A-Z]\.(?=[ \t]+[A-Z])|[A-Z][\w'’-]*|(?:al|el|bin|ibn)-[A-Z][\w'’-]*)"
+_CAP_WORD = r"(?:(?:[A-Z]\.){2,4}|(?:Mr|Mrs|Ms|Dr|St|Gen|Sen|Rep|Gov|Lt|Col|Jr|Sr|Rev|Sgt|Capt|Adm|Prof|Fr|Hon|Del|Amb)\.|[A-Z]\.(?=[ \t]+[A-Z])|[A-Z][\w'’-]*|(?:al|el|bin|ibn)-[A-Z][\w'’-]*)"
 _CONNECTOR = r"(?:of|of the|for|for the|and|de|del|da|van|von|der|den|la|le|du|al|bin|ibn)"
 _SPAN = re.compile(rf"{_CAP_WORD}(?:[ \t]+(?:{_CONNECTOR}[ \t]+)?{_CAP_WORD})*")
 _ACRONYM = re.compile(r"^(?:[A-Z]{2,6}|(?:[A-Z]\.){2,4})$")
@@ -102,7 +102,8 @@ def _classify(words: list[str], titles: set[str]) -> MentionKind:
         w
         for w in words
         if re.fullmatch(
-            r"(?:[A-Z]\.|[A-Z][a-z'’-]+(?:-[A-Z][a-z]+)?|(?:Mc|Mac|De|Du|La|Le|Di|Van)[A-Z][a-z]+|O['’][A-Z][a-z]+)", w
+            r"(?:[A-Z]\.|[A-Z][a-z'’-]+(?:-[A-Z][a-z]+)?|(?:Mc|Mac|De|Du|La|Le|Di|Van)[A-Z][a-z]+|O['’][A-Z][a-z]+)",
+            w,
         )
     ]
     if 2 <= len(words) <= 4 and len(name_like) == len(words) and not any(w in PLACES for w in words):
@@ -295,6 +296,8 @@ def _pieces(start: int, span: str) -> list[tuple[int, str, set[str]]]:
             if rest and rest[0] == "the":
                 rest = rest[1:]
             rest = rest[1:] if len(rest) >= 3 else []
+        if "of" in rest[2:] and _name_like(rest[: rest.index("of")]):
+            rest = rest[: rest.index("of")]  # "Del. Maria Quintana of Guam": the name ends before "of"
         tail = [w.rstrip(",") for w in rest]
         if tail and _name_like([_strip_possessive(w) for w in tail]):
             titles = {

@@ -432,7 +432,9 @@ def _salient_person(ctx: _Ctx, before: int, role: str | None = None, gender: str
     return None
 
 
-_CUE_AFTER = re.compile(r"(?:\s*\([^)]{0,40}\))?(?:\s*,[^,;:\"“”]{0,80},)?\s+(?:[a-z]+ly\s+|also\s+|has\s+|had\s+)?([a-z]+)")
+_CUE_AFTER = re.compile(
+    r"(?:\s*\([^)]{0,40}\))?(?:\s*,[^,;:\"“”]{0,80},)?\s+(?:[a-z]+ly\s+|also\s+|has\s+|had\s+)?([a-z]+)"
+)
 
 
 def _speaks(ctx: _Ctx, m: Mention) -> bool:
@@ -462,7 +464,9 @@ def _salient_org(ctx: _Ctx, before: int) -> str | None:
                 and not ctx.in_quote(s + om.start())
             ):
                 subj.append((s + om.start(1), om.group(1)))
-        first = re.match(r"\s*([A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+){0,3})\s+(have|has|had|are|were|is|was)\b", seg)
+        first = re.match(
+            r"\s*([A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+){0,3})\s+(have|has|had|are|were|is|was)\b", seg
+        )
         if (
             first
             and not _function_word(first.group(1).split()[0])
@@ -525,7 +529,9 @@ def _resolve(ctx: _Ctx, c: _Cand | None, pos: int) -> tuple[str | None, str]:
     if c is None:
         return None, ""
     if c.how == "pronoun":
-        pos = max(pos, c.start)  # "Carlineo was arrested for a call in which he said": earlier in its own sentence
+        pos = max(
+            pos, c.start
+        )  # "Carlineo was arrested for a call in which he said": earlier in its own sentence
         if c.phrase in PRONOUNS:
             return _salient_person(ctx, pos, gender="m" if c.phrase == "he" else "f"), "pronoun"
         if c.phrase == "i":
@@ -550,7 +556,9 @@ def _resolve(ctx: _Ctx, c: _Cand | None, pos: int) -> tuple[str | None, str]:
             return _description(c.phrase), "role"  # the writer's own relative: "my father often said"
         gender = "f" if role in FEMALE_ROLES else "m" if role in MALE_ROLES else None
         person = _salient_person(ctx, pos, role, gender)
-        if person is None and role in ROLE_NOUNS and role not in GENERIC_PEOPLE:  # "the senator": the story's person
+        if (
+            person is None and role in ROLE_NOUNS and role not in GENERIC_PEOPLE
+        ):  # "the senator": the story's person
             person = _salient_person(ctx, pos, None, gender)
         return (person or _description(c.phrase)), "role"
     return c.phrase, c.how

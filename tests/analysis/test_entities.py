@@ -80,3 +80,15 @@ def test_key_phrases_do_not_cut_a_name_in_two() -> None:
     )
     assert "Slobodan Milosevic" in kws
     assert not any(k.endswith("Slobodan") or k.startswith("Milosevic ") for k in kws)
+
+
+def test_names_that_look_like_words_or_titles_are_people() -> None:
+    e = _e(
+        "Director Ava LaMontagne and Mr. King met Carrie Ann Inala in Leeds.",
+        "Campaigners, among them Will Moy, cried foul at the embassy of China’s ambassador to Britain Liu Xiaobin.",
+        "Liu refused to comment, and Del. Maria Quintana of Guam asked for a hearing.",
+    )
+    assert {"Ava LaMontagne", "King", "Carrie Ann Inala", "Will Moy", "Liu Xiaobin", "Maria Quintana"} <= set(
+        e.people
+    )
+    assert "Britain Liu Xiaobin" not in e.people and "Ann Inala" not in e.people

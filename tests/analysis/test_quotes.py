@@ -254,3 +254,128 @@ def test_bracketed_editorial_insertions_stay_in_the_quote() -> None:
         ("[The council] has failed this city for years.", "Maria Lopez", "full", 2),
         ("if they cut [the transit fund, a city grant] again.", "Maria Lopez", "partial", 3),
     ]
+
+
+# Speaker failure classes (issue 15, part 3): each fixture is made up, one per class of error fixed.
+
+
+def test_byline_dash_after_a_quote_names_its_speaker() -> None:
+    out = _q(
+        "Readers told us what they thought of the new bridge toll.",
+        "“It costs me forty dollars a week just to get to my job and back.”\u00a0― Dana Whitcombe",
+        "“Nobody asked the people who actually live on the east bank about any of this.” ―\u00a0Raul Mendes.",
+    )
+    assert [q[1] for q in out] == ["Dana Whitcombe", "Raul Mendes"]
+
+
+def test_name_at_the_cue_beats_a_person_merely_mentioned() -> None:
+    out = _q(
+        "The film stars Tom Reeve as the villain, a retired spy called back for one last job.",
+        "“I wanted the audience to feel the cold of that city in every scene,” DuMarais said.",
+        "“We shot most of it at night, which nobody enjoyed,” Okafor said.",
+    )
+    assert [q[1] for q in out] == ["DuMarais", "Okafor"]
+
+
+def test_camel_case_surname_and_title_word_surname_are_people() -> None:
+    out = _q(
+        "Director Ava LaMontagne and Mr. King met the press on Friday.",
+        '"The festival deserves a better venue than a parking garage," Mr. King added.',
+        '"It took us six years to finish this film," LaMontagne said.',
+    )
+    assert [q[1] for q in out] == ["King", "Ava LaMontagne"]
+
+
+def test_titles_before_an_inverted_name_keep_the_attribution() -> None:
+    out = _q(
+        "Rep. Jim Halloran questioned the budget request on Tuesday.",
+        '"These numbers were written for a press release, not for a budget," panel Chairman Rep. Ann Porter '
+        "(R-Ohio) said.",
+        '"We asked the same question three times and got three answers," said Del. Maria Quintana of Guam.',
+    )
+    assert [q[1] for q in out] == ["Ann Porter", "Maria Quintana"]
+
+
+def test_a_document_speaks_for_itself() -> None:
+    out = _q(
+        "Mayor Tom Hale defended the budget cuts on Monday.",
+        "Parents sent a letter to the school board.",
+        '"Our children deserve the same buses as every other district in the state," the letter reads.',
+        '"The city has run out of options and out of time," the ruling said.',
+    )
+    assert [q[1] for q in out] == ["the letter", "the ruling"]
+
+
+def test_an_unnamed_role_stays_a_description() -> None:
+    out = _q(
+        "Dr. Paul Grant treated the patient for a year before the cause was found.",
+        "“It doesn’t affect me at all now and my life is back to what it was,” the man wrote.",
+        '"We live in the last good town in this country," my father often said.',
+        '"Who do you want answering the phone at three in the morning?" the announcer asked.',
+    )
+    assert [q[1] for q in out] == ["the man", "my father", "the announcer"]
+
+
+def test_a_title_role_still_resolves_to_the_person() -> None:
+    out = _q(
+        "Sen. Laura Banks spoke in Denver on Tuesday about the farm bill.",
+        '"This bill was written by lobbyists for lobbyists," the senator said.',
+    )
+    assert out[0][1] == "Laura Banks"
+
+
+def test_pronoun_goes_to_the_person_who_just_spoke() -> None:
+    out = _q(
+        "Clinton communications director Jennifer Palmer said Trump is reduced to insults because he cannot "
+        'defend his own record. "You could dismiss these actions as schoolyard behaviour," she said.',
+    )
+    assert out[0][1] == "Jennifer Palmer"
+
+
+def test_pronoun_resolves_within_its_own_sentence() -> None:
+    out = _q(
+        "Attorney Sonya Mills said her client had not meant any harm.",
+        "Patrick Carlow was arrested in April for a phone call in which he said he would put a “bullet in "
+        "the senator’s office.”",
+    )
+    assert out[0][1] == "Patrick Carlow"
+
+
+def test_the_statement_speaks_for_the_body_that_issued_it() -> None:
+    out = _q(
+        "Two soldiers were killed in a crash near the border, the US military said in a statement.",
+        '"The cause of the crash is under investigation and no enemy fire was seen," the statement said.',
+        "Silver Records have denied doing anything wrong.",
+        '"At no point did we block the concert or the film," they said in a statement.',
+    )
+    assert [q[1] for q in out] == ["US military", "Silver Records"]
+
+
+def test_a_cue_word_used_as_a_noun_is_no_cue() -> None:
+    out = _q(
+        "President Mara Quist met reporters in the capital.",
+        'Quist said Governor Pell\'s mental state is "spiraling out of control and getting worse."',
+    )
+    assert out[0][1] == "Mara Quist"
+
+
+def test_quote_merged_across_two_attributions_keeps_the_first_speaker() -> None:
+    out = _q(
+        "Lawmakers reacted on Friday.",
+        "“It is a signal to every voter in this state,” Rep. Ann Porter said Friday. “If indeed the count is "
+        "wrong, then every result is in doubt.",
+        "“I have been thinking a lot about where we are as a country,” added Rep. Jim Halloran.",
+    )
+    assert out[0][1] == "Ann Porter"
+
+
+def test_given_name_that_is_a_word_and_three_word_names() -> None:
+    out = _q(
+        "The judges were Carrie Ann Inala and Bruno Toni.",
+        "“This is not easy. This is not at all what I expected,” Carrie Ann Inala said.",
+        "Campaigners cried foul.",
+        "“It was an attempt to mislead voters,’’ Will Moy, chief executive of the charity Full Fact, told the BBC.",
+        "China’s ambassador to Britain Liu Xiaobin has spoken about the unrest.",
+        "Liu said that the army could be deployed, warning: “They are already there in the city garrison.”",
+    )
+    assert [q[1] for q in out] == ["Carrie Ann Inala", "Will Moy", "Liu Xiaobin"]
