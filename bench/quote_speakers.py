@@ -1,12 +1,13 @@
 """Speaker sanity check on PolNeAR's dev split (not a hand-made gold set: see ../shared/data/quotes/SOURCE.md).
 
-Run: .venv/bin/python bench/quote_speakers.py [--folds K] [--errors]
+Run: .venv/bin/python bench/quote_speakers.py [--split dev|train] [--folds K] [--errors]
 
 For annotated direct quotes of at least 6 words whose annotated speaker is a name (not a pronoun), reports how
 many we find (token overlap >= 0.8 with one of our quotes) and, of those, how often our speaker agrees (the
 annotated mention's words appear in our speaker, e.g. "Caddell" in "Pat Caddell"). `--folds K` cuts the
 articles, sorted by id, into K contiguous folds and prints the agreement per fold (gains that hold on every fold are
-not tuned to a few items); `--errors` prints each disagreement with the paragraph around the quote.
+not tuned to a few items); `--split train` scores PolNeAR's train split instead (never used to develop the rules,
+so a second check that they generalise); `--errors` prints each disagreement with the paragraph around the quote.
 """
 
 from __future__ import annotations
@@ -37,18 +38,19 @@ def _overlap(gold: str, pred: str) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--split", choices=("dev", "train"), default="dev", help="PolNeAR split to score")
     ap.add_argument("--folds", type=int, default=0, help="also report agreement on K folds of the sorted ids")
     ap.add_argument("--errors", action="store_true", help="print each disagreement with its context")
     args = ap.parse_args()
     docs = {}
     for line in (DATA / "polnear_attributions.jsonl").read_text(encoding="utf-8").splitlines():
         d = json.loads(line)
-        if d["split"] == "dev":
+        if d["split"] == args.split:
             docs[d["id"]] = d
     gold: dict[str, list[dict[str, str]]] = defaultdict(list)
     for line in (DATA / "polnear_direct_quotes.jsonl").read_text(encoding="utf-8").splitlines():
         q = json.loads(line)
-        if q["split"] == "dev":
+        if q["split"] == args.split:
             gold[q["doc_id"]].append(q)
     found = total = agree = judged = 0
     t0 = time.perf_counter()
@@ -84,7 +86,7 @@ def main() -> None:
                 errors.append(f"{doc_id}\n  gold {q['speaker']!r}  ours {best.speaker!r}\n  {ctx}\n")
     dt = time.perf_counter() - t0
     print(f"$ {' '.join(sys.argv)}")
-    print(f"PolNeAR dev: {n_docs} articles, {total} named-speaker direct quotes (>= 6 words)")
+    print(f"PolNeAR {args.split}: {n_docs} articles, {total} named-speaker direct quotes (>= 6 words)")
     print(f"  quote recall (overlap >= 0.8): {found / max(1, total):.3f}")
     print(f"  speaker agreement on found quotes: {agree / max(1, judged):.3f} ({agree}/{judged})")
     print(f"  {dt / max(1, n_docs) * 1000:.1f} ms per article")
