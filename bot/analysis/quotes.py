@@ -336,13 +336,19 @@ def _main_subject(ctx: _Ctx, a: int, b: int) -> _Cand | None:
     cands = [
         c
         for c in _named_cands(ctx, a, b)
-        if c.how in ("name", "org") and not _after_preposition(ctx, c.start)
+        if (c.how in ("name", "org") or (c.how == "other" and _cand_speaks(ctx, c)))
+        and not _after_preposition(ctx, c.start)
     ]
     for pm in re.finditer(r"\b(he|she|they|He|She|They|I)\b", ctx.text[a:b]):
         p = a + pm.start()
         if not ctx.in_quote(p) and not _after_preposition(ctx, p):
             cands.append(_Cand(p, a + pm.end(), pm.group(1).lower(), "pronoun"))
     return min(cands, key=lambda c: c.start) if cands else None
+
+
+def _cand_speaks(ctx: _Ctx, c: _Cand) -> bool:
+    nxt = _CUE_AFTER.match(ctx.text, c.end)
+    return bool(nxt and _is_speech_verb(nxt.group(1)))
 
 
 def _gap_words(ctx: _Ctx, a: int, b: int) -> int:
@@ -618,6 +624,9 @@ def _attribute(ctx: _Ctx, q: _Span) -> tuple[str | None, str, bool]:
         cue_word = clause[cue[0] : cue[1]].lower()
         if cue_word == "according to":
             c = _subject_right(ctx, ra + cue[1], rb)
+        elif cue_word.endswith("ing") and not lead and sent_start < q.open_at:
+            # '..., adding that ...' after the quote: the sentence's own subject goes on speaking
+            c = _main_subject(ctx, sent_start, q.open_at)
         else:
             c = _subject_left(ctx, ra, ra + cue[0], cue_word, sent_start) or _subject_right(
                 ctx, ra + cue[1], rb
