@@ -520,10 +520,14 @@ def _genders(ctx: _Ctx) -> dict[str, str]:
             votes[full] += 2
         elif first in FEMALE_NAMES:
             votes[full] -= 2
+    chars = list(ctx.text)
+    for a, b in ctx.inner_ranges:
+        chars[a:b] = " " * (b - a)
+    narration = "".join(chars)
     for s, e in ctx.sentences:  # a sentence about one person: its he/she counts a little
         names = {ctx.name(m) for m in ctx.mentions_between(s, e) if ctx.is_person(m)}
-        if len(names) == 1:
-            seg = ctx.text[s:e]
+        if len(names) == 1:  # pronouns of the narration only: a quote's "he" is someone else
+            seg = narration[s:e]
             he = len(re.findall(r"\b(?:he|him|his)\b", seg, re.IGNORECASE))
             she = len(re.findall(r"\b(?:she|her|hers)\b", seg, re.IGNORECASE))
             full = next(iter(names))
@@ -619,7 +623,11 @@ def _attribute(ctx: _Ctx, q: _Span) -> tuple[str | None, str, bool]:
         lead = _words(re.sub(r"\([^)]*\)", " ", clause[: cue[0]]))
         first = _named_cands(ctx, ra, ra + cue[0])
         appositive = bool(first) and first[0].how == "name" and _titles_only(text[ra : first[0].start])
-        if len(lead) > 6 and not (appositive and len(lead) <= 30):
+        # '…" about fixing inequality, said Marla Kilfoyle': a comma, the verb, then the name (inverted order)
+        inverted = bool(
+            re.search(r",\s*$", clause[: cue[0]]) and re.match(r"\s+(?:[A-Z]|the\s)", clause[cue[1] :])
+        )
+        if len(lead) > 6 and not (appositive and len(lead) <= 30) and not (inverted and len(lead) <= 15):
             continue
         cue_word = clause[cue[0] : cue[1]].lower()
         if cue_word == "according to":
@@ -642,6 +650,8 @@ def _attribute(ctx: _Ctx, q: _Span) -> tuple[str | None, str, bool]:
         cue_word = pre[cue[0] : cue[1]].lower()
         if cue_word == "according to":
             c = _subject_right(ctx, s0 + cue[1], q.open_at)
+        elif cue_word.endswith("ing") and not _words(pre[: cue[0]]) and sent_start < s0:
+            c = _main_subject(ctx, sent_start, s0)  # '"A," adding that "B"': the first quote's speaker
         else:
             c = _subject_left(ctx, s0, s0 + cue[0], cue_word, sent_start) or _subject_right(
                 ctx, s0 + cue[1], q.open_at

@@ -379,3 +379,21 @@ def test_given_name_that_is_a_word_and_three_word_names() -> None:
         "Liu said that the army could be deployed, warning: “They are already there in the city garrison.”",
     )
     assert [q[1] for q in out] == ["Carrie Ann Inala", "Will Moy", "Liu Xiaobin"]
+
+
+def test_inverted_attribution_after_a_trailing_phrase() -> None:
+    out = _q(
+        "Mayor Tom Hale has won the support of the union leaders.",
+        "“For ordinary bus drivers, he’s saying a lot of the right things” about wages and the new depots, "
+        "said Dana Kilroy, head of the drivers' association. “And he has none of the ties that Hale has to the "
+        "old transit board,” she said.",
+    )
+    assert [q[1] for q in out] == ["Dana Kilroy", "Dana Kilroy"]
+
+
+def test_adding_after_a_quote_keeps_the_sentence_subject() -> None:
+    out = _q(
+        "Speaking in Ohio on Tuesday, Cruzado said there is “only one real conservative left in this race,” adding "
+        "that it’s why Donald Trump “attacks us every single day and ignores the others.”",
+    )
+    assert [q[1] for q in out] == ["Cruzado", "Cruzado"]
