@@ -40,7 +40,7 @@ agree agreed agrees disagree disagreed talk talks talked speak speaks spoke spok
 comments commenting demand demands demanded describe describes described describing explaining insisting
 stating declaring arguing quips quipping jokes joking recalling conceding cautioning charging asking replying
 responding answering adds tweeting writes posting announcing acknowledging acknowledges admitting reiterating
-reads read sings sang
+reads read sings sang fumed fumes retorted retorts snapped scoffed affirms affirmed explains responds pressed
 """.split()
 SPEECH_VERBS = frozenset(_SPEECH_STEMS)
 SPEECH_PHRASES = (
@@ -51,6 +51,9 @@ SPEECH_PHRASES = (
     "quoted as saying",
     "in a statement",
     "chimed in",
+    "shot back",
+    "fired back",
+    "hit back",
 )
 # Words before a name that are not its subject ("with Rusty Humphries", "under President Obama").
 PREPOSITIONS = frozenset(

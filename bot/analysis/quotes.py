@@ -617,6 +617,13 @@ def _attribute(ctx: _Ctx, q: _Span) -> tuple[str | None, str, bool]:
         clause = text[ra:rb]
         if not re.match(r"^\s*[,—–-]?\s*\S", clause) or len(_words(clause)) == 0:
             continue
+        if (
+            (ra, rb) != q.merged_cue
+            and re.search(r"[.!?…][\"”»’']*$", text[q.open_at : q.close_at])
+            and re.match(r"\s+[A-Z]", clause)
+            and len(_words(clause)) > 8
+        ):
+            continue  # '“… overlook.” The star then recalled an incident ...': a new sentence, not an attribution
         cue = _find_cue(clause)
         if not cue:
             continue

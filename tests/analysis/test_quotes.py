@@ -397,3 +397,21 @@ def test_adding_after_a_quote_keeps_the_sentence_subject() -> None:
         "that it’s why Donald Trump “attacks us every single day and ignores the others.”",
     )
     assert [q[1] for q in out] == ["Cruzado", "Cruzado"]
+
+
+def test_phrasal_and_manner_speech_verbs() -> None:
+    out = _q(
+        "After Gov. Jerry Brandt criticised her husband during a debate, Hillary Rowe shot back, “I suppose I "
+        "could have stayed home and baked cookies instead.”",
+        "“If they were serious about this, they would have brought the bipartisan bill,” Toomsen fumed on Tuesday.",
+    )
+    assert [q[1] for q in out] == ["Hillary Rowe", "Toomsen"]
+
+
+def test_next_sentence_after_a_full_quote_is_narration_not_attribution() -> None:
+    out = _q(
+        "Asked about discrimination, Hayden confirmed she had faced it and said, “This country has a very severe "
+        "problem that we try to overlook.” The star then recalled an incident at a movie theater in Los Angeles "
+        "that left her friend in tears.",
+    )
+    assert out[0][1] == "Hayden"
