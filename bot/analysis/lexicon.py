@@ -143,7 +143,7 @@ ROLE_NOUNS = frozenset(
     editor activist founder executive ceo premier sheriff coach player manager doctor physician teacher
     student witness victim resident mother father wife husband son daughter actor actress singer star
     spokesman economist envoy negotiator adviser advisor aide deputy head owner businessman businesswoman
-    nominee host fellow member source scholar physicist commenter user veteran senior chair congressman congresswoman
+    nominee host fellow member source delegate scholar physicist commenter user veteran senior chair congressman congresswoman
     representative governor-elect president-elect physician surgeon nurse worker employee protester demonstrator
     analyst strategist consultant historian philosopher novelist poet artist musician guitarist drummer rapper
     comedian model athlete champion captain quarterback pitcher striker midfielder goalkeeper referee umpire

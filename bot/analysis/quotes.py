@@ -401,6 +401,22 @@ def _titles_only(seg: str) -> bool:
     return not ws or (len(ws) <= 3 and (ws[-1] in PERSON_TITLES or ws[-1] in ROLE_NOUNS))
 
 
+# Lower-case words between a name or place and the speaker's own name: "Cruz constituent", "Texas delegate".
+_PREMODIFIER = re.compile(r"(?:['’]s)?(?:\s+[a-z][a-z-]*){1,3}\s+")
+
+
+def _premodifier(seg: str) -> bool:
+    """Only a role phrase between two names: ' constituent ', '-based attorney ' (not ' on ', ' and ')."""
+    if not _PREMODIFIER.fullmatch(seg):
+        return False
+    ws = re.findall(r"[a-z][a-z-]*", seg)
+    return (
+        bool(ws)
+        and not any(w in STOPWORDS or w in PREPOSITIONS for w in ws)
+        and _role_head(ws[-1]) is not None
+    )
+
+
 def _subject_right(ctx: _Ctx, a: int, b: int) -> _Cand | None:
     """Inverted attribution: 'said Oleksiy Danilov, the council secretary', 'said the actor'."""
     seg = _ABBREV.sub(lambda m: "x" * len(m.group(0)), ctx.text[a:b])
@@ -408,6 +424,11 @@ def _subject_right(ctx: _Ctx, a: int, b: int) -> _Cand | None:
     limit = a + (stop.start() if stop else len(seg))
     ms = [c for c in _named_cands(ctx, a, b) if c.how not in ("place", "other") or c.start - a < 3]
     if ms and ms[0].start <= limit and ms[0].start - a < 60:
+        nxt = next((c for c in ms[1:] if c.how == "name" and c.start <= limit), None)
+        if nxt is not None and _premodifier(ctx.text[ms[0].end : nxt.start]):
+            return (
+                nxt  # "said Cruz constituent Dan Golvach", "explained Los Angeles-based attorney Edgar Moss"
+            )
         return ms[0]
     pm = re.match(r"\s*(he|she|they|it)\b", ctx.text[a:b], re.IGNORECASE)
     if pm:

@@ -415,3 +415,13 @@ def test_next_sentence_after_a_full_quote_is_narration_not_attribution() -> None
         "that left her friend in tears.",
     )
     assert out[0][1] == "Hayden"
+
+
+def test_premodifier_name_before_the_speaker_is_not_the_speaker() -> None:
+    out = _q(
+        "Sen. Ted Cruzon will headline a fundraiser in Austin on Monday.",
+        "“Anyone who ignores the law puts every family in this state at risk,” said Cruzon constituent Dan Golder.",
+        "“It was a fair deal for both sides,” explained Los Angeles-based attorney Edgar Moss.",
+        "“It flows off the lips, doesn’t it?” wrote Larry Oakes on Hot Air.",
+    )
+    assert [q[1] for q in out] == ["Dan Golder", "Edgar Moss", "Larry Oakes"]
