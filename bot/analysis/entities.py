@@ -131,6 +131,14 @@ def _find_mentions(text: str) -> list[Mention]:
         for m in spans
         if len(ws := m.group(0).split()) >= 2 and ws[-2] not in ("and", "&")
     }
+    # Last words of full names ("Billie Jean King"): alone, such a word is the person, not a title.
+    name_ends = {
+        ws[-1]
+        for m in spans
+        if len(ws := m.group(0).split()) >= 2
+        and all(_NAME_WORD.fullmatch(w) for w in ws)
+        and not any(w.lower().rstrip(".") in PERSON_TITLES for w in ws[:-1])
+    }
     out: list[Mention] = []
     for m0 in spans:
         for start, raw0, titles in _pieces(m0.start(), m0.group(0)):
@@ -165,7 +173,9 @@ def _find_mentions(text: str) -> list[Mention]:
             while words:
                 w = words[0]
                 lw = w.lower().rstrip(".")
-                if (lw in PERSON_TITLES or w.lower() in PERSON_TITLES) and not (len(words) == 1 and titles):
+                if (lw in PERSON_TITLES or w.lower() in PERSON_TITLES) and not (
+                    len(words) == 1 and (titles or w in name_ends)
+                ):
                     titles.add(lw)  # ("Mr. King": after a title, "King" is the name)
                 elif lw in GIVEN_NAMES and len(words) >= 2 and not _is_sentence_start(text, start):
                     break  # "Will Moy" mid-sentence: a given name, not the auxiliary
@@ -193,6 +203,7 @@ def _find_mentions(text: str) -> list[Mention]:
                 elif (
                     len(words) == 1
                     and not titles  # "Mr. King": the title's dot ends no sentence
+                    and w not in name_ends  # "King says" after "Billie Jean King"
                     and _is_sentence_start(text, start)
                     and w not in mid_sentence
                     and w not in PLACES

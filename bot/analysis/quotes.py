@@ -343,7 +343,8 @@ def _main_subject(ctx: _Ctx, a: int, b: int) -> _Cand | None:
         p = a + pm.start()
         if not ctx.in_quote(p) and not _after_preposition(ctx, p):
             cands.append(_Cand(p, a + pm.end(), pm.group(1).lower(), "pronoun"))
-    return min(cands, key=lambda c: c.start) if cands else None
+    speaking = [c for c in cands if c.how != "pronoun" and _cand_speaks(ctx, c)]  # "..., Cruz said that"
+    return min(speaking or cands, key=lambda c: c.start) if cands else None
 
 
 def _cand_speaks(ctx: _Ctx, c: _Cand) -> bool:
@@ -359,7 +360,9 @@ def _gap_words(ctx: _Ctx, a: int, b: int) -> int:
 def _subject_left(ctx: _Ctx, a: int, b: int, cue: str, sent_start: int) -> _Cand | None:
     """The speaker phrase of a cue at b, looking left of it (not before a)."""
     pre = ctx.text[a:b]
-    if (cue.endswith("ing") and re.search(r",\s*$", pre)) or re.search(rf"\band(?:\s+{_ADVERBS})?\s*$", pre):
+    if (cue.endswith("ing") and re.search(r",\s*$", pre)) or re.search(
+        rf"\b(?:and|but|yet|then)(?:\s+{_ADVERBS}){{0,2}}\s*$", pre
+    ):
         main = _main_subject(ctx, sent_start, b)  # "..., saying", "... and said": the clause's subject speaks
         if main is not None:
             return main

@@ -425,3 +425,27 @@ def test_premodifier_name_before_the_speaker_is_not_the_speaker() -> None:
         "“It flows off the lips, doesn’t it?” wrote Larry Oakes on Hot Air.",
     )
     assert [q[1] for q in out] == ["Dan Golder", "Edgar Moss", "Larry Oakes"]
+
+
+def test_coordinated_verb_keeps_the_clause_subject() -> None:
+    out = _q(
+        "Rep. Thomas Massey used to support fellow Kentuckian Rand Pauls, but now said Trump had "
+        "“the opportunity and the obligation to bring us together.”",
+    )
+    assert out[0][1] == "Thomas Massey"
+
+
+def test_the_name_that_speaks_beats_an_earlier_name_in_the_sentence() -> None:
+    out = _q(
+        "Speaking in Charleston after the state’s Republican Party dinner, Cruzado said there is “only one real "
+        "conservative left in this race,” adding that it is why the others “keep attacking us every day.”",
+    )
+    assert [q[1] for q in out] == ["Cruzado", "Cruzado"]
+
+
+def test_a_surname_that_is_also_a_title_word() -> None:
+    out = _q(
+        "Billie Jean King won twelve Grand Slam singles titles while Ali was rising to stardom.",
+        "King says Ali “talked the talk and walked the walk every single day of his life.”",
+    )
+    assert out[0][1] == "Billie Jean King"
