@@ -22,6 +22,7 @@ from bot.analysis.lexicon import (
     PERSON_TITLES,
     PLACE_SUFFIXES,
     PLACES,
+    SPEECH_VERBS,
     STOPWORDS,
 )
 from bot.analysis.lexicon import ROLE_NOUNS as _ROLE_WORDS
@@ -210,15 +211,18 @@ def _find_mentions(text: str) -> list[Mention]:
                     and (w.lower() in lower_words or re.search(r"(?:ly|ing|ed)$", w))
                 ):
                     pass  # "Combined" at a sentence start, seen lower-case elsewhere: an ordinary word
-                elif w in _CALENDAR:
-                    pass
+                elif w in _CALENDAR or (lw in SPEECH_VERBS and _is_sentence_start(text, start)):
+                    pass  # "Asked about Sullivan, ...": a sentence-initial verb
                 else:
                     break
                 start = text.find(words[0], start) + len(words[0])
                 words = words[1:]
                 while start < len(text) and text[start] == " ":
                     start += 1
-            while words and words[-1].lower() in {"of", "for", "and", "the", "de", "on", "al"}:
+            while words and (
+                words[-1].lower() in {"of", "for", "and", "the", "de", "on", "al"}
+                or (words[-1] in _CALENDAR and len(words) > 1)  # "Asked Tuesday", "Smith Monday"
+            ):
                 words = words[:-1]
             if not words:
                 continue

@@ -130,7 +130,7 @@ PERSON_TITLES = frozenset(
     commissioner chief sheikh emir ayatollah patriarch bishop archbishop father professor prof prof. coach officer
     deputy foreign defense defence interior finance economy health justice leader speaker ceo founder premier
     sir lord lady dame president-elect attorney detective inspector superintendent councillor councilman
-    rev rev. reverend pastor rabbi imam cardinal del. amb.
+    rev rev. reverend pastor rabbi imam cardinal del. amb. advocate
     """.split()
 )
 # Lower-case role nouns: "the minister said" resolves to a person introduced with that role.

@@ -719,6 +719,8 @@ def _merge_split(text: str, spans: list[_Span]) -> list[_Span]:
                 and re.fullmatch(r"\s*[,.—–-]?\s*[^\"“”«»]*?[.,:—–-]\s*", between)
                 and (cue := _find_cue(between))
                 and len(_words(between[: cue[0]])) <= 6 + (len(words) > 6) * 24
+                # '"A," Franken said. Silverman responded, "B"': a second speaker, two quotations
+                and not re.search(r"[.!?]\s+[A-Z]", _ABBREV.sub("x", between[cue[1] :]))
                 and re.search(rf"[,.!?—–-][{_CLOSING}]*\s*$", last_piece)
                 and not _looks_like_title(last_piece)
                 and (re.search(r"[.!?,…—–-]\s*$", nxt_piece) or re.match(r"\s*(?:[.,;:!?]|\n|$)", after))

@@ -449,3 +449,21 @@ def test_a_surname_that_is_also_a_title_word() -> None:
         "King says Ali “talked the talk and walked the walk every single day of his life.”",
     )
     assert out[0][1] == "Billie Jean King"
+
+
+def test_two_attributions_between_quotes_are_two_speakers() -> None:
+    out = _q(
+        "Sarah Silvers and Al Frank took the stage together.",
+        "“Look at what you did to the schedule,” Frank said. Silvers responded, “Thank God they can fix this in "
+        "post-production.”",
+    )
+    assert [q[1] for q in out] == ["Al Frank", "Sarah Silvers"]
+
+
+def test_sentence_initial_verb_and_weekday_are_not_a_name() -> None:
+    out = _q(
+        "The senator spoke to reporters in the Capitol.",
+        'Asked Tuesday about Sullivan, Feinsten said "I don\'t know anything about Jake Sullivan and the emails," '
+        "she said.",
+    )
+    assert out[0][1] == "Feinsten"
