@@ -92,3 +92,10 @@ def test_names_that_look_like_words_or_titles_are_people() -> None:
         e.people
     )
     assert "Britain Liu Xiaobin" not in e.people and "Ann Inala" not in e.people
+
+
+def test_sentence_initial_verb_and_weekday_are_not_part_of_a_name() -> None:
+    e = _e(
+        "Asked Tuesday about the emails, Feinsten said she knew nothing. Critics met Smith Monday and Ann Lee."
+    )
+    assert "Asked Tuesday" not in e.people and "Asked" not in e.people and "Smith Monday" not in e.people
