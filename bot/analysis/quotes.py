@@ -5,6 +5,14 @@ run over paragraphs (a paragraph left open, the next one re-opened), join a quot
 ("A," she said. "B."), drop terms and titles (short fragments, Title Case names, quotes after "called"/"so-called"),
 find the speech verb before or after the quote, take its subject, and resolve pronouns and role nouns ("he",
 "the minister") to the most salient person named earlier; names become the fullest form the article uses.
+
+Speaker rules, in order of trust: a byline dash after the quote ('"…" ― Name'); the attribution between the pieces
+of a split quote or right after it ('"…," X said', 'said X, the …', 'said Cruz constituent Dan Golder'); then
+one before it in the same sentence ('X told reporters: "…"', '"A," adding that "B"' keeps A's speaker); a quote
+standing alone continues the previous quote's speaker. A name right at the verb speaks even when nothing else says
+it is a person ("Peabody said"); a pronoun goes to the person who last spoke before it, its own sentence included;
+"the senator" goes to the person with that title, else to the story's person, but generic people ("the man") and
+documents ("the letter reads") stay descriptions; "the statement said" speaks for the body that issued it.
 """
 
 from __future__ import annotations
