@@ -408,8 +408,14 @@ _DASH_BYLINE = re.compile(
 
 def _titles_only(seg: str) -> bool:
     """Nothing but a few title words before a name: '', 'Rep.', 'panel Chairman Rep.'."""
-    ws = [w.lower() for w in _words(seg)]
-    return not ws or (len(ws) <= 3 and (ws[-1] in PERSON_TITLES or ws[-1] in ROLE_NOUNS))
+    raw = _words(seg)
+    ws = [w.lower() for w in raw]
+    if not ws:
+        return True
+    if len(ws) <= 3 and (ws[-1] in PERSON_TITLES or ws[-1] in ROLE_NOUNS):
+        return True
+    # "New York City Public Advocate": a capitalised title phrase ending in a title word
+    return len(ws) <= 6 and all(w[:1].isupper() for w in raw) and ws[-1] in PERSON_TITLES
 
 
 # Lower-case words between a name or place and the speaker's own name: "Cruz constituent", "Texas delegate".
@@ -661,7 +667,8 @@ def _attribute(ctx: _Ctx, q: _Span) -> tuple[str | None, str, bool]:
             continue
         lead = _words(re.sub(r"\([^)]*\)", " ", clause[: cue[0]]))
         first = _named_cands(ctx, ra, ra + cue[0])
-        appositive = bool(first) and first[0].how == "name" and _titles_only(text[ra : first[0].start])
+        named = [c for c in first if c.how == "name"]
+        appositive = bool(named) and _titles_only(text[ra : named[0].start])
         # '…" about fixing inequality, said Marla Kilfoyle': a comma, the verb, then the name (inverted order)
         inverted = bool(
             re.search(r",\s*$", clause[: cue[0]]) and re.match(r"\s+(?:[A-Z]|the\s)", clause[cue[1] :])

@@ -467,3 +467,12 @@ def test_sentence_initial_verb_and_weekday_are_not_a_name() -> None:
         "she said.",
     )
     assert out[0][1] == "Dianne Feinsten"
+
+
+def test_capitalised_title_phrase_before_the_speaker() -> None:
+    out = _q(
+        "Jillian Sotomayor spoke first at the rally.",
+        "“The senator voted twice to protect gun dealers from being held accountable,” New York City Public "
+        "Advocate Trish Jameson said.",
+    )
+    assert out[0][1] == "Trish Jameson"
