@@ -23,11 +23,16 @@ from bot.briefing.types import BriefSentence, TimelineEntry
 class TimelineParams:
     """Method settings (tuned on the method's behaviour, not on any one story)."""
 
-    mention_weight: float = 1.0  # weight of date references against publication counts
+    mention_weight: float = 2.0  # weight of date references against publication counts
     lead_positions: int = 5  # sentences of a day's article that speak for that day
     keywords: int = 20  # story terms a sentence should share when there is no query
     redundancy: float = 0.5  # cosine above which a sentence repeats one already chosen
     later_bonus: float = 1.0  # extra weight of a reference from an article published after the date
+    position_decay: float = 100.0  # how fast a sentence's weight falls with its place in the article
+    mention_bonus: float = 0.7  # weight of a sentence naming the date against one merely published on it
+    length_target: float = 0.0  # > 0: prefer sentences of about this many words
+    burst_window: int = 3  # > 0: count a day's articles above the mean of the days around it
+    burst_share: float = 0.5  # how much of the surrounding level is taken off
 
 
 def _in_span(d: date, start: date | None, end: date | None) -> bool:
@@ -52,6 +57,12 @@ def date_scores(
             seen.add((s.doc, d))
             later = published is not None and published > d
             refs[d] += 1.0 + (params.later_bonus if later else 0.0)
+    if params.burst_window > 0:
+        w = params.burst_window
+        level = {
+            d: sum(pub.get(d + timedelta(days=i), 0) for i in range(-w, w + 1) if i) / (2 * w) for d in pub
+        }
+        pub = Counter({d: max(0.0, n - params.burst_share * level[d]) for d, n in pub.items()})
     total_pub = sum(pub.values()) or 1
     total_refs = sum(refs.values()) or 1
     scores: dict[date, float] = {}
@@ -111,7 +122,7 @@ def build_timeline(
     for d in ranked:
         if len(entries) >= n_dates:
             break
-        picked = _summarise_day(by_date.get(d, []), per_date, chosen, used_texts, params, corpus)
+        picked = _summarise_day(d, by_date.get(d, []), per_date, chosen, used_texts, params, corpus)
         if picked:
             entries.append(TimelineEntry(d, picked))
     entries.sort(key=lambda e: e.date)
@@ -119,6 +130,7 @@ def build_timeline(
 
 
 def _summarise_day(
+    day: date,
     candidates: list[Sent],
     k: int,
     chosen: list[Vector],
@@ -132,7 +144,15 @@ def _summarise_day(
     for s in candidates:
         add_into(centroid, s.vec)
     center = normalized(centroid)
-    ranked = sorted(candidates, key=lambda s: -(dot(s.vec, center) / math.sqrt(1 + s.position / 10)))
+    def value(s: Sent) -> float:
+        v = dot(s.vec, center) / math.sqrt(1 + s.position / params.position_decay)
+        if day in s.dates:
+            v *= params.mention_bonus
+        if params.length_target > 0:
+            v /= 1.0 + abs(len(s.text.split()) - params.length_target) / params.length_target
+        return v
+
+    ranked = sorted(candidates, key=lambda s: -value(s))
     out: list[BriefSentence] = []
     for s in ranked:
         if len(out) >= k:
