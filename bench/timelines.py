@@ -24,7 +24,7 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -232,7 +232,6 @@ async def brief_from_store(db: Path, tl: dict[str, Any]) -> list[dict[str, Any]]
             until=date.fromisoformat(tl["end"]),
             n_dates=tl["n_dates"],
             per_date=tl["sents_per_date"],
-            chart=False,
         )
     finally:
         await store.close()

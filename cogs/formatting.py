@@ -363,6 +363,7 @@ class Reply:
     embeds: list[discord.Embed] = field(default_factory=list)
     view: discord.ui.View | None = None
     ephemeral: bool = False
+    files: list[discord.File] = field(default_factory=list)
 
 
 async def send_reply(
@@ -386,6 +387,8 @@ async def send_reply(
             kwargs: dict[str, Any] = {"embeds": reply.embeds[:EMBEDS_MAX], "ephemeral": ephemeral}
             if reply.view is not None:
                 kwargs["view"] = reply.view
+            if reply.files:
+                kwargs["files"] = reply.files
             await interaction.followup.send(
                 notice(reply.content) if reply.content else discord.utils.MISSING, **kwargs
             )
@@ -393,6 +396,8 @@ async def send_reply(
         kwargs = {"embeds": reply.embeds[:EMBEDS_MAX], "ephemeral": reply.ephemeral or ephemeral}
         if reply.view is not None:
             kwargs["view"] = reply.view
+        if reply.files:
+            kwargs["files"] = reply.files
         await interaction.response.send_message(notice(reply.content) if reply.content else None, **kwargs)
 
 

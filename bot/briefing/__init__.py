@@ -6,6 +6,7 @@ on articles already loaded (pure, synchronous); `build_briefing` reads them from
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
@@ -15,7 +16,7 @@ from bot.briefing.corpus import build_corpus
 from bot.briefing.coverage import coverage, render_png, render_text
 from bot.briefing.keypoints import key_points
 from bot.briefing.timeline import TimelineParams, build_timeline
-from bot.briefing.types import Briefing, BriefDoc
+from bot.briefing.types import BriefDoc, Briefing
 from bot.briefing.voices import group_voices
 from bot.errors import InvalidQuery, NothingToBrief
 from bot.models import Article
@@ -25,6 +26,7 @@ from bot.search.search import rank_window, without_stop_words
 from bot.search.text import index_terms
 from bot.search.types import SearchFilters
 from bot.store.base import ArticleStore, Scope
+from bot.topics.types import Topic
 
 __all__ = [
     "Briefing",
@@ -77,7 +79,9 @@ def brief_docs(
     """The briefing over these articles (already restricted to what the caller may see)."""
     docs = [d for d in docs if d.published is None or _in(d.published, since, until)]
     if not docs:
-        raise NothingToBrief("no articles match" + (f" {query!r}" if query else "") + _span_text(since, until))
+        raise NothingToBrief(
+            "no articles match" + (f" {query!r}" if query else "") + _span_text(since, until)
+        )
     corpus = build_corpus(docs)
     terms = index_terms(query) if query else None
     dated = [d.published for d in docs if d.published]
@@ -132,7 +136,6 @@ async def build_briefing(
     n_dates: int | None = None,
     per_date: int | None = None,
     max_articles: int = MAX_ARTICLES,
-    chart: bool = True,
 ) -> Briefing:
     """Read the matching articles (the query's best `max_articles`, or every article in scope when the query
     is None) in batches and brief them. `since`/`until` are inclusive days and narrow `filters`."""
@@ -164,7 +167,10 @@ async def build_briefing(
         for i in range(0, len(ids), BATCH):
             for article in await store.get_articles(ids[i : i + BATCH], scope):
                 docs.append(doc_from_article(article))
-    return brief_docs(docs, query=query, since=since, until=until, n_dates=n_dates, per_date=per_date)
+    # the analysis is CPU work: off the event loop, so a bot keeps answering other commands meanwhile
+    return await asyncio.to_thread(
+        brief_docs, docs, query=query, since=since, until=until, n_dates=n_dates, per_date=per_date
+    )
 
 
 def _matches(article: Article, f: SearchFilters) -> bool:
@@ -180,3 +186,31 @@ def _matches(article: Article, f: SearchFilters) -> bool:
     if f.author and not any(f.author.lower() in a.lower() for a in article.authors):
         return False
     return not (f.language and not (article.language or "").lower().startswith(f.language.lower()))
+
+
+DIGEST_DAYS = 30  # a digest's briefing looks back this far
+
+
+async def topic_briefing(store: ArticleStore, topic: Topic, *, today: date | None = None) -> Briefing | None:
+    """The short briefing of a topic's last weeks for its digest, or None when nothing matches."""
+    today = today or datetime.now(UTC).date()
+    f = topic.filters
+    filters = SearchFilters(
+        source=f.get("source") or None,
+        author=f.get("author") or None,
+        section=f.get("section") or None,
+        language=f.get("language") or None,
+    )
+    try:
+        return await build_briefing(
+            store,
+            topic.query,
+            Scope.guild(topic.guild_id),
+            filters=filters,
+            since=today - timedelta(days=DIGEST_DAYS),
+            n_dates=5,
+            per_date=1,
+            max_articles=300,
+        )
+    except (NothingToBrief, InvalidQuery):
+        return None

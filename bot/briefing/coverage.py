@@ -6,6 +6,7 @@ import io
 from collections import Counter
 from collections.abc import Sequence
 from datetime import date, timedelta
+from typing import Any
 
 from bot.briefing.types import BriefDoc, Coverage
 
@@ -73,7 +74,8 @@ def render_png(cov: Coverage, title: str = "Coverage") -> bytes:
     bottom = [0] * len(cov.periods)
     width = 5.5 if cov.unit == "week" else 0.8
     for source, row in cov.counts.items():
-        ax.bar(cov.periods, row, bottom=bottom, width=width, label=source)
+        x: list[Any] = list(cov.periods)
+        ax.bar(x, row, bottom=bottom, width=width, label=source)
         bottom = [b + r for b, r in zip(bottom, row, strict=True)]
     ax.set_title(title[:80])
     ax.set_ylabel(f"articles per {cov.unit}")

@@ -53,7 +53,9 @@ def key_points(corpus: Corpus, count: int = 10, *, query_terms: list[str] | None
         seen_texts.add(best.text)
         source = corpus.docs[best.doc].source
         per_source[source] = per_source.get(source, 0) + 1
-    chosen.sort(key=lambda s: (corpus.docs[s.doc].published or corpus.docs[0].published or 0, s.doc, s.position))
+    chosen.sort(
+        key=lambda s: (corpus.docs[s.doc].published or corpus.docs[0].published or 0, s.doc, s.position)
+    )
     return [
         KeyPoint(s.text, corpus.docs[s.doc].id, corpus.docs[s.doc].source, corpus.docs[s.doc].published)
         for s in chosen

@@ -11,7 +11,7 @@ to sentences on the story's own terms, without repeating what is already in the 
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -43,11 +43,11 @@ def date_scores(
     corpus: Corpus, start: date | None, end: date | None, params: TimelineParams
 ) -> dict[date, float]:
     """Importance of each day: share of publications plus share of (distinct-article) references."""
-    pub: Counter[date] = Counter()
+    pub: dict[date, float] = defaultdict(float)
     for doc in corpus.docs:
         if doc.published and _in_span(doc.published, start, end):
             pub[doc.published] += 1
-    refs: Counter[date] = Counter()
+    refs: dict[date, float] = defaultdict(float)
     seen: set[tuple[int, date]] = set()
     for s in corpus.sents:
         published = corpus.docs[s.doc].published
@@ -62,12 +62,12 @@ def date_scores(
         level = {
             d: sum(pub.get(d + timedelta(days=i), 0) for i in range(-w, w + 1) if i) / (2 * w) for d in pub
         }
-        pub = Counter({d: max(0.0, n - params.burst_share * level[d]) for d, n in pub.items()})
+        pub = {d: max(0.0, n - params.burst_share * level[d]) for d, n in pub.items()}
     total_pub = sum(pub.values()) or 1
     total_refs = sum(refs.values()) or 1
     scores: dict[date, float] = {}
     for d in set(pub) | set(refs):
-        scores[d] = pub[d] / total_pub + params.mention_weight * refs[d] / total_refs
+        scores[d] = pub.get(d, 0.0) / total_pub + params.mention_weight * refs.get(d, 0.0) / total_refs
     return scores
 
 
@@ -144,6 +144,7 @@ def _summarise_day(
     for s in candidates:
         add_into(centroid, s.vec)
     center = normalized(centroid)
+
     def value(s: Sent) -> float:
         v = dot(s.vec, center) / math.sqrt(1 + s.position / params.position_decay)
         if day in s.dates:

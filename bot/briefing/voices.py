@@ -33,7 +33,7 @@ def _strip_titles(name: str) -> str:
 
 
 def _is_role(speaker: str) -> bool:
-    """"the Belarusian president", "a spokesman": a description, not a name."""
+    """ "the Belarusian president", "a spokesman": a description, not a name."""
     first = speaker.split()[0] if speaker.split() else ""
     return first.lower() in ("the", "a", "an", "his", "her", "their", "its") or speaker[:1].islower()
 
@@ -107,8 +107,7 @@ def group_voices(docs: Sequence[BriefDoc], *, limit: int = 10, per_voice: int = 
 
 
 def _surname_ok(short: str, full: str) -> bool:
-    """"Lukashenko" joins "Alexander Lukashenko" (the family name), not a first name shared by many."""
+    """ "Lukashenko" joins "Alexander Lukashenko" (the family name), not a first name shared by many."""
     short_words = short.lower().split()
     full_words = full.lower().split()
     return short_words[-1] == full_words[-1] or len(short_words) > 1
-
