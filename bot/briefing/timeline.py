@@ -72,15 +72,12 @@ def date_scores(
 
 
 def default_size(scores: dict[date, float], articles: int) -> tuple[int, int]:
-    """How many dates and sentences per date when the caller does not say: enough dates to cover the
-    days that stand out, at most a dozen."""
+    """How many dates and sentences per date when the caller does not say: about one date in four days
+    with news, between 5 and 12."""
     if not scores:
         return 0, 1
-    values = sorted(scores.values(), reverse=True)
-    mean = sum(values) / len(values)
-    standout = sum(1 for v in values if v >= 2 * mean)
-    n = max(3, min(12, standout, len(values)))
-    return min(n, len(values)), (2 if articles >= 20 else 1)
+    n = max(5, min(12, len(scores) // 4))
+    return min(n, len(scores)), (2 if articles >= 20 else 1)
 
 
 def build_timeline(

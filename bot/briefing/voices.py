@@ -8,7 +8,7 @@ President Alexander Lukashenko"); a shorter form joins the one full name it is p
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from datetime import date
 
@@ -18,7 +18,8 @@ _TITLES = frozenset(
     """mr mrs ms miss dr prof sir dame lord lady president prime minister pm secretary senator sen rep
     representative gov governor gen general col colonel capt captain chancellor king queen prince princess
     pope judge justice mayor chairman chairwoman chair ceo chief director spokesman spokeswoman spokesperson
-    admiral lt sgt officer minister premier sheikh rev father deputy vice former acting""".split()
+    admiral lt sgt officer minister premier sheikh rev father deputy vice former acting executive
+    commissioner ambassador inspector superintendent professor doctor""".split()
 )
 _EPOCH = date(1, 1, 1)
 _NAME = r"((?:[A-Z][\w'’.-]+\s+){0,3}[A-Z][\w'’-]+)"
@@ -73,7 +74,8 @@ def group_voices(docs: Sequence[BriefDoc], *, limit: int = 10, per_voice: int = 
                     continue
                 form = named
             raw.append((_strip_titles(form), text, doc))
-    forms = sorted({f for f, _, _ in raw}, key=lambda f: -len(f.split()))
+    uses = Counter(f for f, _, _ in raw)
+    forms = sorted(uses, key=lambda f: -len(f.split()))
     canonical: dict[str, str] = {}
     full_names = [f for f in forms if len(f.split()) >= 2]
     for form in forms:
@@ -83,8 +85,13 @@ def group_voices(docs: Sequence[BriefDoc], *, limit: int = 10, per_voice: int = 
         containing = [
             n for n in full_names if n != form and tokens < set(n.lower().split()) and _surname_ok(form, n)
         ]
-        heads = {canonical.get(n, n) for n in containing}
-        canonical[form] = heads.pop() if len(heads) == 1 else form
+        heads = Counter(canonical.get(n, n) for n in containing for _ in range(uses[n]))
+        if not heads:
+            canonical[form] = form
+            continue
+        (top, top_uses), *rest = heads.most_common()
+        # one full name, or one that clearly dominates ("Barack Obama" over a rarely quoted "Michelle Obama")
+        canonical[form] = top if not rest or top_uses >= 3 * sum(n for _, n in rest) else form
     groups: dict[str, list[tuple[str, str, BriefDoc]]] = defaultdict(list)
     for form, text, doc in raw:
         groups[canonical[form]].append((form, text, doc))
