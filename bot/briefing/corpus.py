@@ -32,6 +32,7 @@ class Sent:
     terms: list[str]
     dates: list[date]
     vec: Vector = field(default_factory=dict)
+    repeated: bool = False  # the same text was already read in another article
 
 
 @dataclass(slots=True)
@@ -54,18 +55,19 @@ def _usable(text: str) -> bool:
 def build_corpus(docs: Sequence[BriefDoc], *, with_dates: bool = True) -> Corpus:
     sents: list[Sent] = []
     df: Counter[str] = Counter()
+    seen_texts: set[str] = set()
     for i, doc in enumerate(docs):
-        seen: set[str] = set()
         for pos, text in enumerate(doc.sentences[:MAX_SENTENCES_PER_DOC]):
             if not _usable(text):
                 continue
             terms = index_terms(text)
             if len(terms) < 3:
                 continue
-            seen.update(terms)
             dates = mentioned_dates(text, doc.published) if with_dates and doc.published else []
-            sents.append(Sent(i, pos, text, terms, dates))
-    for doc_terms in _doc_term_sets(sents):
+            sents.append(Sent(i, pos, text, terms, dates, repeated=text in seen_texts))
+            seen_texts.add(text)
+    # the story's own words: a sentence repeated verbatim (boilerplate, a wire copy) counts once
+    for doc_terms in _doc_term_sets([s for s in sents if not s.repeated]):
         df.update(doc_terms)
     sdf: Counter[str] = Counter()
     for s in sents:

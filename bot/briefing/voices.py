@@ -46,8 +46,8 @@ def _name_for_role(role: str, doc: BriefDoc) -> str | None:
     if not words:
         return None
     head = re.escape(words[-1])
-    before = re.compile(rf"\b{head}\s+{_NAME}", re.IGNORECASE)
-    after = re.compile(rf"{_NAME},\s+(?:the\s+|a\s+)?(?:[\w'’-]+\s+){{0,3}}{head}\b", re.IGNORECASE)
+    before = re.compile(rf"\b(?i:{head})\s+{_NAME}")
+    after = re.compile(rf"{_NAME},\s+(?:the\s+|a\s+)?(?:[\w'’-]+\s+){{0,3}}(?i:{head})\b")
     people = set(doc.people)
     for sentence in doc.sentences:
         for pattern in (before, after):
