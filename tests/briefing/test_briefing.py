@@ -33,7 +33,9 @@ def story() -> list[BriefDoc]:
         docs.append(BriefDoc(n, day, source, f"story {n}", tuple(sentences) + tuple(FILLER)))
 
     blast = START + timedelta(days=1)  # 20 April
-    add(blast, "bbc", "An explosion on the Deepwater Horizon rig in the Gulf killed eleven workers overnight.")
+    add(
+        blast, "bbc", "An explosion on the Deepwater Horizon rig in the Gulf killed eleven workers overnight."
+    )
     for i, source in enumerate(["bbc", "reuters", "guardian"] * 3):
         add(
             blast + timedelta(days=2 + i),
@@ -42,10 +44,22 @@ def story() -> list[BriefDoc]:
         )
     busy = START + timedelta(days=12)
     for source in ["bbc", "reuters", "guardian", "bbc", "reuters"]:
-        add(busy, source, "Markets and the weather were discussed at length by many commentators in the region.")
+        add(
+            busy,
+            source,
+            "Markets and the weather were discussed at length by many commentators in the region.",
+        )
     cap = START + timedelta(days=20)
-    add(cap, "reuters", "Engineers placed a containment cap over the leaking Deepwater Horizon well on Sunday.")
-    add(cap + timedelta(days=1), "guardian", "The containment cap placed over the well yesterday slowed the oil leak.")
+    add(
+        cap,
+        "reuters",
+        "Engineers placed a containment cap over the leaking Deepwater Horizon well on Sunday.",
+    )
+    add(
+        cap + timedelta(days=1),
+        "guardian",
+        "The containment cap placed over the well yesterday slowed the oil leak.",
+    )
     return docs
 
 
@@ -85,7 +99,9 @@ def test_key_points_are_not_redundant_and_come_from_several_outlets() -> None:
 
 def test_an_exact_repeat_across_outlets_is_one_key_point() -> None:
     same = "The company said the relief well would be finished by the middle of August at the earliest."
-    docs = [BriefDoc(i, date(2010, 6, 1), src, "t", (same,)) for i, src in enumerate(["bbc", "cnn", "fox"], 1)]
+    docs = [
+        BriefDoc(i, date(2010, 6, 1), src, "t", (same,)) for i, src in enumerate(["bbc", "cnn", "fox"], 1)
+    ]
     points = key_points(build_corpus(docs), 5)
     assert [p.text for p in points] == [same]
 

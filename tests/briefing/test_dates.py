@@ -38,7 +38,9 @@ def test_resolution(sentence: str, expected: list[date]) -> None:
 
 def test_year_boundary_goes_back_not_forward() -> None:
     # published 5 January 2011: "December 28" is eight days earlier, not almost a year later
-    assert mentioned_dates("Since December 28 the beaches are closed.", date(2011, 1, 5)) == [date(2010, 12, 28)]
+    assert mentioned_dates("Since December 28 the beaches are closed.", date(2011, 1, 5)) == [
+        date(2010, 12, 28)
+    ]
 
 
 def test_each_day_once_in_order_of_appearance() -> None:

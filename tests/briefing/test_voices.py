@@ -8,7 +8,9 @@ from bot.briefing.types import BriefDoc
 from bot.briefing.voices import group_voices
 
 
-def doc(i: int, quotes: list[tuple[str, str | None]], sentences: tuple[str, ...] = (), day: int = 1) -> BriefDoc:
+def doc(
+    i: int, quotes: list[tuple[str, str | None]], sentences: tuple[str, ...] = (), day: int = 1
+) -> BriefDoc:
     return BriefDoc(
         id=i,
         published=date(2020, 8, day),
@@ -23,7 +25,11 @@ def doc(i: int, quotes: list[tuple[str, str | None]], sentences: tuple[str, ...]
 def test_forms_of_one_person_are_grouped_and_most_quoted_first() -> None:
     docs = [
         doc(1, [("We will not give the country away.", "Alexander Lukashenko")], day=10),
-        doc(2, [("There will be no new election.", "Lukashenko"), ("I am not afraid.", "Tsikhanouskaya")], day=11),
+        doc(
+            2,
+            [("There will be no new election.", "Lukashenko"), ("I am not afraid.", "Tsikhanouskaya")],
+            day=11,
+        ),
         doc(
             3,
             [("Until you kill me, there will be no other elections.", "the Belarusian president")],
