@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import sqlite3
 import subprocess
@@ -90,14 +91,16 @@ async def serve(db: Path, queries: list[str]) -> dict[str, object]:
     store = create_store(db)
     await store.open()
     times: list[float] = []
+    cpu: list[float] = []
     chart_times: list[float] = []
     sizes: list[int] = []
     try:
         await build_briefing(store, queries[0], Scope.all())  # warm-up: imports, page cache
         for q in queries:
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             b = await build_briefing(store, q, Scope.all())
             times.append(time.perf_counter() - t0)
+            cpu.append(time.process_time() - c0)
             sizes.append(b.articles)
             assert b.timeline and b.key_points and b.voices, q
             t1 = time.perf_counter()
@@ -111,6 +114,9 @@ async def serve(db: Path, queries: list[str]) -> dict[str, object]:
         "briefings": len(times),
         "articles_per_briefing": f"{min(sizes)}–{max(sizes)} (mean {sum(sizes) / len(sizes):.0f})",
         "briefing_ms": {f"p{p}": round(float(np.percentile(arr, p)), 1) for p in (50, 95, 99)},
+        "briefing_cpu_ms": {
+            f"p{p}": round(float(np.percentile(np.array(cpu) * 1000, p)), 1) for p in (50, 95, 99)
+        },
         "chart_ms_p95": round(float(np.percentile(np.array(chart_times) * 1000, 95)), 1),
         "peak_rss_mb": round(peak_rss_mb(), 1),
     }
@@ -144,6 +150,8 @@ def main() -> None:
         text=True,
     )
     print(json.dumps({"articles": count, **json.loads(out.stdout.strip().splitlines()[-1])}))
+    with open("/proc/loadavg") as f:
+        print(f"load average at the end (1/5/15 min): {' '.join(f.read().split()[:3])} on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Sequence
+from typing import Any
 from datetime import UTC, date, datetime, time, timedelta
 
 from bot.analysis.sentences import split_sentences
@@ -152,11 +153,11 @@ async def build_briefing(
         until=min(filter(None, [filters.until, end_dt]), default=None),
         language=filters.language,
     )
-    docs: list[BriefDoc] = []
+    articles: list[Article] = []
     if query is None:
         async for article in store.iter_articles(scope, batch=BATCH):
             if article.duplicate_of is None and _matches(article, filters):
-                docs.append(doc_from_article(article))
+                articles.append(article)
     else:
         parsed = without_stop_words(parse_query(query))
         if parsed.is_empty():
@@ -165,12 +166,15 @@ async def build_briefing(
         hits = await store.search(parsed, filters, scope, limit=max_articles, window=window)
         ids = [h.id for h in hits]
         for i in range(0, len(ids), BATCH):
-            for article in await store.get_articles(ids[i : i + BATCH], scope):
-                docs.append(doc_from_article(article))
-    # the analysis is CPU work: off the event loop, so a bot keeps answering other commands meanwhile
+            articles.extend(await store.get_articles(ids[i : i + BATCH], scope))
+    # splitting and analysis are CPU work: off the event loop, so a bot keeps answering meanwhile
     return await asyncio.to_thread(
-        brief_docs, docs, query=query, since=since, until=until, n_dates=n_dates, per_date=per_date
+        _brief_articles, articles, query=query, since=since, until=until, n_dates=n_dates, per_date=per_date
     )
+
+
+def _brief_articles(articles: list[Article], **options: Any) -> Briefing:
+    return brief_docs([doc_from_article(a) for a in articles], **options)
 
 
 def _matches(article: Article, f: SearchFilters) -> bool:

@@ -5,6 +5,7 @@ Built once per briefing and shared by the timeline and the key points, so each a
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
@@ -14,7 +15,7 @@ from datetime import date
 
 from bot.briefing.dates import mentioned_dates
 from bot.briefing.types import BriefDoc
-from bot.search.text import index_terms
+from bot.search.text import STOP_WORDS, fold, light_stem
 
 Vector = dict[str, float]
 
@@ -45,6 +46,16 @@ class Corpus:
     def article_terms(self, top: int) -> list[str]:
         """The story's own words: the terms most articles share (no query needed)."""
         return [t for t, _ in self.df.most_common(top)]
+
+
+_WORD = re.compile(r"[^\W_]+")
+_stem = functools.lru_cache(maxsize=200_000)(light_stem)
+
+
+def index_terms(text: str) -> list[str]:
+    """bot.search.text.index_terms, faster: ASCII text skips the accent folding, stems are cached."""
+    low = text.lower() if text.isascii() else fold(text)
+    return [_stem(w) for w in _WORD.findall(low) if len(w) > 1 and w not in STOP_WORDS and not w.isdigit()]
 
 
 def _usable(text: str) -> bool:

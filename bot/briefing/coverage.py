@@ -6,12 +6,12 @@ import io
 from collections import Counter
 from collections.abc import Sequence
 from datetime import date, timedelta
-from typing import Any
 
 from bot.briefing.types import BriefDoc, Coverage
 
 MAX_SERIES = 6  # outlets drawn on their own; the rest are "other"
 DAILY_UP_TO = 60  # days; longer stories are counted per week
+BARS_UP_TO = 40  # periods drawn as bars; more are drawn as stacked areas
 
 
 def coverage(docs: Sequence[BriefDoc]) -> Coverage | None:
@@ -63,25 +63,34 @@ def render_text(cov: Coverage, width: int = 20, max_rows: int = 14) -> list[str]
 
 
 def render_png(cov: Coverage, title: str = "Coverage") -> bytes:
-    """A stacked bar chart, drawn off-screen (Agg) so no display is needed."""
+    """A stacked chart drawn off-screen (Agg), so no display is needed: bars for a few periods, stacked
+    areas for many (one artist per outlet instead of one per bar keeps it fast)."""
     import matplotlib
 
     matplotlib.use("Agg")
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(8, 3.2), dpi=100)
+    fig.subplots_adjust(left=0.07, right=0.98, top=0.9, bottom=0.12)
     ax = fig.add_subplot(1, 1, 1)
-    bottom = [0] * len(cov.periods)
-    width = 5.5 if cov.unit == "week" else 0.8
-    for source, row in cov.counts.items():
-        x: list[Any] = list(cov.periods)
-        ax.bar(x, row, bottom=bottom, width=width, label=source)
-        bottom = [b + r for b, r in zip(bottom, row, strict=True)]
+    x = date2num(cov.periods)
+    names = list(cov.counts)
+    rows = [cov.counts[n] for n in names]
+    if len(cov.periods) <= BARS_UP_TO:
+        bottom = [0] * len(cov.periods)
+        width = 5.5 if cov.unit == "week" else 0.8
+        for name, row in zip(names, rows, strict=True):
+            ax.bar(x, row, bottom=bottom, width=width, label=name)
+            bottom = [b + r for b, r in zip(bottom, row, strict=True)]
+    else:
+        ax.stackplot(x, *rows, labels=names, step="mid")
+    locator = AutoDateLocator()
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
     ax.set_title(title[:80])
     ax.set_ylabel(f"articles per {cov.unit}")
     ax.legend(fontsize="small", loc="upper right")
-    fig.autofmt_xdate()
-    fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
     return buf.getvalue()

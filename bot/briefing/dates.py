@@ -35,6 +35,8 @@ _WEEKDAY = re.compile(
     r"\b(?:(?P<mod>(?i:last|this|next|on|past|coming))\s+)?(?P<wd>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
     r"(?:\s+(?P<part>morning|afternoon|evening|night))?"
 )
+_MONTHISH = re.compile(r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)")
+_MAYBE = re.compile(r"\d|day\b|tomorrow|tonight", re.IGNORECASE)
 _RELATIVE = re.compile(r"\b(?P<rel>yesterday|today|tomorrow|tonight)\b", re.IGNORECASE)
 _FUTURE = re.compile(
     r"\b(?:will|'ll|shall|to be held|is due|are due|is expected|are expected|scheduled|plans? to|set to|"
@@ -61,14 +63,21 @@ def _place_in_year(month: int, day: int, published: date, future: bool) -> date 
 
 def mentioned_dates(sentence: str, published: date) -> list[date]:
     """Every day `sentence` refers to, in order of appearance, without repeats."""
+    if not _MAYBE.search(sentence):  # no digit, weekday, "yesterday"...: most sentences stop here
+        return []
     found: list[tuple[int, date]] = []
     taken: list[tuple[int, int]] = []
     future = bool(_FUTURE.search(sentence))
+    patterns = []
+    if "-" in sentence:
+        patterns.append(_ISO)
+    if _MONTHISH.search(sentence):
+        patterns += [_MONTH_DAY, _DAY_MONTH]
 
     def free(a: int, b: int) -> bool:
         return all(b <= x or a >= y for x, y in taken)
 
-    for pattern in (_ISO, _MONTH_DAY, _DAY_MONTH):
+    for pattern in patterns:
         for m in pattern.finditer(sentence):
             if not free(m.start(), m.end()):
                 continue
@@ -89,7 +98,7 @@ def mentioned_dates(sentence: str, published: date) -> list[date]:
             if when is not None:
                 found.append((m.start(), when))
                 taken.append((m.start(), m.end()))
-    for m in _WEEKDAY.finditer(sentence):
+    for m in _WEEKDAY.finditer(sentence) if "day" in sentence else ():
         if not free(m.start(), m.end()):
             continue
         target = _WEEKDAYS[m.group("wd").lower()]
