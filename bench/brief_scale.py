@@ -151,7 +151,9 @@ def main() -> None:
     )
     print(json.dumps({"articles": count, **json.loads(out.stdout.strip().splitlines()[-1])}))
     with open("/proc/loadavg") as f:
-        print(f"load average at the end (1/5/15 min): {' '.join(f.read().split()[:3])} on {os.cpu_count()} cores")
+        print(
+            f"load average at the end (1/5/15 min): {' '.join(f.read().split()[:3])} on {os.cpu_count()} cores"
+        )
 
 
 if __name__ == "__main__":

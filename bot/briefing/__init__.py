@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Sequence
-from typing import Any
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from bot.analysis.sentences import split_sentences
 from bot.briefing.corpus import build_corpus
