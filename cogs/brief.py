@@ -80,7 +80,9 @@ class Brief(commands.Cog):
                     embed.set_image(url=f"attachment://{CHART_NAME}")
                 embeds.append(fit_embed(embed))
             view = (
-                Pager(embeds, interaction.user.id, interaction, timeout=self.bot.page_timeout)
+                Pager(
+                    embeds, interaction.user.id, interaction, timeout=self.bot.page_timeout, command="brief"
+                )
                 if len(embeds) > 1
                 else None
             )

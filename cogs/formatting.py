@@ -406,9 +406,15 @@ class Pager(discord.ui.View):
     """Pages of embeds; only the person who asked can turn them; buttons go grey when it times out."""
 
     def __init__(
-        self, pages: list[discord.Embed], owner_id: int, origin: discord.Interaction[Any], timeout: float
+        self,
+        pages: list[discord.Embed],
+        owner_id: int,
+        origin: discord.Interaction[Any],
+        timeout: float,
+        command: str = "search",
     ) -> None:
         super().__init__(timeout=timeout)
+        self.command = command
         self.pages = pages
         self.owner_id = owner_id
         self.origin = origin
@@ -424,7 +430,8 @@ class Pager(discord.ui.View):
         if interaction.user.id == self.owner_id:
             return True
         await interaction.response.send_message(
-            "Only the person who ran this search can turn its pages; run `/search` yourself.", ephemeral=True
+            f"Only the person who ran this {self.command} can turn its pages; run `/{self.command}` yourself.",
+            ephemeral=True,
         )
         return False
 
