@@ -78,7 +78,8 @@ def brief_docs(
     params: TimelineParams | None = None,
 ) -> Briefing:
     """The briefing over these articles (already restricted to what the caller may see)."""
-    docs = [d for d in docs if d.published is None or _in(d.published, since, until)]
+    if since or until:  # an undated article cannot be placed between two days
+        docs = [d for d in docs if d.published is not None and _in(d.published, since, until)]
     if not docs:
         raise NothingToBrief(
             "no articles match" + (f" {query!r}" if query else "") + _span_text(since, until)

@@ -8,6 +8,7 @@ and an outlet already quoted weighs less, so the points come from different outl
 from __future__ import annotations
 
 import math
+from datetime import date
 
 from bot.briefing.corpus import Corpus, Sent, add_into, dot, normalized
 from bot.briefing.types import KeyPoint
@@ -53,9 +54,7 @@ def key_points(corpus: Corpus, count: int = 10, *, query_terms: list[str] | None
         seen_texts.add(best.text)
         source = corpus.docs[best.doc].source
         per_source[source] = per_source.get(source, 0) + 1
-    chosen.sort(
-        key=lambda s: (corpus.docs[s.doc].published or corpus.docs[0].published or 0, s.doc, s.position)
-    )
+    chosen.sort(key=lambda s: (corpus.docs[s.doc].published or date.max, s.doc, s.position))
     return [
         KeyPoint(s.text, corpus.docs[s.doc].id, corpus.docs[s.doc].source, corpus.docs[s.doc].published)
         for s in chosen
