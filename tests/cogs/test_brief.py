@@ -8,6 +8,7 @@ import re
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -16,6 +17,7 @@ from bot.ingest.pipeline import Ingestor, default_analyzer
 from bot.store import create_store
 from tests.cogs.conftest import SHARED, World, start_world, stop_world
 from tests.cogs.limits import assert_no_pings, assert_requests_never_ping, assert_within_limits
+from tests.emulator import Interaction
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -50,6 +52,17 @@ async def ingest_mj(db: Path) -> int:
     return created
 
 
+async def ask(world: World, options: dict[str, Any]) -> tuple[Interaction, dict[str, Any]]:
+    """/brief and its answer; generous waits, since a briefing with its chart can take a while on a busy
+    machine (the deferral keeps Discord's deadline either way)."""
+    inter = await world.emu.invoke("brief", options)
+    cb = await world.emu.wait_response(inter, timeout=30)
+    if cb.type == 5:
+        return inter, await world.emu.wait_original(inter, timeout=180)
+    assert cb.type == 4 and cb.data is not None, cb
+    return inter, cb.data
+
+
 @pytest_asyncio.fixture(loop_scope="module", scope="module")
 async def world(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World]:
     if not TIMELINES.exists():
@@ -67,7 +80,7 @@ async def world(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World
 
 
 async def test_brief_pages_timeline_key_points_voices_with_chart(world: World) -> None:
-    inter, msg = await world.ask("brief", {"query": "Jackson", "since": "2009-06-25", "until": "2011-12-31"})
+    inter, msg = await ask(world, {"query": "Jackson", "since": "2009-06-25", "until": "2011-12-31"})
     assert_within_limits(msg)
     assert_no_pings(msg)
     first = msg["embeds"][0]
@@ -88,7 +101,7 @@ async def test_brief_pages_timeline_key_points_voices_with_chart(world: World) -
         if buttons["pager:next"].get("disabled"):
             break
         nxt = await world.emu.click(current, "pager:next", user=world.admin)
-        cb = await world.emu.wait_response(nxt)
+        cb = await world.emu.wait_response(nxt, timeout=30)
         assert cb.type == 7 and cb.data is not None
         assert_within_limits(cb.data)
         assert_no_pings(cb.data)
@@ -106,12 +119,12 @@ async def test_brief_pages_timeline_key_points_voices_with_chart(world: World) -
 
 
 async def test_brief_without_matches_is_a_private_message(world: World) -> None:
-    _, msg = await world.ask("brief", {"query": "zzyzx qwertyuiop"})
+    _, msg = await ask(world, {"query": "zzyzx qwertyuiop"})
     assert msg.get("flags", 0) & EPHEMERAL, msg
     assert "No articles match" in (msg.get("content") or "")
 
 
 async def test_brief_bad_date_is_a_private_message(world: World) -> None:
-    _, msg = await world.ask("brief", {"query": "Jackson", "since": "someday"})
+    _, msg = await ask(world, {"query": "Jackson", "since": "someday"})
     assert msg.get("flags", 0) & EPHEMERAL, msg
     assert "since" in (msg.get("content") or "")
