@@ -82,3 +82,7 @@ class FeedError(NewsbotError):
 
 class TopicError(NewsbotError):
     pass
+
+
+class NothingToBrief(NewsbotError):
+    """No visible article matches a briefing's query and dates."""

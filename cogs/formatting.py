@@ -363,6 +363,7 @@ class Reply:
     embeds: list[discord.Embed] = field(default_factory=list)
     view: discord.ui.View | None = None
     ephemeral: bool = False
+    files: list[discord.File] = field(default_factory=list)
 
 
 async def send_reply(
@@ -386,6 +387,8 @@ async def send_reply(
             kwargs: dict[str, Any] = {"embeds": reply.embeds[:EMBEDS_MAX], "ephemeral": ephemeral}
             if reply.view is not None:
                 kwargs["view"] = reply.view
+            if reply.files:
+                kwargs["files"] = reply.files
             await interaction.followup.send(
                 notice(reply.content) if reply.content else discord.utils.MISSING, **kwargs
             )
@@ -393,6 +396,8 @@ async def send_reply(
         kwargs = {"embeds": reply.embeds[:EMBEDS_MAX], "ephemeral": reply.ephemeral or ephemeral}
         if reply.view is not None:
             kwargs["view"] = reply.view
+        if reply.files:
+            kwargs["files"] = reply.files
         await interaction.response.send_message(notice(reply.content) if reply.content else None, **kwargs)
 
 
@@ -401,9 +406,15 @@ class Pager(discord.ui.View):
     """Pages of embeds; only the person who asked can turn them; buttons go grey when it times out."""
 
     def __init__(
-        self, pages: list[discord.Embed], owner_id: int, origin: discord.Interaction[Any], timeout: float
+        self,
+        pages: list[discord.Embed],
+        owner_id: int,
+        origin: discord.Interaction[Any],
+        timeout: float,
+        command: str = "search",
     ) -> None:
         super().__init__(timeout=timeout)
+        self.command = command
         self.pages = pages
         self.owner_id = owner_id
         self.origin = origin
@@ -419,7 +430,8 @@ class Pager(discord.ui.View):
         if interaction.user.id == self.owner_id:
             return True
         await interaction.response.send_message(
-            "Only the person who ran this search can turn its pages; run `/search` yourself.", ephemeral=True
+            f"Only the person who ran this {self.command} can turn its pages; run `/{self.command}` yourself.",
+            ephemeral=True,
         )
         return False
 

@@ -156,8 +156,10 @@ def _topic_line(t: Any) -> str:
         if t.paused_reason
         else (f"next <t:{int(t.next_run_at.timestamp())}:R>" if t.next_run_at else "not scheduled")
     )
-    extras = (" · thread" if t.thread else "") + (
-        f" · mentions <@&{t.mention_role_id}>" if t.mention_role_id else ""
+    extras = (
+        (" · thread" if t.thread else "")
+        + (" · briefing" if t.briefing else "")
+        + (f" · mentions <@&{t.mention_role_id}>" if t.mention_role_id else "")
     )
     return f"**#{t.id}** {inline_code(t.query, 80)} → <#{t.channel_id}> · {t.schedule.describe()}{extras} · {state}"
 
@@ -182,6 +184,7 @@ class Topics(commands.Cog):
         day="Weekday for weekly digests",
         mention="A role to mention with each digest",
         thread="Put each digest's items in a thread on its header (yes/no; default no)",
+        briefing="Add a short briefing of the story so far to each digest (yes/no; default no)",
     )
     @manager_only()
     async def follow(
@@ -195,6 +198,7 @@ class Topics(commands.Cog):
         day: str | None = None,
         mention: discord.Role | None = None,
         thread: Literal["yes", "no"] = "no",
+        briefing: Literal["yes", "no"] = "no",
     ) -> None:
         topic = await new_topic(
             self.bot.store,
@@ -207,6 +211,7 @@ class Topics(commands.Cog):
             day=day,
             mention_role_id=mention.id if mention else None,
             thread=thread == "yes",
+            briefing=briefing == "yes",
             created_by=f"discord:{interaction.user.id}",
             now=self.scheduler.clock.now(),
         )

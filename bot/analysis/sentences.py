@@ -41,6 +41,7 @@ _TERMINALS = ".!?…。！？‼⁇⁈⁉;"  # ';' only counts in CJK/Greek cont
 _CJK_TERMINALS = "。！？"
 _CLOSERS = "\"'”’»›」』)]}）］"
 _OPENERS = "\"'“‘«‹„‚「『([{（［¿¡"
+_INTERESTING = re.compile("[" + re.escape("([（［)]）］" + _TERMINALS) + "]")
 _BLANK_LINES = re.compile(r"\n[ \t]*\n\s*")
 _WORD_BEFORE = re.compile(r"([\w.'’-]+)$")
 # A dateline at the start of a news story: "KYIV —", "LONDON, England (CNN) --", "(CNN)", "WASHINGTON (AP) —".
@@ -145,7 +146,9 @@ def _spans_in_block(text: str, base: int, out: list[tuple[int, int]]) -> None:
                 continue
             i = j
             continue
-        i += 1
+        # nothing else acts: jump to the next bracket or terminal instead of stepping one character
+        m = _INTERESTING.search(text, i + 1)
+        i = m.start() if m else n
     piece = text[start:].strip()
     if piece:
         s = start + (len(text[start:]) - len(text[start:].lstrip()))

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from bot import __version__
-from bot.cli import analysis, articles, feeds, run, search
+from bot.cli import analysis, articles, brief, feeds, run, search
 from bot.cli.common import Context, run_handler
 from bot.config import Settings, setup_logging
 from bot.errors import ConfigError, NewsbotError
@@ -40,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress and details to stderr")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for module in (articles, analysis, search, feeds, run):
+    for module in (articles, analysis, search, brief, feeds, run):
         module.register(sub)
     return parser
 
@@ -54,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     if extra:
-        if getattr(args, "command", None) == "search" and all(_is_exclusion(a) for a in extra):
+        if getattr(args, "command", None) in ("search", "brief") and all(_is_exclusion(a) for a in extra):
             args.query = [*args.query, *extra]  # `search zebra -crossing`: the query's own syntax
         else:
             parser.error(f"unrecognized arguments: {' '.join(extra)}")

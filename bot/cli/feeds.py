@@ -64,6 +64,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     ta.add_argument("--day")
     ta.add_argument("--role", type=whole_number, help="role id to mention")
     ta.add_argument("--thread", action="store_true")
+    ta.add_argument(
+        "--briefing",
+        action="store_true",
+        help="each digest also carries a short briefing of the story so far",
+    )
     ta.set_defaults(handler=cmd_topics_add)
     tr = tsub.add_parser("remove", help="delete a topic")
     tr.add_argument("id", type=whole_number)
@@ -181,6 +186,7 @@ async def cmd_topics_add(args: argparse.Namespace, ctx: Context) -> int:
             day=args.day,
             mention_role_id=args.role,
             thread=args.thread,
+            briefing=args.briefing,
             created_by="cli",
             now=clock_from_env().now(),
         )

@@ -155,6 +155,15 @@ def render_digest(topic: Topic, digest: Digest, *, header_alone: bool = False) -
     return chunks
 
 
+async def _briefing_chunks(store: ArticleStore, topic: Topic, now: datetime) -> list[str]:
+    """The short briefing a topic opted into, as one more message (none when nothing matches)."""
+    from bot.briefing import topic_briefing
+    from bot.briefing.render import digest_block
+
+    briefing = await topic_briefing(store, topic, today=now.date())
+    return [digest_block(briefing)] if briefing is not None else []
+
+
 def thread_name(topic: Topic, when: datetime) -> str:
     return f"{topic.label[:80]} — {when:%Y-%m-%d %H:%M} UTC"[:100]
 
@@ -204,6 +213,8 @@ class DigestRunner:
                     await self.store.update_topic(topic)
                     return "nothing new"
                 chunks = render_digest(topic, digest, header_alone=topic.thread and kind == "text")
+                if topic.briefing:
+                    chunks.extend(await _briefing_chunks(self.store, topic, now))
                 topic.pending = {
                     "created": now.isoformat(),
                     "watermark": digest.watermark,

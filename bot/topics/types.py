@@ -47,6 +47,7 @@ class Topic:
     paused_reason: str | None = None
     pending: dict[str, Any] | None = None  # a digest being sent (intent recorded before sending)
     failures: int = 0
+    briefing: bool = False  # the digest also carries a short briefing of the story so far
 
     @property
     def label(self) -> str:
@@ -66,4 +67,5 @@ class Topic:
             "next_run_at": self.next_run_at.isoformat() if self.next_run_at else None,
             "last_run_at": self.last_run_at.isoformat() if self.last_run_at else None,
             "paused_reason": self.paused_reason,
+            "briefing": self.briefing,
         }

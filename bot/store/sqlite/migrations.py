@@ -226,4 +226,8 @@ MIGRATIONS: list[str] = [
     CREATE INDEX feed_announcements_pending ON feed_announcements(subscription_id) WHERE announced_at IS NULL;
     CREATE INDEX feed_announcements_created ON feed_announcements(created_at);
     """,
+    # 7: a topic may carry a short briefing (timeline, key points, voices) in its digest
+    """
+    ALTER TABLE topics ADD COLUMN briefing INTEGER NOT NULL DEFAULT 0;
+    """,
 ]

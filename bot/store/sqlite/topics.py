@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 _COLS = (
     "id, guild_id, channel_id, name, query, filters, every, hour, minute, timezone, weekday, mention_role_id, "
-    "thread, created_by, created_at, next_run_at, last_run_at, last_article_id, paused_reason, pending, failures"
+    "thread, created_by, created_at, next_run_at, last_run_at, last_article_id, paused_reason, pending, failures, briefing"
 )
 
 
@@ -48,6 +48,7 @@ def _topic(r: aiosqlite.Row) -> Topic:
         paused_reason=r["paused_reason"],
         pending=json.loads(r["pending"]) if r["pending"] else None,
         failures=r["failures"],
+        briefing=bool(r["briefing"]),
     )
 
 
@@ -74,6 +75,7 @@ def _values(t: Topic) -> tuple[Any, ...]:
         t.paused_reason,
         json.dumps(t.pending, ensure_ascii=False) if t.pending is not None else None,
         t.failures,
+        int(t.briefing),
     )
 
 
@@ -88,7 +90,7 @@ class SQLiteTopicsMixin:
     async def add_topic(self, topic: Topic) -> Topic:
         async with await self._transaction():
             cur = await self.db.execute(
-                f"INSERT INTO topics ({_COLS.removeprefix('id, ')}) VALUES ({','.join('?' * 20)})",
+                f"INSERT INTO topics ({_COLS.removeprefix('id, ')}) VALUES ({','.join('?' * 21)})",
                 _values(topic),
             )
             topic.id = cast(int, cur.lastrowid)
@@ -98,7 +100,7 @@ class SQLiteTopicsMixin:
         """Bulk insert (benchmarks, imports)."""
         async with await self._transaction():
             await self.db.executemany(
-                f"INSERT INTO topics ({_COLS.removeprefix('id, ')}) VALUES ({','.join('?' * 20)})",
+                f"INSERT INTO topics ({_COLS.removeprefix('id, ')}) VALUES ({','.join('?' * 21)})",
                 [_values(t) for t in topics],
             )
 
