@@ -140,9 +140,10 @@ class PostgresStore(
     async def _migrate(self, pool: asyncpg.Pool) -> None:
         where = safe_url(self.url)
         async with translated(f"cannot migrate database {where}"), pool.acquire() as con:
-            await con.execute("CREATE TABLE IF NOT EXISTS newsbot_schema (version INTEGER NOT NULL)")
             async with con.transaction():
+                # under the lock: CREATE … IF NOT EXISTS alone races when processes start together
                 await con.execute("SELECT pg_advisory_xact_lock($1)", _MIGRATION_LOCK)
+                await con.execute("CREATE TABLE IF NOT EXISTS newsbot_schema (version INTEGER NOT NULL)")
                 version = await con.fetchval("SELECT max(version) FROM newsbot_schema") or 0
             if version > len(MIGRATIONS):
                 raise StoreError(
