@@ -95,7 +95,8 @@ async def _slow_request(store: PostgresStore) -> None:
         await con.execute("SELECT pg_sleep(5)")
 
 
-async def test_terminated_connections_fail_cleanly_and_the_pool_reconnects(pg_url: str) -> None:
+async def test_terminated_connections_fail_cleanly_and_the_pool_reconnects(fresh_database: str) -> None:
+    pg_url = fresh_database  # a database of its own: the only connections to it are this store's
     store = PostgresStore(pg_url, min_size=2, max_size=2)
     await store.open()
     try:
