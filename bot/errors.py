@@ -86,3 +86,10 @@ class TopicError(NewsbotError):
 
 class NothingToBrief(NewsbotError):
     """No visible article matches a briefing's query and dates."""
+
+
+class StoreUnavailable(StoreError):
+    """The database cannot be opened: a wrong URL, refused login, unreachable server, missing database.
+    A configuration problem: exit 2, like other configuration errors."""
+
+    exit_code = 2
