@@ -196,7 +196,7 @@ def announcement(feed: Feed, items: list[NewItem]) -> str:
 
 
 class DiscordFeedNotifier:
-    def __init__(self, bot: NewsBot) -> None:
+    def __init__(self, bot: discord.Client) -> None:  # a gateway bot or a REST-only worker
         self.bot = bot
 
     async def feed_paused(self, subscription: FeedSubscription, feed: Feed, reason: str) -> bool:

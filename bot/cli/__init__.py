@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from bot import __version__
-from bot.cli import analysis, articles, feeds, run, search
+from bot.cli import analysis, articles, feeds, migrate, run, search, worker
 from bot.cli.common import Context, run_handler
 from bot.config import Settings, setup_logging
 from bot.errors import ConfigError, NewsbotError
@@ -40,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress and details to stderr")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for module in (articles, analysis, search, feeds, run):
+    for module in (articles, analysis, search, feeds, run, worker, migrate):
         module.register(sub)
     return parser
 

@@ -226,4 +226,16 @@ MIGRATIONS: list[str] = [
     CREATE INDEX feed_announcements_pending ON feed_announcements(subscription_id) WHERE announced_at IS NULL;
     CREATE INDEX feed_announcements_created ON feed_announcements(created_at);
     """,
+    # 7: leases on due work (topics, feeds), so several processes sharing one database run each item once;
+    # a holder renews its leases while alive, and a dead holder's lease runs out
+    """
+    CREATE TABLE leases (
+        kind    TEXT NOT NULL,
+        item_id INTEGER NOT NULL,
+        owner   TEXT NOT NULL,
+        until   TEXT NOT NULL,
+        PRIMARY KEY (kind, item_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX leases_owner ON leases(owner);
+    """,
 ]
