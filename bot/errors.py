@@ -82,3 +82,10 @@ class FeedError(NewsbotError):
 
 class TopicError(NewsbotError):
     pass
+
+
+class StoreUnavailable(StoreError):
+    """The database cannot be opened: a wrong URL, refused login, unreachable server, missing database.
+    A configuration problem: exit 2, like other configuration errors."""
+
+    exit_code = 2

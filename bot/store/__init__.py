@@ -22,14 +22,24 @@ __all__ = [
     "Scope",
     "StoreStats",
     "create_store",
+    "is_postgres_url",
 ]
 
 
+def is_postgres_url(location: str | Path) -> bool:
+    return str(location).startswith(("postgres://", "postgresql://"))
+
+
 def create_store(location: str | Path) -> ArticleStore:
-    """A store for a path (SQLite) or, later, a database URL."""
+    """A store for a database URL (`postgresql://…`: PostgreSQL) or a path (SQLite)."""
     text = str(location)
-    if text.startswith(("postgres://", "postgresql://")):
-        raise ConfigError("the PostgreSQL backend is planned but not available yet; use a SQLite file path")
+    if is_postgres_url(text):
+        from bot.store.postgres import PostgresStore
+
+        return PostgresStore(text)
+    if "://" in text and not text.startswith("sqlite:///"):
+        scheme = text.split("://", 1)[0]
+        raise ConfigError(f"unknown database URL scheme {scheme!r}: use a SQLite file path or postgresql://…")
     from bot.store.sqlite import SQLiteStore
 
     return SQLiteStore(text.removeprefix("sqlite:///"))

@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from bot.models import Analysis, Entities, Paragraph, Quote, QuoteKind
+from bot.models import Analysis, Article, Entities, Origin, Paragraph, Quote, QuoteKind
 
 
 def dt_to_db(value: datetime | None) -> str | None:
@@ -18,9 +18,21 @@ def dt_to_db(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat(timespec="seconds")
 
 
-def dt_from_db(value: str | None) -> datetime | None:
+def dt_normal(value: datetime | None) -> datetime | None:
+    """UTC, whole seconds: what every backend stores, so both read back the same value."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).replace(microsecond=0)
+
+
+def dt_from_db(value: str | datetime | None) -> datetime | None:
+    """From SQLite's ISO text or PostgreSQL's timestamptz."""
     if not value:
         return None
+    if isinstance(value, datetime):
+        return dt_normal(value)
     parsed = datetime.fromisoformat(value)
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
@@ -86,4 +98,33 @@ def analysis_from_db(value: str | None) -> Analysis | None:
             places=list(ents.get("places") or []),
             organizations=list(ents.get("organizations") or []),
         ),
+    )
+
+
+def article_from_row(r: Any) -> Article:
+    """An article from a row of either backend (same column names, see the backends' ARTICLE_COLUMNS)."""
+    return Article(
+        id=r["id"],
+        guild_id=r["guild_id"],
+        external_id=r["external_id"],
+        url=r["url"],
+        canonical_url=r["canonical_url"],
+        title=r["title"],
+        subtitle=r["subtitle"],
+        authors=json.loads(r["authors"] or "[]"),
+        published=dt_from_db(r["published"]),
+        section=r["section"],
+        source=r["source"],
+        language=r["language"],
+        image=r["image"],
+        paragraphs=paragraphs_from_db(r["body"], r["headings"]),
+        word_count=r["word_count"],
+        content_hash=r["content_hash"],
+        origin=cast(Origin, r["origin"]),
+        flags=set(json.loads(r["flags"] or "[]")),
+        ingested_by=r["ingested_by"],
+        ingested_at=dt_from_db(r["ingested_at"]),
+        updated_at=dt_from_db(r["updated_at"]),
+        duplicate_of=r["duplicate_of"],
+        analysis=analysis_from_db(r["analysis"]),
     )

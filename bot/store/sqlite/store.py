@@ -13,7 +13,7 @@ from typing import Any, cast
 import aiosqlite
 
 from bot.errors import StoreError
-from bot.models import Analysis, Article, Origin
+from bot.models import Analysis, Article
 from bot.store.base import (
     ArticleListing,
     ArticleStore,
@@ -23,12 +23,11 @@ from bot.store.base import (
     StoreStats,
 )
 from bot.store.codec import (
-    analysis_from_db,
     analysis_to_db,
+    article_from_row,
     dt_from_db,
     dt_to_db,
     now_utc,
-    paragraphs_from_db,
     paragraphs_to_db,
 )
 from bot.store.sqlite.feeds import SQLiteFeedsMixin
@@ -198,7 +197,7 @@ class SQLiteStore(
         sql = f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE {where} {suffix}"
         async with self.db.execute(sql, params) as cur:
             rows = await cur.fetchall()
-        return [_row_to_article(r) for r in rows]
+        return [article_from_row(r) for r in rows]
 
     async def get_article(self, article_id: int, scope: Scope) -> Article | None:
         clause, params = scope_clause(scope)
@@ -378,34 +377,6 @@ def _split_sql(script: str) -> list[str]:
     if "\n".join(current).strip():
         statements.append("\n".join(current))
     return statements
-
-
-def _row_to_article(r: aiosqlite.Row) -> Article:
-    return Article(
-        id=r["id"],
-        guild_id=r["guild_id"],
-        external_id=r["external_id"],
-        url=r["url"],
-        canonical_url=r["canonical_url"],
-        title=r["title"],
-        subtitle=r["subtitle"],
-        authors=json.loads(r["authors"] or "[]"),
-        published=dt_from_db(r["published"]),
-        section=r["section"],
-        source=r["source"],
-        language=r["language"],
-        image=r["image"],
-        paragraphs=paragraphs_from_db(r["body"], r["headings"]),
-        word_count=r["word_count"],
-        content_hash=r["content_hash"],
-        origin=cast(Origin, r["origin"]),
-        flags=set(json.loads(r["flags"] or "[]")),
-        ingested_by=r["ingested_by"],
-        ingested_at=dt_from_db(r["ingested_at"]),
-        updated_at=dt_from_db(r["updated_at"]),
-        duplicate_of=r["duplicate_of"],
-        analysis=analysis_from_db(r["analysis"]),
-    )
 
 
 def _row_to_listing(r: aiosqlite.Row) -> ArticleListing:

@@ -1,0 +1,396 @@
+"""Search and related-piece queries for the PostgreSQL backend. tsquery text is built here from a
+`ParsedQuery` (tokens are letters and digits only, so they are always quoted lexemes, never syntax).
+
+Ranking: plain `ts_rank` has no inverse document frequency, so a common word would weigh as much as a
+rare one. Each required group of the query is ranked on its own (title A 1.0, subtitle B 0.5, body C
+0.25, length-normalised) and weighted by its BM25 idf, taken from the same term statistics the related
+pieces keep (`term_df`); close to SQLite's bm25 on the same data."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import asyncpg
+import numpy as np
+
+from bot.search.text import STOP_WORDS, bucket, fold, light_stem
+from bot.search.types import (
+    Candidate,
+    ParsedQuery,
+    QueryTerm,
+    SearchFilters,
+    SearchHit,
+    StoredVectors,
+    TermStats,
+)
+from bot.store.base import Scope
+from bot.store.codec import dt_from_db, dt_normal
+from bot.store.postgres.sql import Params, Pooled, scope_sql
+
+WEIGHTS = "{0.1, 0.25, 0.5, 1.0}"  # D, C (body), B (subtitle), A (title)
+_NORMALISATION = 1  # divide by 1 + log(document length)
+_SNIPPET_WORDS = 24
+_OPEN, _CLOSE, _GAP = "\ue000", "\ue001", "\ue002"  # private-use marks, swapped for the caller's markers
+_HEADLINE_OPTIONS = (
+    f"StartSel={_OPEN}, StopSel={_CLOSE}, MaxWords={_SNIPPET_WORDS}, MinWords=12, ShortWord=2, "
+    f"MaxFragments=2, FragmentDelimiter={_GAP}"
+)
+_HEADLINE_CHARS = 100_000
+
+
+def _lexeme(token: str, weight: str = "", prefix: bool = False) -> str:
+    return (
+        "'"
+        + token.replace("'", "").replace("\\", "")
+        + "'"
+        + (":" if prefix or weight else "")
+        + ("*" if prefix else "")
+        + weight
+    )
+
+
+def ts_term(term: QueryTerm, weight: str = "") -> str:
+    """One term as tsquery text: a lexeme, a prefix, or a phrase of adjacent lexemes."""
+    if term.kind == "prefix":
+        return _lexeme(term.tokens[0], weight, prefix=True)
+    if len(term.tokens) == 1:
+        return _lexeme(term.tokens[0], weight)
+    return "(" + " <-> ".join(_lexeme(t, weight) for t in term.tokens) + ")"
+
+
+def ts_group(group: Sequence[QueryTerm], weight: str = "") -> str:
+    return (
+        ts_term(group[0], weight)
+        if len(group) == 1
+        else "(" + " | ".join(ts_term(t, weight) for t in group) + ")"
+    )
+
+
+def ts_expression(query: ParsedQuery, weight: str = "") -> str | None:
+    """AND of the positive groups, then NOT each excluded term; None when nothing positive remains.
+    With `weight` ("A"), the positive terms must match the title (exclusions still apply anywhere)."""
+    positive = [ts_group(g, weight) for g in query.required()]
+    if not positive:
+        return None
+    expr = " & ".join(positive)
+    for term in query.negative:
+        expr = f"({expr}) & !{ts_term(term)}"
+    return expr
+
+
+def bm25_idf(documents: int, df: float) -> float:
+    if documents <= 0:
+        return 1.0
+    df = min(max(df, 0.0), float(documents))
+    return math.log(1.0 + (documents - df + 0.5) / (df + 0.5))
+
+
+def _token_bucket(token: str) -> int | None:
+    word = fold(token)
+    stem = light_stem(word)
+    if len(word) < 2 or word.isdigit() or word in STOP_WORDS or stem in STOP_WORDS:
+        return None  # not in the term statistics: as common as can be
+    return bucket(stem)
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def filters_sql(filters: SearchFilters, p: Params) -> list[str]:
+    where: list[str] = []
+    if filters.source:
+        where.append(f"lower(a.source) = lower({p(filters.source.strip())})")
+    if filters.section:
+        where.append(f"lower(a.section) = lower({p(filters.section.strip())})")
+    if filters.author:
+        # authors is a JSON list; a case-insensitive substring of it is what people mean by "by Smith".
+        where.append(f"a.authors ILIKE {p('%' + _like_escape(filters.author.strip()) + '%')}")
+    if filters.language:
+        lang = filters.language.strip().lower()
+        where.append(
+            f"(lower(a.language) = {p(lang)} OR lower(a.language) LIKE {p(_like_escape(lang) + '-%')})"
+        )
+    if filters.since:
+        where.append(f"a.published >= {p(dt_normal(filters.since))}")
+    if filters.until:
+        where.append(f"a.published < {p(dt_normal(filters.until))}")
+    return where
+
+
+class PostgresSearchMixin(Pooled):
+    async def _idf(self, con: asyncpg.Connection, groups: Sequence[Sequence[str]]) -> list[float]:
+        """BM25 idf of each group of tokens (a group's document frequency is its rarest token's)."""
+        documents = int(
+            await con.fetchval("SELECT value FROM search_meta WHERE key = 'vector_documents'") or 0
+        )
+        if documents <= 0:
+            return [1.0] * len(groups)
+        wanted = {b for g in groups for t in g if (b := _token_bucket(t)) is not None}
+        rows = await con.fetch("SELECT bucket, df FROM term_df WHERE bucket = ANY($1::int[])", sorted(wanted))
+        df = {int(r[0]): int(r[1]) for r in rows}
+        out = []
+        for g in groups:
+            known = [df.get(b, 0) for t in g if (b := _token_bucket(t)) is not None]
+            out.append(bm25_idf(documents, min(known) if known else documents / 2))
+        return out
+
+    async def _rank_sql(self, con: asyncpg.Connection, query: ParsedQuery, p: Params, column: str) -> str:
+        """Σ over required groups of idf × weighted ts_rank of the group."""
+        groups = query.required()
+        token_groups = [
+            # alternatives: the most common one decides; a prefix counts as common
+            [tok for t in g for tok in (t.tokens if t.kind != "prefix" else ("",))]
+            for g in groups
+        ]
+        idfs = await self._idf(con, token_groups)
+        parts = [
+            f"ts_rank('{WEIGHTS}', {column}, to_tsquery('newsbot', {p(ts_group(g))}), {_NORMALISATION}) "
+            f"* {idf:.6f}"
+            for g, idf in zip(groups, idfs, strict=True)
+        ]
+        return " + ".join(parts)
+
+    async def search(
+        self,
+        query: ParsedQuery,
+        filters: SearchFilters,
+        scope: Scope,
+        limit: int = 10,
+        offset: int = 0,
+        marker: tuple[str, str] = ("**", "**"),
+        window: int | None = None,
+    ) -> list[SearchHit]:
+        expr = ts_expression(query)
+        if expr is None or limit <= 0:
+            return []
+        async with self._conn("search failed") as con:
+            newest = int(await con.fetchval("SELECT coalesce(max(id), 0) FROM articles"))
+            span = max(int(window), 1) if window is not None else None
+            while True:
+                floor = newest - span if span is not None and span < newest else 0
+                rows = await self._search_page(con, query, expr, filters, scope, floor, limit, offset)
+                if floor == 0 or len(rows) >= limit or span is None:
+                    break
+                span *= 4  # rank among the newest rows first, widening until the page is full
+        return [
+            SearchHit(
+                id=r["id"],
+                title=r["title"],
+                snippet=_marked(r["snip"], marker),
+                score=float(r["rank"]),
+                published=dt_from_db(r["published"]),
+                source=r["source"],
+                guild_id=r["guild_id"],
+            )
+            for r in rows
+        ]
+
+    async def _search_page(
+        self,
+        con: asyncpg.Connection,
+        query: ParsedQuery,
+        expr: str,
+        filters: SearchFilters,
+        scope: Scope,
+        floor: int,
+        limit: int,
+        offset: int,
+    ) -> list[asyncpg.Record]:
+        p = Params()
+        q = f"to_tsquery('newsbot', {p(expr)})"
+        where = [
+            f"a.tsv @@ {q}",
+            scope_sql(scope, p, "a.guild_id"),
+            # A stored copy is shown under its original, unless that original is out of sight.
+            "(a.duplicate_of IS NULL OR NOT EXISTS "
+            f"(SELECT 1 FROM articles o WHERE o.id = a.duplicate_of AND {scope_sql(scope, p, 'o.guild_id')}))",
+            *filters_sql(filters, p),
+        ]
+        if floor > 0:
+            where.append(f"a.id > {p(floor)}")
+        rank = await self._rank_sql(con, query, p, "a.tsv")
+        body = f"translate(left(a.body, {_HEADLINE_CHARS}), '{_OPEN}{_CLOSE}{_GAP}', '')"
+        sql = (
+            f"SELECT a.id, a.title, a.published, a.source, a.guild_id, m.rank, "
+            f"ts_headline('newsbot', {body}, {q}, {p(_HEADLINE_OPTIONS)}) AS snip "
+            f"FROM (SELECT a.id, {rank} AS rank FROM articles a WHERE {' AND '.join(where)} "
+            f"ORDER BY rank DESC, a.id DESC LIMIT {p(int(limit))} OFFSET {p(max(int(offset), 0))}) m "
+            "JOIN articles a ON a.id = m.id ORDER BY m.rank DESC, m.id DESC"
+        )
+        return list(await con.fetch(sql, *p.args))
+
+    async def related_candidates(
+        self, terms: Sequence[str], scope: Scope, limit: int = 200
+    ) -> list[Candidate]:
+        words = list(dict.fromkeys(w for w in (_plain(t) for t in terms) if w))
+        if not words or limit <= 0:
+            return []
+        p = Params()
+        async with self._conn("related pieces failed") as con:
+            idfs = await self._idf(con, [[w] for w in words])
+            # each term ranked alone and weighted by its idf, as bm25 would
+            rank = " + ".join(
+                f"ts_rank('{WEIGHTS}', a.tsv, to_tsquery('newsbot', {p(_lexeme(w))}), {_NORMALISATION}) "
+                f"* {idf:.6f}"
+                for w, idf in zip(words, idfs, strict=True)
+            )
+            any_of = " | ".join(_lexeme(w) for w in words)
+            sql = (
+                "SELECT a.id, a.title, a.published, a.source, a.guild_id, a.duplicate_of, "
+                "v.version, v.terms, v.embedding "
+                f"FROM (SELECT a.id, {rank} AS rank FROM articles a "
+                f"WHERE a.tsv @@ to_tsquery('newsbot', {p(any_of)}) AND {scope_sql(scope, p, 'a.guild_id')} "
+                f"ORDER BY rank DESC, a.id LIMIT {p(int(limit))}) f "
+                "JOIN articles a ON a.id = f.id LEFT JOIN article_vectors v ON v.article_id = a.id "
+                "ORDER BY f.rank DESC, f.id"
+            )
+            rows = await con.fetch(sql, *p.args)
+        out: list[Candidate] = []
+        for r in rows:
+            vectors = (
+                StoredVectors(r["id"], bytes(r["terms"]), bytes(r["embedding"]), int(r["version"]))
+                if r["terms"] is not None
+                else None
+            )
+            out.append(
+                Candidate(
+                    id=r["id"],
+                    title=r["title"],
+                    published=dt_from_db(r["published"]),
+                    source=r["source"],
+                    guild_id=r["guild_id"],
+                    duplicate_of=r["duplicate_of"],
+                    vectors=vectors,
+                )
+            )
+        return out
+
+    async def get_vectors(self, ids: Sequence[int]) -> dict[int, StoredVectors]:
+        unique = list(dict.fromkeys(int(i) for i in ids))
+        if not unique:
+            return {}
+        async with self._conn() as con:
+            rows = await con.fetch(
+                "SELECT article_id, version, terms, embedding FROM article_vectors "
+                "WHERE article_id = ANY($1::bigint[])",
+                unique,
+            )
+        return {r[0]: StoredVectors(r[0], bytes(r[2]), bytes(r[3]), int(r[1])) for r in rows}
+
+    async def put_vectors(
+        self, article_id: int, terms: bytes, embedding: bytes, buckets: Sequence[int], version: int
+    ) -> None:
+        new_buckets = sorted({int(b) for b in buckets})
+        async with self._tx("cannot store vectors") as con:
+            # the article row locked against a concurrent delete; nothing to index when it is gone
+            if await con.fetchval("SELECT 1 FROM articles WHERE id = $1 FOR KEY SHARE", article_id) is None:
+                return
+            old = await con.fetchval(
+                "SELECT terms FROM article_vectors WHERE article_id = $1 FOR UPDATE", article_id
+            )
+            if old is not None:
+                old_buckets = sorted(
+                    set(np.frombuffer(bytes(old), dtype="<u4", count=len(old) // 6).tolist())
+                )
+                await con.execute(
+                    "UPDATE term_df SET df = greatest(df - 1, 0) WHERE bucket = ANY($1::int[])", old_buckets
+                )
+            else:
+                await con.execute("UPDATE search_meta SET value = value + 1 WHERE key = 'vector_documents'")
+            await con.execute(
+                "INSERT INTO article_vectors (article_id, version, terms, embedding) VALUES ($1,$2,$3,$4) "
+                "ON CONFLICT (article_id) DO UPDATE SET version = excluded.version, terms = excluded.terms, "
+                "embedding = excluded.embedding",
+                article_id,
+                version,
+                terms,
+                embedding,
+            )
+            if new_buckets:
+                await con.execute(
+                    "INSERT INTO term_df (bucket, df) SELECT b, 1 FROM unnest($1::int[]) b "
+                    "ON CONFLICT (bucket) DO UPDATE SET df = term_df.df + 1",
+                    new_buckets,
+                )
+
+    async def term_stats(self) -> TermStats:
+        async with self._conn() as con:
+            documents = int(
+                await con.fetchval("SELECT value FROM search_meta WHERE key = 'vector_documents'") or 0
+            )
+            rows = await con.fetch("SELECT bucket, df FROM term_df WHERE df > 0")
+        buckets = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        dfs = np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows))
+        return TermStats(documents, buckets, dfs)
+
+    async def copies_of(self, ids: Sequence[int], scope: Scope) -> dict[int, list[int]]:
+        unique = list(dict.fromkeys(int(i) for i in ids))
+        if not unique:
+            return {}
+        p = Params()
+        sql = (
+            f"SELECT id, duplicate_of FROM articles WHERE duplicate_of = ANY({p(unique)}::bigint[]) "
+            f"AND {scope_sql(scope, p)} ORDER BY id"
+        )
+        async with self._conn() as con:
+            rows = await con.fetch(sql, *p.args)
+        out: dict[int, list[int]] = {}
+        for r in rows:
+            out.setdefault(int(r[1]), []).append(int(r[0]))
+        return out
+
+    async def ids_without_vectors(self, scope: Scope, version: int, limit: int = 500) -> list[int]:
+        p = Params()
+        sql = (
+            "SELECT a.id FROM articles a LEFT JOIN article_vectors v ON v.article_id = a.id "
+            f"WHERE (v.article_id IS NULL OR v.version < {p(version)}) AND {scope_sql(scope, p, 'a.guild_id')} "
+            f"ORDER BY a.id LIMIT {p(limit)}"
+        )
+        async with self._conn() as con:
+            return [int(r[0]) for r in await con.fetch(sql, *p.args)]
+
+    async def recent_embeddings(self, limit: int) -> list[bytes]:
+        async with self._conn() as con:
+            rows = await con.fetch(
+                "SELECT embedding FROM article_vectors ORDER BY article_id DESC LIMIT $1", max(int(limit), 0)
+            )
+        return [bytes(r[0]) for r in rows]
+
+    async def indexed_documents(self) -> int:
+        async with self._conn() as con:
+            return int(
+                await con.fetchval("SELECT value FROM search_meta WHERE key = 'vector_documents'") or 0
+            )
+
+
+def _plain(term: str) -> str:
+    """A related-piece term as one lexeme: letters and digits only."""
+    return "".join(c for c in term if c.isalnum())
+
+
+def _marked(snippet: str | None, marker: tuple[str, str]) -> str:
+    text = " ".join((snippet or "").split())
+    return text.replace(_GAP, " … ").replace(_OPEN, marker[0]).replace(_CLOSE, marker[1]).replace("  ", " ")
+
+
+def topic_where(
+    query: ParsedQuery, filters: SearchFilters, scope: Scope, p: Params, after_id: int, up_to_id: int | None
+) -> tuple[str, str] | None:
+    """The WHERE clause of topic matches and the tsquery expression, or None when nothing can match."""
+    expr = ts_expression(query)
+    if expr is None:
+        return None
+    q = f"to_tsquery('newsbot', {p(expr)})"
+    where: list[Any] = [
+        f"a.tsv @@ {q}",
+        f"a.id > {p(after_id)}",
+        scope_sql(scope, p, "a.guild_id"),
+        "a.duplicate_of IS NULL",
+        *filters_sql(filters, p),
+    ]
+    if up_to_id is not None:
+        where.append(f"a.id <= {p(up_to_id)}")
+    return " AND ".join(where), q

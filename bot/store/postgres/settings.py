@@ -1,0 +1,32 @@
+"""Per-server display settings for the PostgreSQL backend."""
+
+from __future__ import annotations
+
+from bot.guild_settings import SUMMARY_LENGTHS, GuildSettings, SummaryLength
+from bot.store.codec import now_utc
+from bot.store.postgres.sql import Pooled
+
+
+class PostgresSettingsMixin(Pooled):
+    async def get_guild_settings(self, guild_id: int) -> GuildSettings | None:
+        sql = "SELECT summary_length, accent_colour, show_images FROM guild_settings WHERE guild_id = $1"
+        async with self._conn() as con:
+            row = await con.fetchrow(sql, guild_id)
+        if row is None:
+            return None
+        length: SummaryLength = next((x for x in SUMMARY_LENGTHS if x == row[0]), "medium")
+        return GuildSettings(summary_length=length, accent_colour=int(row[1]), show_images=bool(row[2]))
+
+    async def set_guild_settings(self, guild_id: int, settings: GuildSettings) -> None:
+        async with self._tx("cannot save settings") as con:
+            await con.execute(
+                "INSERT INTO guild_settings (guild_id, summary_length, accent_colour, show_images, updated_at) "
+                "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (guild_id) DO UPDATE SET "
+                "summary_length = excluded.summary_length, accent_colour = excluded.accent_colour, "
+                "show_images = excluded.show_images, updated_at = excluded.updated_at",
+                guild_id,
+                settings.summary_length,
+                settings.accent_colour,
+                bool(settings.show_images),
+                now_utc(),
+            )
