@@ -76,7 +76,9 @@ def parse_shards(text: str, count: int | None) -> list[int]:
 
 def shared_database(location: str) -> bool:
     """Whether several processes may share the store: PostgreSQL, not a SQLite file."""
-    return str(location).startswith(("postgres://", "postgresql://"))
+    from bot.store import is_postgres_url
+
+    return is_postgres_url(location)
 
 
 async def cmd_run(args: argparse.Namespace, ctx: Context) -> int:

@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -186,3 +187,64 @@ def test_bad_arguments_are_usage_errors(source: Path, tmp_path: Path) -> None:
         "migrate", "--from", str(source), "--to", str(tmp_path / "x.db"), "--batch", "0", db=source
     )
     assert batch.returncode == 2
+
+
+def _kill_halfway(source: str, target: str, progress_of: Callable[[], int]) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSBOT_", "DISCORD_"))}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "migrate", "--from", source, "--to", target, "--batch", "1"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None and progress_of() < ARTICLES // 4:
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+
+
+@pytest.mark.postgres
+def test_sqlite_to_postgres_killed_resumed_and_back(
+    source: Path, fresh_database: str, tmp_path: Path
+) -> None:
+    """The operator's path (SQLite → PostgreSQL, interrupted and resumed), then back to a new SQLite file:
+    every article's export line is the same on all three."""
+
+    def pg_articles() -> int:
+        async def count() -> int:
+            import asyncpg
+
+            try:
+                con = await asyncpg.connect(fresh_database, timeout=5)
+            except Exception:
+                return 0
+            try:
+                return int(await con.fetchval("SELECT count(*) FROM articles"))
+            except Exception:
+                return 0
+            finally:
+                await con.close()
+
+        return asyncio.run(count())
+
+    _kill_halfway(str(source), fresh_database, pg_articles)
+    assert 0 < pg_articles() < ARTICLES
+    refused = newsbot_text("migrate", "--from", str(source), "--to", fresh_database, db=source)
+    assert refused.returncode == 2 and "--resume" in refused.stderr
+    resumed = newsbot_text(
+        "migrate", "--from", str(source), "--to", fresh_database, "--resume", "--no-progress", db=source
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    expected = newsbot("export", db=source).stdout.splitlines()
+    assert len(expected) == ARTICLES
+    on_pg = newsbot("export", db=fresh_database).stdout.splitlines()
+    assert [a for a, b in zip(expected, on_pg, strict=True) if a != b] == []
+
+    back = tmp_path / "back.db"
+    returned = newsbot_text("migrate", "--from", fresh_database, "--to", str(back), "--no-progress", db=back)
+    assert returned.returncode == 0, returned.stderr
+    assert _counts(back) == _counts(source)
+    assert newsbot("export", db=back).stdout.splitlines() == expected

@@ -11,7 +11,7 @@ from typing import Any
 from tests.conftest import REPO
 
 
-def _run(args: tuple[str, ...], db: Path, env: dict[str, str] | None, **kwargs: Any) -> Any:
+def _run(args: tuple[str, ...], db: Path | str, env: dict[str, str] | None, **kwargs: Any) -> Any:
     base = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSBOT_", "DISCORD_"))}
     return subprocess.run(
         [sys.executable, "-m", "bot", "--db", str(db), *args],
@@ -24,10 +24,12 @@ def _run(args: tuple[str, ...], db: Path, env: dict[str, str] | None, **kwargs: 
 
 
 def newsbot(
-    *args: str, db: Path, stdin: bytes | None = None, env: dict[str, str] | None = None
+    *args: str, db: Path | str, stdin: bytes | None = None, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[bytes]:
     return _run(args, db, env, input=stdin)  # type: ignore[no-any-return]
 
 
-def newsbot_text(*args: str, db: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def newsbot_text(
+    *args: str, db: Path | str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return _run(args, db, env, text=True)  # type: ignore[no-any-return]

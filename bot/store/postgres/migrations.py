@@ -193,10 +193,23 @@ MIGRATIONS: list[str] = [
         updated_at     TIMESTAMPTZ NOT NULL
     );
     """,
+    # 3: leases on due work (topics, feeds), so several processes sharing the database run each item once;
+    # a holder renews its leases while alive, and a dead holder's lease runs out (bot/leases.py)
+    """
+    CREATE TABLE leases (
+        kind    TEXT NOT NULL,
+        item_id BIGINT NOT NULL,
+        owner   TEXT NOT NULL,
+        until   TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (kind, item_id)
+    );
+    CREATE INDEX leases_owner ON leases(owner);
+    """,
 ]
 
 # Every table the backend owns, children first (tests empty them; `newsbot migrate` copies them).
 TABLES: tuple[str, ...] = (
+    "leases",
     "feed_announcements",
     "feed_items",
     "feed_subscriptions",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import aiosqlite
@@ -47,8 +47,8 @@ def _from_sqlite(kind: Kind, value: Any) -> Any:
 def _to_sqlite(kind: Kind, value: Any) -> Any:
     if value is None:
         return None
-    if kind == "datetime":
-        return dt_to_db(value)
+    if kind == "datetime":  # as dt_to_db, keeping fractions of a second another backend stored
+        return to_datetime(value).astimezone(UTC).isoformat()  # type: ignore[union-attr]
     if kind == "json":
         return json.dumps(value, ensure_ascii=False)
     if kind == "bool":
