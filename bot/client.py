@@ -216,7 +216,9 @@ class RestWorker(discord.Client):
     def __init__(self, settings: Settings, *, db_path: str | None = None) -> None:
         discord.VoiceClient.warn_nacl = False
         discord.VoiceClient.warn_dave = False
-        super().__init__(intents=discord.Intents.none(), allowed_mentions=discord.AllowedMentions.none())
+        intents = discord.Intents.none()
+        intents.guilds = True  # never connects; set so discord.py does not warn about its caches
+        super().__init__(intents=intents, allowed_mentions=discord.AllowedMentions.none())
         self.settings = settings
         self.db_path = db_path or settings.db_path
         self._tasks: list[asyncio.Task[None]] = []

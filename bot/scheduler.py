@@ -83,9 +83,11 @@ class TopicScheduler:
             finally:
                 await self.leases.release("topic", topic_id)
 
+        # a few more than can be in flight: other processes over the same database take the rest
+        chunk = min(self.batch, self.concurrency * 2)
         while True:
             # leased, not just read: another process over the same database never gets the same topic
-            due = await self.leases.claim_due("topic", self.batch)
+            due = await self.leases.claim_due("topic", chunk)
             if not due:
                 return total
             tasks = [asyncio.create_task(one(t), name=f"topic-{t}") for t in due]
@@ -101,5 +103,5 @@ class TopicScheduler:
                         task.cancel()
                 raise
             total += len(due)
-            if len(due) < self.batch:
+            if len(due) < chunk:
                 return total

@@ -171,8 +171,20 @@ class FeedPoller:
             log.exception("could not announce pending feed items at start")
 
     async def poll_due(self, limit: int = 200) -> list[PollResult]:
-        """Poll the due feeds this process could lease (others over the same database take the rest)."""
-        ids = await self.leases.claim_due("feed", limit)
+        """Poll the due feeds this process could lease (others over the same database take the rest),
+        a few more than `concurrency` at a time, so no process hoards what others could poll."""
+        chunk = min(limit, self.concurrency * 2)
+        results: list[PollResult] = []
+        claimed = 0
+        while claimed < limit:
+            ids = await self.leases.claim_due("feed", min(chunk, limit - claimed))
+            claimed += len(ids)
+            results += await self._poll_claimed(ids)
+            if len(ids) < chunk:
+                break
+        return results
+
+    async def _poll_claimed(self, ids: list[int]) -> list[PollResult]:
         sem = asyncio.Semaphore(self.concurrency)
 
         async def one(feed_id: int) -> PollResult | None:
