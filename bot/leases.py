@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 LEASE_ENV = "NEWSBOT_LEASE_SECONDS"
 DEFAULT_LEASE = 60.0
+LOCAL_OWNER = "local"
 
 
 def lease_seconds(environ: dict[str, str] | None = None) -> float:
@@ -54,7 +55,9 @@ class LeaseKeeper:
     ) -> None:
         self.store = store
         self.clock = clock
-        self.owner = owner or process_owner()
+        # one SQLite process at a time: the same name across restarts, so a restart after a crash takes
+        # over its own leftover leases at once instead of waiting for them to run out
+        self.owner = owner or (process_owner() if store.shared else LOCAL_OWNER)
         self.seconds = seconds if seconds is not None else lease_seconds()
 
     def until(self, now: datetime | None = None) -> datetime:

@@ -80,6 +80,9 @@ class StoreStats:
 class ArticleStore(abc.ABC):
     """Async article store. Each write is one transaction: row, index and fingerprints together."""
 
+    # Whether several processes may work on this database at once (PostgreSQL), or one (SQLite).
+    shared: bool = False
+
     @abc.abstractmethod
     async def open(self) -> None: ...
 
@@ -394,7 +397,7 @@ class ArticleStore(abc.ABC):
         self, kind: str, now: datetime, owner: str, until: datetime, limit: int = 100
     ) -> list[int]:
         """Lease to `owner` until `until` the due items of `kind` ("topic": next_run_at <= now;
-        "feed": next_poll_at <= now, not paused) that nobody else holds; their ids, earliest first.
+        "feed": next_poll_at <= now, not paused) that no other owner holds; their ids.
         Atomic: two callers never get the same id while a lease runs."""
 
     @abc.abstractmethod

@@ -22,11 +22,13 @@ _IDENTITY = {"articles", "duplicate_log", "feeds", "feed_subscriptions", "topics
 
 _DUE_SQL = {
     "topic": "SELECT t.id AS id FROM topics t WHERE t.next_run_at IS NOT NULL AND t.next_run_at <= $1 "
-    "AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.kind = 'topic' AND l.item_id = t.id AND l.until > $1) "
+    "AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.kind = 'topic' AND l.item_id = t.id AND l.until > $1 "
+    "AND l.owner <> $2) "
     "ORDER BY t.next_run_at, t.id LIMIT $3 FOR UPDATE OF t SKIP LOCKED",
     "feed": "SELECT f.id AS id FROM feeds f WHERE f.paused_reason IS NULL AND f.next_poll_at <= $1 "
     "AND EXISTS (SELECT 1 FROM feed_subscriptions s WHERE s.feed_id = f.id AND s.paused_reason IS NULL) "
-    "AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.kind = 'feed' AND l.item_id = f.id AND l.until > $1) "
+    "AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.kind = 'feed' AND l.item_id = f.id AND l.until > $1 "
+    "AND l.owner <> $2) "
     "ORDER BY f.next_poll_at, f.id LIMIT $3 FOR UPDATE OF f SKIP LOCKED",
 }
 
@@ -123,7 +125,7 @@ class PostgresRowsMixin(Pooled):
             f"WITH due AS ({_DUE_SQL[kind]}) "
             f"INSERT INTO leases (kind, item_id, owner, until) SELECT '{kind}', id, $2, $4 FROM due "
             "ON CONFLICT (kind, item_id) DO UPDATE SET owner = excluded.owner, until = excluded.until "
-            "WHERE leases.until <= $1 RETURNING item_id"
+            "WHERE leases.until <= $1 OR leases.owner = excluded.owner RETURNING item_id"
         )
         async with self._tx("cannot claim due work") as con:
             rows = await con.fetch(sql, now, owner, limit, until)

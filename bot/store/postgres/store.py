@@ -73,6 +73,8 @@ class PostgresStore(
     PostgresRowsMixin,
     ArticleStore,
 ):
+    shared = True  # any number of processes over one database (bot/leases.py)
+
     def __init__(self, url: str, *, min_size: int = 1, max_size: int = 10) -> None:
         self.url = url
         self._pool: asyncpg.Pool | None = None

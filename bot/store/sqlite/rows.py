@@ -1,8 +1,10 @@
 """Raw rows out and in (for `newsbot migrate`), and the leases that let several processes share due work.
 
 Rows follow bot/store/rows.py: neutral values, keyed batches in key order. Leases (schema step 7) are
-rows `(kind, item_id, owner, until)`: a claim takes due items nobody holds (or whose holder's lease ran
-out) in one write transaction, so two processes never hold the same item."""
+rows `(kind, item_id, owner, until)`: a claim takes due items nobody else holds (or whose holder's lease
+ran out) in one write transaction, so two processes never hold the same item. A SQLite database has one
+working process, whose owner name stays the same across restarts (bot/leases.py), so a restart after a
+crash takes its own leftover leases over at once."""
 
 from __future__ import annotations
 
@@ -21,11 +23,11 @@ if TYPE_CHECKING:
 
 _DUE_SQL = {
     "topic": "SELECT id FROM topics WHERE next_run_at IS NOT NULL AND next_run_at <= ? "
-    "AND id NOT IN (SELECT item_id FROM leases WHERE kind = 'topic' AND until > ?) "
+    "AND id NOT IN (SELECT item_id FROM leases WHERE kind = 'topic' AND until > ? AND owner <> ?) "
     "ORDER BY next_run_at, id LIMIT ?",
     "feed": "SELECT f.id FROM feeds f WHERE f.paused_reason IS NULL AND f.next_poll_at <= ? "
     "AND EXISTS (SELECT 1 FROM feed_subscriptions s WHERE s.feed_id = f.id AND s.paused_reason IS NULL) "
-    "AND f.id NOT IN (SELECT item_id FROM leases WHERE kind = 'feed' AND until > ?) "
+    "AND f.id NOT IN (SELECT item_id FROM leases WHERE kind = 'feed' AND until > ? AND owner <> ?) "
     "ORDER BY f.next_poll_at, f.id LIMIT ?",
 }
 
@@ -110,7 +112,7 @@ class SQLiteRowsMixin:
             raise ValueError(f"unknown kind of work {kind!r}")
         at, until_at = dt_to_db(now), dt_to_db(until)
         async with await self._transaction():
-            async with self.db.execute(_DUE_SQL[kind], (at, at, limit)) as cur:
+            async with self.db.execute(_DUE_SQL[kind], (at, at, owner, limit)) as cur:
                 ids = [int(r[0]) for r in await cur.fetchall()]
             await self.db.executemany(
                 "INSERT OR REPLACE INTO leases (kind, item_id, owner, until) VALUES (?, ?, ?, ?)",
