@@ -206,7 +206,7 @@ def make_bot(
 
 
 class RestWorker(discord.Client):
-    """`newsbot worker`: feed polls, digests and their announcements through Discord's REST API only
+    """`newsbot worker`: feed polls, digests, their announcements and queued uploads, through Discord's REST API only
     (it logs in, it never opens a gateway connection). Leases in the store share the due work with any
     number of other workers."""
 
@@ -225,9 +225,10 @@ class RestWorker(discord.Client):
 
     async def setup_hook(self) -> None:  # called by login()
         from bot.feeds.poller import FeedPoller
+        from bot.jobs import JobRunner, downloader
         from bot.scheduler import TopicScheduler
         from bot.timer import clock_from_env
-        from cogs.ingestion import DiscordFeedNotifier
+        from cogs.ingestion import DiscordFeedNotifier, DiscordJobReporter
         from cogs.topics import DiscordPoster
 
         policy = FetchPolicy.from_setting(self.settings.fetch_allow)
@@ -241,12 +242,23 @@ class RestWorker(discord.Client):
         self.poller = FeedPoller(
             self.store, ingestor, fetcher, clock=clock, notifier=DiscordFeedNotifier(self)
         )
+        # interaction webhooks go to Discord's API (or NEWSBOT_DISCORD_API), not through the fetch guard
+        self.discord_session = aiohttp.ClientSession()
+        news = NewsService(self.store, ingestor, admin_roles=self.settings.admin_roles)
+        self.jobs = JobRunner(
+            self.store,
+            news,
+            downloader(self.http_session),
+            DiscordJobReporter(self, self.discord_session),
+            clock=clock,
+        )
 
     async def work(self, stop: asyncio.Event) -> None:
         """Run the scheduler and the poller until `stop` is set; digests in flight get to finish."""
         self._tasks = [
             asyncio.create_task(self.scheduler.run(), name="worker:topics"),
             asyncio.create_task(self.poller.run(), name="worker:feeds"),
+            asyncio.create_task(self.jobs.run(), name="worker:jobs"),
         ]
         for task in self._tasks:
             task.add_done_callback(lambda t: _report_end(t.get_name(), t))
@@ -261,8 +273,9 @@ class RestWorker(discord.Client):
             await asyncio.gather(*self._tasks, return_exceptions=True)
             self._tasks = []
         await super().close()
-        if getattr(self, "http_session", None) is not None:
-            await self.http_session.close()
+        for session in (getattr(self, "http_session", None), getattr(self, "discord_session", None)):
+            if session is not None:
+                await session.close()
         if getattr(self, "store", None) is not None:
             await self.store.close()
 

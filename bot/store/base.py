@@ -8,12 +8,13 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from bot.feeds.types import Feed, FeedSubscription, PendingAnnouncement
 from bot.guild_settings import GuildSettings
 from bot.models import Analysis, Article
 from bot.search.types import Candidate, ParsedQuery, SearchFilters, SearchHit, StoredVectors, TermStats
-from bot.store.rows import Key, Row
+from bot.store.rows import Job, Key, Row
 from bot.topics.types import Topic
 
 
@@ -397,7 +398,7 @@ class ArticleStore(abc.ABC):
         self, kind: str, now: datetime, owner: str, until: datetime, limit: int = 100
     ) -> list[int]:
         """Lease to `owner` until `until` the due items of `kind` ("topic": next_run_at <= now;
-        "feed": next_poll_at <= now, not paused) that no other owner holds; their ids.
+        "feed": next_poll_at <= now, not paused; "job": not done) that no other owner holds; their ids.
         Atomic: two callers never get the same id while a lease runs."""
 
     @abc.abstractmethod
@@ -410,3 +411,13 @@ class ArticleStore(abc.ABC):
 
     @abc.abstractmethod
     async def release_claim(self, kind: str, item_id: int, owner: str) -> None: ...
+
+    # --- jobs a gateway process hands to workers (claimed with claim_due("job", ...)) -------------
+    @abc.abstractmethod
+    async def enqueue_job(self, kind: str, payload: dict[str, Any], now: datetime) -> int: ...
+
+    @abc.abstractmethod
+    async def get_job(self, job_id: int) -> Job | None: ...
+
+    @abc.abstractmethod
+    async def finish_job(self, job_id: int, now: datetime) -> None: ...

@@ -142,6 +142,17 @@ class TableChecksum:
         return f"{self.total:032x}"
 
 
+@dataclass(frozen=True, slots=True)
+class Job:
+    """Work a gateway process hands to workers (`kind` "ingest": an uploaded archive), run once."""
+
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    created_at: datetime
+    done_at: datetime | None = None
+
+
 def to_datetime(value: Any) -> datetime | None:
     """A stored instant as an aware UTC datetime (SQLite keeps ISO text)."""
     if value is None or value == "":

@@ -6,11 +6,13 @@ killed with SIGKILL in the middle; a feed 50 servers follow is fetched once per 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -157,6 +159,25 @@ async def test_two_shards_two_workers_one_database(
             "both workers to start",
         )
         await emu.wait_until(lambda: feed_server.statuses("dyn/port.xml"), 30, "the feed's first poll")
+
+        # --- an uploaded archive: queued by the gateway process, ingested by a worker, answered by REST --
+        upload = "\n".join(
+            json.dumps({"title": f"Quay report {n}", "text": story("quay repairs", "Engineer Li Wei", n)})
+            for n in range(3)
+        )
+        attachment = emu.add_attachment(upload.encode(), "quay.jsonl", "application/jsonl")
+        inter = await emu.invoke("ingest file", {"file": attachment}, guild=guilds[1])
+        queued = await emu.wait_original(inter, timeout=30)
+        assert "Queued quay.jsonl" in queued["content"]
+
+        def answered() -> dict[str, Any] | None:
+            msg = emu.message(inter.original_id or 0)
+            return msg if msg and msg.get("embeds") else None
+
+        result = await emu.wait_until(answered, 60, "the worker's answer to the upload")
+        assert result["embeds"][0]["title"] == "Ingested 3 of 3" and not result["content"]
+        assert "ingest queued for a worker" in fleet.log("shard1")
+        assert sum("ingest job done" in fleet.log(w) for w in ("worker0", "worker1")) == 1
         fleet.set_clock(DUE)
 
         def posted() -> Counter[str]:

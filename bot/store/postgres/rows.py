@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.store.postgres.sql import Pooled
-from bot.store.rows import Key, Kind, Row, TableSpec, table
+from bot.store.rows import Job, Key, Kind, Row, TableSpec, table
 
 _IDENTITY = {"articles", "duplicate_log", "feeds", "feed_subscriptions", "topics"}
 
@@ -30,6 +30,9 @@ _DUE_SQL = {
     "AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.kind = 'feed' AND l.item_id = f.id AND l.until > $1 "
     "AND l.owner <> $2) "
     "ORDER BY f.next_poll_at, f.id LIMIT $3 FOR UPDATE OF f SKIP LOCKED",
+    "job": "SELECT j.id AS id FROM jobs j WHERE j.done_at IS NULL "
+    "AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.kind = 'job' AND l.item_id = j.id AND l.until > $1 "
+    "AND l.owner <> $2) ORDER BY j.id LIMIT $3 FOR UPDATE OF j SKIP LOCKED",
 }
 
 
@@ -155,3 +158,27 @@ class PostgresRowsMixin(Pooled):
             await con.execute(
                 "DELETE FROM leases WHERE kind = $1 AND item_id = $2 AND owner = $3", kind, item_id, owner
             )
+
+    # --- jobs handed from a gateway process to workers -------------------------------------------
+    async def enqueue_job(self, kind: str, payload: dict[str, Any], now: datetime) -> int:
+        async with self._tx("cannot queue a job") as con:
+            job_id = await con.fetchval(
+                "INSERT INTO jobs (kind, payload, created_at) VALUES ($1, $2, $3) RETURNING id",
+                kind,
+                json.dumps(payload, ensure_ascii=False),
+                now,
+            )
+        return int(job_id)
+
+    async def get_job(self, job_id: int) -> Job | None:
+        async with self._conn("cannot read a job") as con:
+            row = await con.fetchrow(
+                "SELECT id, kind, payload, created_at, done_at FROM jobs WHERE id = $1", job_id
+            )
+        if row is None:
+            return None
+        return Job(int(row[0]), row[1], json.loads(row[2]), row[3], row[4])
+
+    async def finish_job(self, job_id: int, now: datetime) -> None:
+        async with self._tx("cannot finish a job") as con:
+            await con.execute("UPDATE jobs SET done_at = $1 WHERE id = $2", now, job_id)

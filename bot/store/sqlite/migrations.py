@@ -227,7 +227,8 @@ MIGRATIONS: list[str] = [
     CREATE INDEX feed_announcements_created ON feed_announcements(created_at);
     """,
     # 7: leases on due work (topics, feeds), so several processes sharing one database run each item once;
-    # a holder renews its leases while alive, and a dead holder's lease runs out
+    # a holder renews its leases while alive, and a dead holder's lease runs out; jobs a gateway process hands
+    # to workers (an uploaded archive to ingest)
     """
     CREATE TABLE leases (
         kind    TEXT NOT NULL,
@@ -237,5 +238,13 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (kind, item_id)
     ) WITHOUT ROWID;
     CREATE INDEX leases_owner ON leases(owner);
+    CREATE TABLE jobs (
+        id         INTEGER PRIMARY KEY,
+        kind       TEXT NOT NULL,
+        payload    TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        done_at    TEXT
+    );
+    CREATE INDEX jobs_open ON jobs(id) WHERE done_at IS NULL;
     """,
 ]

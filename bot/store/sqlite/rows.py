@@ -16,19 +16,22 @@ from typing import TYPE_CHECKING, Any
 import aiosqlite
 
 from bot.store.codec import dt_to_db
-from bot.store.rows import Key, Kind, Row, table, to_datetime
+from bot.store.rows import Job, Key, Kind, Row, table, to_datetime
 
 if TYPE_CHECKING:
     from bot.store.sqlite.tx import Transaction
 
 _DUE_SQL = {
-    "topic": "SELECT id FROM topics WHERE next_run_at IS NOT NULL AND next_run_at <= ? "
-    "AND id NOT IN (SELECT item_id FROM leases WHERE kind = 'topic' AND until > ? AND owner <> ?) "
-    "ORDER BY next_run_at, id LIMIT ?",
-    "feed": "SELECT f.id FROM feeds f WHERE f.paused_reason IS NULL AND f.next_poll_at <= ? "
+    "topic": "SELECT id FROM topics WHERE next_run_at IS NOT NULL AND next_run_at <= :now "
+    "AND id NOT IN (SELECT item_id FROM leases WHERE kind = 'topic' AND until > :now AND owner <> :owner) "
+    "ORDER BY next_run_at, id LIMIT :limit",
+    "feed": "SELECT f.id FROM feeds f WHERE f.paused_reason IS NULL AND f.next_poll_at <= :now "
     "AND EXISTS (SELECT 1 FROM feed_subscriptions s WHERE s.feed_id = f.id AND s.paused_reason IS NULL) "
-    "AND f.id NOT IN (SELECT item_id FROM leases WHERE kind = 'feed' AND until > ? AND owner <> ?) "
-    "ORDER BY f.next_poll_at, f.id LIMIT ?",
+    "AND f.id NOT IN (SELECT item_id FROM leases WHERE kind = 'feed' AND until > :now AND owner <> :owner) "
+    "ORDER BY f.next_poll_at, f.id LIMIT :limit",
+    "job": "SELECT id FROM jobs WHERE done_at IS NULL "
+    "AND id NOT IN (SELECT item_id FROM leases WHERE kind = 'job' AND until > :now AND owner <> :owner) "
+    "ORDER BY id LIMIT :limit",
 }
 
 
@@ -112,7 +115,7 @@ class SQLiteRowsMixin:
             raise ValueError(f"unknown kind of work {kind!r}")
         at, until_at = dt_to_db(now), dt_to_db(until)
         async with await self._transaction():
-            async with self.db.execute(_DUE_SQL[kind], (at, at, owner, limit)) as cur:
+            async with self.db.execute(_DUE_SQL[kind], {"now": at, "owner": owner, "limit": limit}) as cur:
                 ids = [int(r[0]) for r in await cur.fetchall()]
             await self.db.executemany(
                 "INSERT OR REPLACE INTO leases (kind, item_id, owner, until) VALUES (?, ?, ?, ?)",
@@ -143,3 +146,24 @@ class SQLiteRowsMixin:
             await self.db.execute(
                 "DELETE FROM leases WHERE kind = ? AND item_id = ? AND owner = ?", (kind, item_id, owner)
             )
+
+    # --- jobs handed from a gateway process to workers -------------------------------------------
+    async def enqueue_job(self, kind: str, payload: dict[str, Any], now: datetime) -> int:
+        async with await self._transaction():
+            cur = await self.db.execute(
+                "INSERT INTO jobs (kind, payload, created_at) VALUES (?, ?, ?)",
+                (kind, json.dumps(payload, ensure_ascii=False), dt_to_db(now)),
+            )
+            return int(cur.lastrowid or 0)
+
+    async def get_job(self, job_id: int) -> Job | None:
+        sql = "SELECT id, kind, payload, created_at, done_at FROM jobs WHERE id = ?"
+        async with self.db.execute(sql, (job_id,)) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return None
+        return Job(int(row[0]), row[1], json.loads(row[2]), to_datetime(row[3]), to_datetime(row[4]))  # type: ignore[arg-type]
+
+    async def finish_job(self, job_id: int, now: datetime) -> None:
+        async with await self._transaction():
+            await self.db.execute("UPDATE jobs SET done_at = ? WHERE id = ?", (dt_to_db(now), job_id))
