@@ -148,7 +148,7 @@ class Ingestion(commands.Cog):
     async def ingest_file(self, interaction: discord.Interaction[Any], file: discord.Attachment) -> None:
         assert interaction.guild_id is not None
         check_upload(file.filename, file.size)
-        if self.bot.store.shared:  # scaled out: a worker runs it, never the process answering commands
+        if not self.bot.background:  # scaled out (--shards): a worker runs it, not a gateway process
             await self._queue_upload(interaction, file)
             return
         async with self.bot.tracked():
