@@ -88,9 +88,9 @@ async def killed_mid_poll(path: Path, feed_server: FeedServer, fetcher: Fetcher)
 
 
 async def test_killed_while_announcing_restart_announces_once(
-    tmp_path: Path, feed_server: FeedServer, fetcher: Fetcher
+    db_location: str, feed_server: FeedServer, fetcher: Fetcher
 ) -> None:
-    path = tmp_path / "news.db"
+    path = db_location
     sub_id, clock = await killed_mid_poll(path, feed_server, fetcher)
 
     store = create_store(path)  # the restarted bot: a new connection and a new poller
@@ -120,9 +120,9 @@ async def test_killed_while_announcing_restart_announces_once(
 
 
 async def test_killed_then_next_poll_announces_once(
-    tmp_path: Path, feed_server: FeedServer, fetcher: Fetcher
+    db_location: str, feed_server: FeedServer, fetcher: Fetcher
 ) -> None:
-    path = tmp_path / "news.db"
+    path = db_location
     sub_id, clock = await killed_mid_poll(path, feed_server, fetcher)
     store = create_store(path)
     await store.open()
@@ -144,9 +144,9 @@ async def test_killed_then_next_poll_announces_once(
 
 
 async def test_owed_announcements_older_than_a_day_are_dropped(
-    tmp_path: Path, feed_server: FeedServer, fetcher: Fetcher
+    db_location: str, feed_server: FeedServer, fetcher: Fetcher
 ) -> None:
-    path = tmp_path / "news.db"
+    path = db_location
     _, clock = await killed_mid_poll(path, feed_server, fetcher)
     store = create_store(path)
     await store.open()
@@ -226,7 +226,7 @@ async def killed_while_storing(
 
 
 async def test_killed_between_two_items_neither_is_lost_nor_repeated(
-    tmp_path: Path, feed_server: FeedServer, fetcher: Fetcher
+    db_location: str, feed_server: FeedServer, fetcher: Fetcher
 ) -> None:
     def dies_on_second(real: StoreExtracted) -> StoreExtracted:
         calls = 0
@@ -240,7 +240,7 @@ async def test_killed_between_two_items_neither_is_lost_nor_repeated(
 
         return store_extracted
 
-    path = tmp_path / "news.db"
+    path = db_location
     clock = ManualClock(T0)
     sub_id = await killed_while_storing(path, feed_server, fetcher, clock, dies_on_second)
 
@@ -262,7 +262,7 @@ async def test_killed_between_two_items_neither_is_lost_nor_repeated(
 
 
 async def test_killed_right_after_storing_an_item_it_is_still_announced_once(
-    tmp_path: Path, feed_server: FeedServer, fetcher: Fetcher
+    db_location: str, feed_server: FeedServer, fetcher: Fetcher
 ) -> None:
     def dies_after_storing(real: StoreExtracted) -> StoreExtracted:
         async def store_extracted(*args: Any, **kwargs: Any) -> IngestResult:
@@ -271,7 +271,7 @@ async def test_killed_right_after_storing_an_item_it_is_still_announced_once(
 
         return store_extracted
 
-    path = tmp_path / "news.db"
+    path = db_location
     clock = ManualClock(T0)
     sub_id = await killed_while_storing(path, feed_server, fetcher, clock, dies_after_storing)
 

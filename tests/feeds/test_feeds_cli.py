@@ -66,9 +66,9 @@ def closed_port() -> int:
 
 
 async def test_add_list_readd_with_new_interval_remove(
-    tmp_path: Path, herald: str, feed_server: FeedServer
+    db_location: str, herald: str, feed_server: FeedServer
 ) -> None:
-    db = tmp_path / "news.db"
+    db = db_location
     added = await newsbot(db, "feeds", "add", herald)
     assert added.code == 0 and added.err == [], added
     [row] = added.rows
@@ -108,8 +108,8 @@ async def test_add_list_readd_with_new_interval_remove(
 
 
 @pytest.mark.parametrize("every", ["3", "0", "-5", "1441"])
-async def test_interval_outside_the_range_is_a_usage_error(tmp_path: Path, herald: str, every: str) -> None:
-    db = tmp_path / "news.db"
+async def test_interval_outside_the_range_is_a_usage_error(db_location: str, herald: str, every: str) -> None:
+    db = db_location
     r = await newsbot(db, "feeds", "add", herald, "--every", every)
     assert r.code == 2 and len(r.err) == 1, r
     assert "at least 5 minutes" in r.err[0] and "1440" in r.err[0] and every in r.err[0]
@@ -117,9 +117,9 @@ async def test_interval_outside_the_range_is_a_usage_error(tmp_path: Path, heral
 
 
 async def test_url_that_is_no_feed_is_not_kept_transient_failure_is(
-    tmp_path: Path, herald: str, feed_server: FeedServer
+    db_location: str, herald: str, feed_server: FeedServer
 ) -> None:
-    db = tmp_path / "news.db"
+    db = db_location
     feed_server.dynamic["page.html"] = (b"<html><body><p>Just a page</p></body></html>", "text/html")
     for path, reason in (("not-a-feed", "not found"), ("dyn/page.html", "not a feed")):
         r = await newsbot(db, "feeds", "add", feed_server.url(path))
@@ -145,9 +145,9 @@ async def test_url_that_is_no_feed_is_not_kept_transient_failure_is(
 
 
 async def test_poll_exits_1_with_one_line_per_failing_feed(
-    tmp_path: Path, herald: str, feed_server: FeedServer
+    db_location: str, herald: str, feed_server: FeedServer
 ) -> None:
-    db = tmp_path / "news.db"
+    db = db_location
     gone, also_gone = feed_server.url("dyn/gone.xml"), feed_server.url("dyn/also-gone.xml")
     for url in (herald, gone, also_gone):
         assert (await newsbot(db, "feeds", "add", url, "--no-poll")).code == 0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 from bot.feeds.manage import follow_feed
 from bot.store import create_store
@@ -11,8 +10,8 @@ from bot.store import create_store
 from .test_poller import T0
 
 
-async def test_interval_set_during_a_poll_survives_the_polls_save(tmp_path: Path) -> None:
-    store = create_store(tmp_path / "feeds.db")
+async def test_interval_set_during_a_poll_survives_the_polls_save(db_location: str) -> None:
+    store = create_store(db_location)
     await store.open()
     try:
         sub, _ = await store.add_feed_subscription("https://example.org/feed.xml", None, now=T0)

@@ -1,27 +1,15 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
-
-import pytest
 
 from bot.models import Article, Paragraph
+from bot.store import ArticleStore
 from bot.store.base import Fingerprint
-from bot.store.sqlite import SQLiteStore
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SQLiteStore]:
-    s = SQLiteStore(tmp_path / "news.db")
-    await s.open()
-    yield s
-    await s.close()
 
 
 async def add(
-    store: SQLiteStore,
+    store: ArticleStore,
     title: str,
     body: str,
     *,

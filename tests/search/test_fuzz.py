@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.search.related import index_article, related_to_topic
 from bot.search.search import search
+from bot.store import create_store
 from bot.store.base import Scope
-from bot.store.sqlite import SQLiteStore
 from tests.search.conftest import add
 
 FTS_BITS = [
@@ -66,9 +65,9 @@ queries = st.one_of(
 )
 
 
-def test_hostile_queries_never_raise_nor_leak(tmp_path: Path) -> None:
+def test_hostile_queries_never_raise_nor_leak(db_location: str) -> None:
     loop = asyncio.new_event_loop()
-    store = SQLiteStore(tmp_path / "fuzz.db")
+    store = create_store(db_location)
     secret_ids: set[int] = set()
 
     async def setup() -> None:

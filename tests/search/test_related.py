@@ -20,8 +20,8 @@ from bot.search.related import (
 from bot.search.rerank import Reranked, SparseRows
 from bot.search.types import Candidate
 from bot.search.vectors import ArticleVectors, IdfTable, TermVector, unpack_embedding
+from bot.store import ArticleStore
 from bot.store.base import Scope
-from bot.store.sqlite import SQLiteStore
 from tests.search.conftest import add
 
 ALL = Scope.all()
@@ -74,7 +74,7 @@ SPACE = [
 ]
 
 
-async def _load(store: SQLiteStore, guild_id: int | None = None) -> dict[str, list[int]]:
+async def _load(store: ArticleStore, guild_id: int | None = None) -> dict[str, list[int]]:
     out: dict[str, list[int]] = {}
     for name, docs in (("football", FOOTBALL), ("markets", MARKETS), ("space", SPACE)):
         for title, body in docs:
@@ -84,7 +84,7 @@ async def _load(store: SQLiteStore, guild_id: int | None = None) -> dict[str, li
     return out
 
 
-async def test_related_prefers_the_same_topic(store: SQLiteStore) -> None:
+async def test_related_prefers_the_same_topic(store: ArticleStore) -> None:
     ids = await _load(store)
     for topic, members in ids.items():
         for member in members:
@@ -95,7 +95,7 @@ async def test_related_prefers_the_same_topic(store: SQLiteStore) -> None:
             assert scores == sorted(scores, reverse=True)
 
 
-async def test_topic_query(store: SQLiteStore) -> None:
+async def test_topic_query(store: ArticleStore) -> None:
     ids = await _load(store)
     result = await related_to_topic(store, "interest rates and inflation", ALL, limit=3)
     assert result.topic == "interest rates and inflation"
@@ -104,7 +104,7 @@ async def test_topic_query(store: SQLiteStore) -> None:
     assert (await related_to_topic(store, 'NEAR( " * -', ALL)).items == []
 
 
-async def test_copies_are_grouped_not_listed(store: SQLiteStore) -> None:
+async def test_copies_are_grouped_not_listed(store: ArticleStore) -> None:
     ids = await _load(store)
     long_body = (
         "The central bank raised interest rates by half a point on Thursday, its fourth rise this year, "
@@ -138,7 +138,7 @@ async def test_copies_are_grouped_not_listed(store: SQLiteStore) -> None:
     assert (await related_to_article(store, stored_copy.id, ALL)).article_id == original
 
 
-async def test_scope_is_respected(store: SQLiteStore) -> None:
+async def test_scope_is_respected(store: ArticleStore) -> None:
     theirs = await _load(store, guild_id=2)
     mine = await _load(store, guild_id=1)
     result = await related_to_article(store, mine["football"][0], Scope.guild(1), limit=10)
@@ -150,7 +150,7 @@ async def test_scope_is_respected(store: SQLiteStore) -> None:
     assert topic.items == []  # the global library is empty here
 
 
-async def test_vectors_computed_lazily_and_recency(store: SQLiteStore) -> None:
+async def test_vectors_computed_lazily_and_recency(store: ArticleStore) -> None:
     ids = {}
     for i, (title, body) in enumerate(MARKETS):
         art = await add(store, title, body, published=datetime(2020 + i * 2, 1, 1, tzinfo=UTC))
@@ -163,7 +163,7 @@ async def test_vectors_computed_lazily_and_recency(store: SQLiteStore) -> None:
     assert recent.items[0].id == max(ids)  # the newest wins when relevance is close
 
 
-async def test_collection_mean_embedding_is_the_stores_mean_shrunk_when_small(store: SQLiteStore) -> None:
+async def test_collection_mean_embedding_is_the_stores_mean_shrunk_when_small(store: ArticleStore) -> None:
     for title, body in [*MARKETS, *SPACE]:
         await index_article(store, await add(store, title, body))
     stats = await collection_stats(store)

@@ -7,14 +7,14 @@ import pytest
 from bot.errors import InvalidQuery
 from bot.search.query import parse_query
 from bot.search.search import build_filters, search
+from bot.store import ArticleStore
 from bot.store.base import Scope
-from bot.store.sqlite import SQLiteStore
 from tests.search.conftest import add
 
 ALL = Scope.all()
 
 
-async def test_title_outranks_body_and_stemming_and_accents(store: SQLiteStore) -> None:
+async def test_title_outranks_body_and_stemming_and_accents(store: ArticleStore) -> None:
     body_only = await add(
         store, "Markets today", "Traders watched the central bank and inflation numbers closely."
     )
@@ -31,7 +31,7 @@ async def test_title_outranks_body_and_stemming_and_accents(store: SQLiteStore) 
     assert [h.id for h in await search(store, "CAFÉ flore", ALL)] == [cafe.id]
 
 
-async def test_phrase_prefix_exclusion_and_snippet_marker(store: SQLiteStore) -> None:
+async def test_phrase_prefix_exclusion_and_snippet_marker(store: ArticleStore) -> None:
     a = await add(store, "Rates", "The central bank raised interest rates again on Thursday.")
     b = await add(store, "Interest", "Rates of interest vary; the bank kept them.")
     assert [h.id for h in await search(store, '"interest rates"', ALL)] == [a.id]
@@ -43,7 +43,7 @@ async def test_phrase_prefix_exclusion_and_snippet_marker(store: SQLiteStore) ->
     assert "**raised**" in (await search(store, "raised", ALL))[0].snippet
 
 
-async def test_hostile_syntax_is_text(store: SQLiteStore) -> None:
+async def test_hostile_syntax_is_text(store: ArticleStore) -> None:
     a = await add(store, "NEAR miss at airport", "Two planes came close; officials said AND denied it.")
     for text in ["NEAR(miss airport)", "miss AND", '"', "-", "title:near", "(", ")", "miss*)", "AND OR NOT"]:
         await search(store, text, ALL)  # never raises
@@ -51,7 +51,7 @@ async def test_hostile_syntax_is_text(store: SQLiteStore) -> None:
     assert [h.id for h in await search(store, "title:airport", ALL)] == []  # "title airport" is a phrase
 
 
-async def test_filters(store: SQLiteStore) -> None:
+async def test_filters(store: ArticleStore) -> None:
     old = await add(
         store,
         "Election night",
@@ -90,7 +90,7 @@ async def test_filters(store: SQLiteStore) -> None:
         build_filters(since="last tuesday")
 
 
-async def test_scope_and_copies(store: SQLiteStore) -> None:
+async def test_scope_and_copies(store: ArticleStore) -> None:
     glob = await add(store, "Storm hits coast", "A storm hit the coast overnight.")
     mine = await add(store, "Storm damage", "Storm damage in town.", guild_id=1)
     other = await add(store, "Storm warning", "Storm warning issued.", guild_id=2)
@@ -103,7 +103,7 @@ async def test_scope_and_copies(store: SQLiteStore) -> None:
     assert copy.id not in {h.id for h in await search(store, "wire", ALL)}
 
 
-async def test_limit_and_offset(store: SQLiteStore) -> None:
+async def test_limit_and_offset(store: ArticleStore) -> None:
     for i in range(5):
         await add(store, f"Budget story {i}", "budget " * (i + 1))
     first = await search(store, "budget", ALL, limit=2)
@@ -132,7 +132,7 @@ def test_rank_window_only_for_broad_queries() -> None:
     assert rank_window(parse_query("gov*"), idf) == RANK_BUDGET
 
 
-async def test_broad_query_window_widens_until_the_page_is_full(store: SQLiteStore) -> None:
+async def test_broad_query_window_widens_until_the_page_is_full(store: ArticleStore) -> None:
     old = await add(store, "Old budget story", "budget cuts announced")
     for i in range(5):
         await add(store, f"Weather {i}", "sunny spells")
@@ -146,7 +146,7 @@ async def test_broad_query_window_widens_until_the_page_is_full(store: SQLiteSto
     assert [h.id for h in hits] == [old.id]  # outside the first window, found after widening
 
 
-async def test_plain_stop_words_do_not_narrow_a_search(store: SQLiteStore) -> None:
+async def test_plain_stop_words_do_not_narrow_a_search(store: ArticleStore) -> None:
     a = await add(store, "Airport reopens", "The airport reopened after the storm.")
     b = await add(store, "Plans for the harbour", "Work starts in May.")
     assert [h.id for h in await search(store, "plans for airport", ALL)] == []  # "plans" is still required
@@ -157,7 +157,7 @@ async def test_plain_stop_words_do_not_narrow_a_search(store: SQLiteStore) -> No
 
 
 async def test_costly_broad_query_orders_title_matches_then_newest(
-    store: SQLiteStore, monkeypatch: pytest.MonkeyPatch
+    store: ArticleStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """When bm25 would walk long lists (only very common terms), a windowed search puts title matches
     first and newer before older within each tier, still within scope and without exclusions."""
@@ -185,7 +185,7 @@ async def test_costly_broad_query_orders_title_matches_then_newest(
     assert {h.id for h in ranked} == {old_title.id, body_old.id, body_new.id, new_title.id, excluded.id}
 
 
-async def test_or_and_not_keep_their_meaning(store: SQLiteStore) -> None:
+async def test_or_and_not_keep_their_meaning(store: ArticleStore) -> None:
     crossing = await add(store, "Zebra crossing redesigned", "The council repainted the zebra crossing.")
     herd = await add(store, "Zebra herd at the zoo", "A new zebra arrived at the city zoo.")
     match = await add(store, "Football final tonight", "The football final kicks off at eight.")

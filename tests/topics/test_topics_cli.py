@@ -27,8 +27,8 @@ def newsbot(db: Path, *args: str) -> tuple[int, list[dict[str, object]], list[st
     return r.returncode, rows, r.stderr.decode().splitlines()
 
 
-def test_add_list_remove(tmp_path: Path) -> None:
-    db = tmp_path / "news.db"
+def test_add_list_remove(db_location: str) -> None:
+    db = db_location
     code, [added], err = newsbot(
         db,
         "topics",
@@ -77,8 +77,8 @@ def test_add_list_remove(tmp_path: Path) -> None:
         ("--day", "funday", "--day: day must be a weekday name"),
     ],
 )
-def test_bad_schedule_option_is_a_usage_error(tmp_path: Path, option: str, value: str, says: str) -> None:
-    db = tmp_path / "news.db"
+def test_bad_schedule_option_is_a_usage_error(db_location: str, option: str, value: str, says: str) -> None:
+    db = db_location
     for every in ("daily", "weekly"):  # a bad --day is refused even where a daily schedule would ignore it
         code, rows, err = newsbot(
             db, "topics", "add", "ferry", "--guild", "1", "--channel", "2", "--every", every, option, value
@@ -88,6 +88,6 @@ def test_bad_schedule_option_is_a_usage_error(tmp_path: Path, option: str, value
     assert newsbot(db, "topics", "list")[1] == []
 
 
-def test_query_without_words_is_a_usage_error(tmp_path: Path) -> None:
-    code, rows, err = newsbot(tmp_path / "news.db", "topics", "add", '""', "--guild", "1", "--channel", "2")
+def test_query_without_words_is_a_usage_error(db_location: str) -> None:
+    code, rows, err = newsbot(db_location, "topics", "add", '""', "--guild", "1", "--channel", "2")
     assert code == 2 and rows == [] and err == ["newsbot: QUERY: the query has no words to search for"]

@@ -6,6 +6,8 @@ Search: `articles.tsv` is a generated, weighted tsvector (title A, subtitle B, b
 `newsbot` text search configuration: accents folded by the `unaccent` dictionary, English snowball stems
 without a stop list (as SQLite's porter tokenizer keeps every word), and ASCII punctuation read as a
 separator first (`newsbot_fold`), so "example.com" or "e-mail" are indexed as the query parser splits them.
+A filler word ends the title and the subtitle, so a phrase cannot match across two fields (tsvector
+concatenation would otherwise make the title's last word adjacent to the body's first).
 """
 
 from __future__ import annotations
@@ -52,8 +54,9 @@ MIGRATIONS: list[str] = [
         duplicate_of  BIGINT REFERENCES articles(id) ON DELETE SET NULL,
         analysis      TEXT,
         tsv           TSVECTOR GENERATED ALWAYS AS (
-            setweight(to_tsvector('newsbot'::regconfig, newsbot_fold(title)), 'A')
-            || setweight(to_tsvector('newsbot'::regconfig, newsbot_fold(coalesce(subtitle, ''))), 'B')
+            setweight(to_tsvector('newsbot'::regconfig, newsbot_fold(title) || ' xxnewsbotfieldxx'), 'A')
+            || setweight(to_tsvector('newsbot'::regconfig,
+                                     newsbot_fold(coalesce(subtitle, '')) || ' xxnewsbotfieldxx'), 'B')
             || setweight(to_tsvector('newsbot'::regconfig, newsbot_fold(left(body, 300000))), 'C')
         ) STORED
     );

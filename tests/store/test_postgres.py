@@ -1,0 +1,123 @@
+"""What only the PostgreSQL backend has: its schema table, connection failures said in one line, and a
+server that drops its connections under a running store."""
+
+from __future__ import annotations
+
+import asyncio
+
+import asyncpg
+import pytest
+
+from bot.errors import StoreError, StoreUnavailable
+from bot.ingest.dedupe import fingerprint
+from bot.models import Article, Paragraph
+from bot.store import Scope, create_store
+from bot.store.postgres import PostgresStore
+from bot.store.postgres.migrations import MIGRATIONS
+from tests.support import pg
+from tests.support.cli import newsbot_text
+
+pytestmark = pytest.mark.postgres
+
+
+def _article(title: str) -> Article:
+    return Article(id=0, guild_id=None, title=title, paragraphs=[Paragraph("text", f"{title} body text.")])
+
+
+async def test_migrations_recorded_once_and_reopen_is_idempotent(fresh_database: str) -> None:
+    async with create_store(fresh_database):
+        pass
+    async with create_store(fresh_database) as s:
+        assert await s.count_articles(Scope.all()) == 0
+    con = await asyncpg.connect(fresh_database)
+    try:
+        assert await con.fetch("SELECT version FROM newsbot_schema") == [(len(MIGRATIONS),)]
+        assert await con.fetchval("SELECT count(*) FROM pg_extension WHERE extname = 'unaccent'") == 1
+    finally:
+        await con.close()
+
+
+async def test_stores_starting_together_migrate_once(fresh_database: str) -> None:
+    stores = [PostgresStore(fresh_database) for _ in range(4)]
+    await asyncio.gather(*(s.open() for s in stores))
+    try:
+        await stores[0].add_article(_article("Opened together"), fingerprint(_article("x").paragraphs))
+        assert [await s.count_articles(Scope.all()) for s in stores] == [1, 1, 1, 1]
+    finally:
+        await asyncio.gather(*(s.close() for s in stores))
+
+
+async def test_newer_schema_is_refused(fresh_database: str) -> None:
+    async with create_store(fresh_database):
+        pass
+    con = await asyncpg.connect(fresh_database)
+    await con.execute("UPDATE newsbot_schema SET version = $1", len(MIGRATIONS) + 5)
+    await con.close()
+    with pytest.raises(StoreError, match="newer than this newsbot"):
+        async with create_store(fresh_database):
+            pass
+
+
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("postgresql://postgres@127.0.0.1:1/test", "cannot reach database server"),
+        ("postgresql://postgres@127.0.0.1:5432/newsbot_no_such_database", "does not exist"),
+        ("postgresql://newsbot_no_such_role@127.0.0.1:5432/test", "refused the login"),
+        ("postgresql://postgres@127.0.0.1:notaport/test", "unreadable database URL"),
+    ],
+)
+async def test_unusable_database_is_one_clear_error(pg_session_url: str, url: str, said: str) -> None:
+    with pytest.raises(StoreUnavailable, match=said):
+        async with create_store(url):
+            pass
+
+
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("postgresql://postgres@127.0.0.1:1/test", "cannot reach database server"),
+        ("postgresql://postgres@127.0.0.1:5432/newsbot_no_such_database", "does not exist"),
+        ("postgresql://postgres:secret@127.0.0.1:notaport/test", "unreadable database URL"),
+        ("mysql://root@127.0.0.1/news", "unknown database URL scheme"),
+    ],
+)
+def test_cli_says_what_is_wrong_in_one_line_and_exits_2(pg_session_url: str, url: str, said: str) -> None:
+    done = newsbot_text("list", db=url)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and said in lines[0] and "Traceback" not in done.stderr
+    assert "secret" not in done.stderr  # a password in the URL is never printed
+
+
+async def _slow_request(store: PostgresStore) -> None:
+    async with store._conn("slow request failed") as con:
+        await con.execute("SELECT pg_sleep(5)")
+
+
+async def test_terminated_connections_fail_cleanly_and_the_pool_reconnects(pg_url: str) -> None:
+    store = PostgresStore(pg_url, min_size=2, max_size=2)
+    await store.open()
+    try:
+        first = await store.add_article(_article("Before the restart"), fingerprint(_article("a").paragraphs))
+        admin = await asyncpg.connect(pg.ADMIN_URL)
+        try:
+            # a request in flight when the server drops every newsbot connection
+            slow = asyncio.create_task(_slow_request(store))
+            await asyncio.sleep(0.3)
+            killed = await admin.fetchval(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = $1 AND application_name = 'newsbot'",
+                pg_url.rsplit("/", 1)[1],
+            )
+            assert killed == 2
+            with pytest.raises(StoreError):
+                await slow
+        finally:
+            await admin.close()
+        # the idle pooled connection was dropped too: the next requests reconnect by themselves
+        assert (await store.get_article(first.id, Scope.all())) is not None
+        second = await store.add_article(_article("After the restart"), fingerprint(_article("b").paragraphs))
+        assert await store.count_articles(Scope.all()) == 2 and second.id > first.id
+    finally:
+        await store.close()
