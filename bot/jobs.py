@@ -4,8 +4,10 @@ A big archive must not run inside a process that also answers commands, so the g
 job (where the upload is, who asked, how to answer them) and workers run it: claimed with a lease like
 digests and polls (bot/leases.py), the file downloaded and ingested, the result reported back (the
 Discord side edits the asker's "thinking…" answer), then the job marked done. Reporting comes before the
-job is marked done: a worker that dies in between leaves the job to another, which ingests the same items
-again (every one a duplicate by then) and edits the same answer again, so the asker always hears back.
+job is marked done: a worker that dies in between leaves the job to another once its lease runs out,
+which ingests the same items again (every one a duplicate by then) and edits the same answer again, so
+the asker always hears back. A job that fails with an error (not a crash) is logged and closed, not
+retried in a loop.
 """
 
 from __future__ import annotations
@@ -89,8 +91,12 @@ class JobRunner:
             else:
                 log.warning("unknown job kind skipped", extra={"job_id": job_id, "kind": job.kind})
             await self.store.finish_job(job_id, self.clock.now())
-        except Exception:  # left unfinished: retried once the lease runs out
+        except Exception:  # a bug or Discord refusing the answer: not retried in a loop, logged once
             log.exception("job failed", extra={"job_id": job_id})
+            try:
+                await self.store.finish_job(job_id, self.clock.now())
+            except Exception:
+                log.warning("could not mark a failed job done", extra={"job_id": job_id})
         finally:
             await self.leases.release("job", job_id)
 
@@ -107,7 +113,7 @@ class JobRunner:
             error = " ".join(str(exc).split())[:300]
         log.info(
             "ingest job done",
-            extra={"job_id": job.id, "created": len(outcome.created) if outcome else 0, "error": error},
+            extra={"job_id": job.id, "stored": len(outcome.created) if outcome else 0, "error": error},
         )
         await self.reporter.ingest_done(p, outcome, error)
 

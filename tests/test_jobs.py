@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import logging
 from datetime import UTC, datetime
 from typing import Any
+
+import pytest
 
 from bot.errors import HTTPStatusError
 from bot.ingest.pipeline import Ingestor
@@ -27,7 +30,10 @@ class Reporter:
         self.told.append((payload, outcome, error))
 
 
-async def test_a_queued_upload_is_ingested_once_and_answered(store: ArticleStore) -> None:
+async def test_a_queued_upload_is_ingested_once_and_answered(
+    store: ArticleStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)  # the job's log lines are part of what runs
     files = {
         "https://cdn.test/a.jsonl": "\n".join(
             json.dumps({"title": f"Quay report {n}", "text": story("quay", "Li Wei", n)}) for n in range(2)
@@ -53,6 +59,7 @@ async def test_a_queued_upload_is_ingested_once_and_answered(store: ArticleStore
     outcome, error = by_url["https://cdn.test/a.jsonl"]
     assert error is None and outcome is not None and [r.status for r in outcome.results] == ["created"] * 2
     assert by_url["https://cdn.test/gone.jsonl"] == (None, "HTTP 404 Not Found")
+    assert "job failed" not in caplog.text
     for job_id in (good, gone):
         job = await store.get_job(job_id)
         assert job is not None and job.done_at == NOW
