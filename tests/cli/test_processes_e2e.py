@@ -163,7 +163,7 @@ async def test_two_shards_two_workers_one_database(
         # --- an uploaded archive: queued by the gateway process, ingested by a worker, answered by REST --
         upload = "\n".join(
             json.dumps({"title": f"Quay report {n}", "text": story("quay repairs", "Engineer Li Wei", n)})
-            for n in range(3)
+            for n in range(10, 13)  # unlike the harbour article (story 1)
         )
         attachment = emu.add_attachment(upload.encode(), "quay.jsonl", "application/jsonl")
         inter = await emu.invoke("ingest file", {"file": attachment}, guild=guilds[1])
