@@ -218,7 +218,9 @@ class GatewayConnection:
             "v": 10,
             "user": emu.bot_user.payload() | {"verified": True, "mfa_enabled": False, "email": None},
             "user_settings": {},
-            "guilds": [{"id": str(g.id), "unavailable": True} for g in emu.guilds.values() if session.owns(g.id)],
+            "guilds": [
+                {"id": str(g.id), "unavailable": True} for g in emu.guilds.values() if session.owns(g.id)
+            ],
             "guild_join_requests": [],
             "relationships": [],
             "private_channels": [],
