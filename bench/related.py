@@ -1,9 +1,10 @@
 """Related-pieces quality on the BBC development set, beside a plain TF-IDF cosine baseline.
 
 Usage: .venv/bin/python bench/related.py [--data ../shared/data/topics/bbc_news_dev.jsonl]
-       [--limit N] [--analysis] [--near-dups 200]
+       [--limit N] [--analysis] [--near-dups 200] [--db postgresql://user@host/db]
 
-The archive goes through the real ingest pipeline into a fresh SQLite store (flagged exact duplicates are
+The archive goes through the real ingest pipeline into a fresh SQLite store (or, with --db, a fresh
+PostgreSQL database created beside the one named and dropped at the end) (flagged exact duplicates are
 kept in the file; the pipeline decides). P@5 = share of an article's top-5 related pieces with its label.
 The near-duplicate part ingests edited copies (sentences dropped/reordered, a new headline, boilerplate)
 of N articles under other URLs and checks they are recorded as copies of their original and grouped.
@@ -13,15 +14,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
+import os
 import random
 import re
 import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import AsyncIterator
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 
@@ -31,8 +36,7 @@ from bot.ingest.pipeline import Ingestor, default_analyzer  # noqa: E402
 from bot.ingest.sources import record_item  # noqa: E402
 from bot.search.related import RelatedConfig, backfill_vectors, related_to_article  # noqa: E402
 from bot.search.text import STOP_WORDS  # noqa: E402
-from bot.store import Scope  # noqa: E402
-from bot.store.sqlite import SQLiteStore  # noqa: E402
+from bot.store import ArticleStore, Scope, create_store  # noqa: E402
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared/data/topics/bbc_news_dev.jsonl"
 _TOKEN = re.compile(r"[a-z]+")
@@ -61,7 +65,9 @@ def tfidf_baseline(texts: list[str], labels: list[str], k: int = 5) -> float:
     return float(np.mean([[labels[j] == labels[i] for j in top[i]] for i in range(len(texts))]))
 
 
-async def ingest_archive(store: SQLiteStore, path: Path, limit: int | None, analysis: bool) -> dict[str, int]:
+async def ingest_archive(
+    store: ArticleStore, path: Path, limit: int | None, analysis: bool
+) -> dict[str, int]:
     """Archive line id → stored article id (copies map to their original)."""
     ingestor = Ingestor(store, analyzer=default_analyzer() if analysis else None)
     mapping: dict[str, int] = {}
@@ -102,58 +108,59 @@ async def run(args: argparse.Namespace) -> None:
         rows = rows[: args.limit]
     label_of = {r["id"]: r["label"] for r in rows}
     with tempfile.TemporaryDirectory() as tmp:
-        store = SQLiteStore(Path(tmp) / "bench.db")
-        await store.open()
-        t0 = time.perf_counter()
-        mapping = await ingest_archive(store, args.data, args.limit, args.analysis)
-        t_ingest = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        await backfill_vectors(store)
-        t_index = time.perf_counter() - t0
-        labels_by_db: dict[int, str] = {}
-        for ext, db_id in mapping.items():
-            labels_by_db.setdefault(db_id, label_of[ext])
-        stored = sorted(labels_by_db)
-        flagged = {r["id"] for r in rows if r.get("duplicate_of")}
-        merged: dict[int, list[str]] = {}
-        for ext, db_id in mapping.items():
-            if ext not in flagged:
-                merged.setdefault(db_id, []).append(ext)
-        title_of = {r["id"]: r["title"] for r in rows}
-        joined = [exts for exts in merged.values() if len(exts) > 1]
-        print(f"unflagged archive items merged into one stored article: {len(joined)} groups")
-        for exts in joined[:10]:
-            print("   ", " | ".join(f"{e}: {title_of[e]}" for e in exts))
-        print(
-            f"ingested {len(rows)} lines → {len(stored)} stored articles in {t_ingest:.1f}s; vectors {t_index:.1f}s"
-        )
-
-        config = RelatedConfig(**json.loads(args.config)) if args.config else RelatedConfig()
-        hits = total = 0
-        latencies = []
-        for db_id in stored:
+        async with bench_database(args.db, Path(tmp)) as location:
+            store = create_store(location)
+            await store.open()
             t0 = time.perf_counter()
-            result = await related_to_article(store, db_id, Scope.all(), limit=5, config=config)
-            latencies.append(time.perf_counter() - t0)
-            items = result.items[:5]
-            hits += sum(labels_by_db.get(i.id) == labels_by_db[db_id] for i in items)
-            total += 5
-        p5 = hits / total
-        articles = await store.get_articles(stored, Scope.all())
-        base = tfidf_baseline(
-            [f"{a.title}\n{a.body}" for a in articles], [labels_by_db[a.id] for a in articles]
-        )
-        lat = np.array(latencies) * 1000
-        print(f"P@5 related (newsbot)      {p5:.3f}")
-        print(f"P@5 TF-IDF cosine baseline {base:.3f}")
-        print(f"related latency ms: p50 {np.percentile(lat, 50):.1f} p95 {np.percentile(lat, 95):.1f}")
+            mapping = await ingest_archive(store, args.data, args.limit, args.analysis)
+            t_ingest = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            await backfill_vectors(store)
+            t_index = time.perf_counter() - t0
+            labels_by_db: dict[int, str] = {}
+            for ext, db_id in mapping.items():
+                labels_by_db.setdefault(db_id, label_of[ext])
+            stored = sorted(labels_by_db)
+            flagged = {r["id"] for r in rows if r.get("duplicate_of")}
+            merged: dict[int, list[str]] = {}
+            for ext, db_id in mapping.items():
+                if ext not in flagged:
+                    merged.setdefault(db_id, []).append(ext)
+            title_of = {r["id"]: r["title"] for r in rows}
+            joined = [exts for exts in merged.values() if len(exts) > 1]
+            print(f"unflagged archive items merged into one stored article: {len(joined)} groups")
+            for exts in joined[:10]:
+                print("   ", " | ".join(f"{e}: {title_of[e]}" for e in exts))
+            print(
+                f"ingested {len(rows)} lines → {len(stored)} stored articles in {t_ingest:.1f}s; vectors {t_index:.1f}s"
+            )
 
-        if args.near_dups:
-            await near_duplicates(store, rows, mapping, args.near_dups)
-        await store.close()
+            config = RelatedConfig(**json.loads(args.config)) if args.config else RelatedConfig()
+            hits = total = 0
+            latencies = []
+            for db_id in stored:
+                t0 = time.perf_counter()
+                result = await related_to_article(store, db_id, Scope.all(), limit=5, config=config)
+                latencies.append(time.perf_counter() - t0)
+                items = result.items[:5]
+                hits += sum(labels_by_db.get(i.id) == labels_by_db[db_id] for i in items)
+                total += 5
+            p5 = hits / total
+            articles = await store.get_articles(stored, Scope.all())
+            base = tfidf_baseline(
+                [f"{a.title}\n{a.body}" for a in articles], [labels_by_db[a.id] for a in articles]
+            )
+            lat = np.array(latencies) * 1000
+            print(f"P@5 related (newsbot)      {p5:.3f}")
+            print(f"P@5 TF-IDF cosine baseline {base:.3f}")
+            print(f"related latency ms: p50 {np.percentile(lat, 50):.1f} p95 {np.percentile(lat, 95):.1f}")
+
+            if args.near_dups:
+                await near_duplicates(store, rows, mapping, args.near_dups)
+            await store.close()
 
 
-async def near_duplicates(store: SQLiteStore, rows: list[dict], mapping: dict[str, int], n: int) -> None:
+async def near_duplicates(store: ArticleStore, rows: list[dict], mapping: dict[str, int], n: int) -> None:
     rng = random.Random(7)
     ingestor = Ingestor(store, analyzer=None)
     originals = [r for r in rows if r["id"] in mapping and r.get("duplicate_of") is None]
@@ -187,6 +194,31 @@ async def near_duplicates(store: SQLiteStore, rows: list[dict], mapping: dict[st
     )
 
 
+@contextlib.asynccontextmanager
+async def bench_database(server: str | None, folder: Path) -> AsyncIterator[str]:
+    """A fresh SQLite file, or a fresh database on the PostgreSQL server of `server` (dropped after)."""
+    if not server:
+        yield str(folder / "bench.db")
+        return
+    import asyncpg
+
+    name = f"newsbot_bench_{os.getpid()}"
+    parts = urlsplit(server)
+
+    async def admin(sql: str) -> None:
+        con = await asyncpg.connect(server)
+        try:
+            await con.execute(sql)
+        finally:
+            await con.close()
+
+    await admin(f'CREATE DATABASE "{name}"')
+    try:
+        yield urlunsplit(parts._replace(path="/" + name))
+    finally:
+        await admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -197,6 +229,7 @@ def main() -> None:
         "--analysis", action="store_true", help="run bot.analysis at ingest (keywords, entities)"
     )
     parser.add_argument("--near-dups", type=int, default=200)
+    parser.add_argument("--db", help="a postgresql:// URL: run on a fresh database on that server")
     parser.add_argument("--config", help="RelatedConfig overrides as JSON")
     args = parser.parse_args()
     print("$ " + " ".join([Path(sys.executable).name, *sys.argv]), flush=True)

@@ -1,12 +1,20 @@
 """Search and related-piece latency at scale: builds stores of N synthetic articles, then times queries.
 
 Usage: .venv/bin/python bench/scale.py [--sizes 100000 1000000] [--queries 1000] [--keep DIR]
-       .venv/bin/python bench/scale.py --serve DB [--queries 1000]     (serving phase only)
+           [--backend sqlite postgres] [--pg postgresql://postgres@127.0.0.1:5432/postgres] [--keep-pg]
+       .venv/bin/python bench/scale.py --serve DB_OR_URL [--queries 1000]     (serving phase only)
+
+With both backends the same synthetic archive is built in each (PostgreSQL: a database
+`newsbot_scale_N` made on the --pg server and dropped afterwards unless --keep-pg) and one table at the
+end puts them side by side. "bulk ingest /s" is the build's rate (bulk insert with index upkeep, not the
+ingest pipeline); "db MB" is the file (SQLite) or pg_database_size; peak RSS is the serving process's
+(PostgreSQL's own server memory is not in it).
 
 Articles are synthesised from the development texts (BBC + AG News sentences of one topic family per
 article, 8–14 sentences in paragraphs, the first source's headline) plus a Zipf-distributed tail of
 invented names, so document frequencies look like a real archive: common words everywhere, many rare
-names. They are bulk-inserted with executemany through the real schema (FTS5 triggers included), with
+names. They are bulk-inserted through the real schema (SQLite: executemany, FTS5 triggers included;
+PostgreSQL: COPY, the generated tsvector computed on insert, the GIN index built after the load), with
 vectors computed the way ingest would (embedding = word-weighted mean of cached sentence embeddings).
 The serving phase runs in a fresh process so its peak memory is not the build's.
 """
@@ -25,9 +33,12 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 
@@ -37,8 +48,7 @@ from bot.search.related import related_to_article  # noqa: E402
 from bot.search.search import build_filters, search  # noqa: E402
 from bot.search.text import BUCKETS, bucket, index_terms  # noqa: E402
 from bot.search.vectors import EMBEDDER, VECTOR_VERSION, pack_embedding  # noqa: E402
-from bot.store import Scope  # noqa: E402
-from bot.store.sqlite import SQLiteStore  # noqa: E402
+from bot.store import Scope, create_store, is_postgres_url  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[2] / "shared/data/topics"
 FAMILY = {"Business": "business", "Sports": "sport", "Sci/Tech": "tech", "World": "world"}
@@ -110,42 +120,24 @@ def name_for(rank: int) -> str:
     return ("".join(parts) + "ov").capitalize()
 
 
-async def create_schema(path: Path) -> None:
-    store = SQLiteStore(path)
+async def create_schema(location: str) -> None:
+    store = create_store(location)
     await store.open()
     await store.close()
 
 
-def build(path: Path, n: int, corpus: Corpus, seed: int = 1) -> dict[str, float]:
-    t0 = time.perf_counter()
-    asyncio.run(create_schema(path))
+def synthesise(
+    n: int, corpus: Corpus, df: np.ndarray, seed: int = 1
+) -> Iterator[tuple[list[tuple], list[tuple]]]:
+    """Batches of (article rows, vector rows); `df` collects document frequencies as it goes. Dates are
+    datetimes here; the SQLite writer turns them into its ISO text."""
     rng = random.Random(seed)
     nprng = np.random.default_rng(seed)
-    con = sqlite3.connect(path, isolation_level=None)
-    con.execute("PRAGMA synchronous=OFF")
-    con.execute("PRAGMA cache_size=-262144")
     families = sorted(corpus.docs)
-    df = np.zeros(BUCKETS, dtype=np.int64)
-    start = datetime.now(UTC) - timedelta(days=3 * 365)  # three years up to today
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=3 * 365)  # three years up to today
     batch: list[tuple] = []
     vectors: list[tuple] = []
-    next_id = 1
-
-    def flush() -> None:
-        con.execute("BEGIN")
-        con.executemany(
-            "INSERT INTO articles (id, guild_id, title, authors, published, section, source, language, body, "
-            "headings, word_count, content_hash, origin, ingested_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            batch,
-        )
-        con.executemany(
-            "INSERT INTO article_vectors (article_id, version, terms, embedding) VALUES (?,?,?,?)", vectors
-        )
-        con.execute("COMMIT")
-        batch.clear()
-        vectors.clear()
-
-    for _ in range(n):
+    for next_id in range(1, n + 1):
         family = families[rng.randrange(len(families))]
         pool = corpus.docs[family]
         title, first = pool[rng.randrange(len(pool))]
@@ -179,7 +171,7 @@ def build(path: Path, n: int, corpus: Corpus, seed: int = 1) -> dict[str, float]
                 guild,
                 title,
                 json.dumps([f"{name_for(rng.randrange(500))} Reporter"]),
-                published.isoformat(timespec="seconds"),
+                published,
                 family,
                 SOURCES[rng.randrange(len(SOURCES))],
                 "en",
@@ -188,15 +180,62 @@ def build(path: Path, n: int, corpus: Corpus, seed: int = 1) -> dict[str, float]
                 words,
                 digest,
                 "archive",
-                published.isoformat(timespec="seconds"),
+                published,
             )
         )
         vectors.append((next_id, VECTOR_VERSION, terms, pack_embedding(emb)))
-        next_id += 1
         if len(batch) >= 5000:
-            flush()
+            yield batch, vectors
+            batch, vectors = [], []
     if batch:
-        flush()
+        yield batch, vectors
+
+
+_ARTICLE_COLUMNS = [
+    "id",
+    "guild_id",
+    "title",
+    "authors",
+    "published",
+    "section",
+    "source",
+    "language",
+    "body",
+    "headings",
+    "word_count",
+    "content_hash",
+    "origin",
+    "ingested_at",
+]
+
+
+def build(location: str, n: int, corpus: Corpus, seed: int = 1) -> dict[str, float]:
+    t0 = time.perf_counter()
+    if is_postgres_url(location):
+        asyncio.run(build_postgres(location, n, corpus, seed))
+    else:
+        build_sqlite(Path(location), n, corpus, seed)
+    return {"build_s": time.perf_counter() - t0}
+
+
+def build_sqlite(path: Path, n: int, corpus: Corpus, seed: int) -> None:
+    asyncio.run(create_schema(str(path)))
+    con = sqlite3.connect(path, isolation_level=None)
+    con.execute("PRAGMA synchronous=OFF")
+    con.execute("PRAGMA cache_size=-262144")
+    df = np.zeros(BUCKETS, dtype=np.int64)
+    marks = ",".join("?" * len(_ARTICLE_COLUMNS))
+    for batch, vectors in synthesise(n, corpus, df, seed):
+        rows = [
+            (*r[:4], r[4].isoformat(timespec="seconds"), *r[5:13], r[13].isoformat(timespec="seconds"))
+            for r in batch
+        ]
+        con.execute("BEGIN")
+        con.executemany(f"INSERT INTO articles ({', '.join(_ARTICLE_COLUMNS)}) VALUES ({marks})", rows)
+        con.executemany(
+            "INSERT INTO article_vectors (article_id, version, terms, embedding) VALUES (?,?,?,?)", vectors
+        )
+        con.execute("COMMIT")
     con.execute("BEGIN")
     nz = np.nonzero(df)[0]
     con.executemany(
@@ -208,7 +247,40 @@ def build(path: Path, n: int, corpus: Corpus, seed: int = 1) -> dict[str, float]
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     con.execute("ANALYZE")
     con.close()
-    return {"build_s": time.perf_counter() - t0}
+
+
+async def build_postgres(url: str, n: int, corpus: Corpus, seed: int) -> None:
+    """COPY into the real schema (the tsvector is generated on insert); the GIN index is dropped during
+    the load and rebuilt once after it, as an operator's bulk import would."""
+    import asyncpg
+
+    await create_schema(url)
+    con = await asyncpg.connect(url)
+    try:
+        index = await con.fetchval("SELECT indexdef FROM pg_indexes WHERE indexname = 'articles_tsv'")
+        await con.execute("DROP INDEX articles_tsv")
+        await con.execute("SET synchronous_commit = off")
+        df = np.zeros(BUCKETS, dtype=np.int64)
+        for batch, vectors in synthesise(n, corpus, df, seed):
+            async with con.transaction():
+                await con.copy_records_to_table("articles", records=batch, columns=_ARTICLE_COLUMNS)
+                await con.copy_records_to_table(
+                    "article_vectors",
+                    records=vectors,
+                    columns=["article_id", "version", "terms", "embedding"],
+                )
+        nz = np.nonzero(df)[0]
+        async with con.transaction():
+            await con.copy_records_to_table(
+                "term_df", records=zip(nz.tolist(), df[nz].tolist(), strict=True), columns=["bucket", "df"]
+            )
+            await con.execute("UPDATE search_meta SET value = $1 WHERE key = 'vector_documents'", n)
+            await con.execute("SELECT setval(pg_get_serial_sequence('articles', 'id'), $1)", n)
+        await con.execute("SET maintenance_work_mem = '512MB'")
+        await con.execute(index)
+        await con.execute("VACUUM ANALYZE")
+    finally:
+        await con.close()
 
 
 # --- serving ----------------------------------------------------------------------------------------
@@ -229,23 +301,16 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-async def serve(path: Path, queries: int, seed: int = 2, slowest: int = 5) -> dict[str, object]:
+async def serve(location: str, queries: int, seed: int = 2, slowest: int = 5) -> dict[str, object]:
     rng = random.Random(seed)
-    store = SQLiteStore(path)
+    store = create_store(location)
     await store.open()
-    db = store.db
-    async with db.execute("SELECT max(id) FROM articles") as cur:
-        row = await cur.fetchone()
-    max_id = int(row[0]) if row else 0
+    max_id = await store.max_article_id()
     sample = [rng.randint(1, max_id) for _ in range(queries)]
     rows = {}
     for start in range(0, len(sample), 500):
-        chunk = sample[start : start + 500]
-        async with db.execute(
-            f"SELECT id, title, guild_id FROM articles WHERE id IN ({','.join('?' * len(chunk))})", chunk
-        ) as cur:
-            for r in await cur.fetchall():
-                rows[r[0]] = (r[1], r[2])
+        for a in await store.get_articles(sample[start : start + 500], Scope.all()):
+            rows[a.id] = (a.title, a.guild_id)
     texts = []
     for aid in sample:
         words = [w for w in re.findall(r"[A-Za-z]{3,}", rows[aid][0])]
@@ -294,8 +359,10 @@ async def serve(path: Path, queries: int, seed: int = 2, slowest: int = 5) -> di
         result = await related_to_article(store, aid, scope_for(aid), limit=5)
         related_t.append(time.perf_counter() - t0)
         filled += len(result.items) == 5
+    size_mb = (await store.stats(Scope.all())).size_bytes / 2**20
     await store.close()
     return {
+        "db_mb": round(size_mb, 1),
         "search_ms": _pct(search_t),
         "search_with_hits": hits / len(sample),
         "slowest_searches": [(round(t * 1000), q, f) for t, q, f in slow[:slowest]],
@@ -313,8 +380,13 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000])
     parser.add_argument("--queries", type=int, default=1000)
     parser.add_argument("--slowest", type=int, default=5, help="how many of the slowest searches to list")
-    parser.add_argument("--keep", type=Path, help="build the stores in this folder and keep them")
-    parser.add_argument("--serve", type=Path, help="only time queries on an existing store")
+    parser.add_argument(
+        "--backend", nargs="+", choices=["sqlite", "postgres"], default=["sqlite"], help="one or both"
+    )
+    parser.add_argument("--pg", default=PG_DEFAULT, help="PostgreSQL server (a database is made per size)")
+    parser.add_argument("--keep", type=Path, help="build the SQLite stores in this folder and keep them")
+    parser.add_argument("--keep-pg", action="store_true", help="keep the PostgreSQL databases")
+    parser.add_argument("--serve", help="only time queries on an existing store (path or URL)")
     parser.add_argument("--only", choices=["search", "related"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     print("$ " + " ".join([Path(sys.executable).name, *sys.argv]), flush=True)
@@ -328,28 +400,77 @@ def main() -> None:
     print(
         f"corpus: {len(corpus.sentences)} sentences, prepared in {time.perf_counter() - t0:.1f}s", flush=True
     )
+    results: list[dict[str, object]] = []
     for n in args.sizes:
-        path = folder / f"scale_{n}.db"
-        for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
-            p.unlink(missing_ok=True)
-        stats = build(path, n, corpus)
-        size_mb = path.stat().st_size / 2**20
-        out = subprocess.run(
-            [sys.executable, __file__, "--serve", str(path), "--queries", str(args.queries)],
-            check=True,
-            capture_output=True,
-            text=True,
+        for backend in args.backend:
+            if backend == "postgres":
+                location = pg_database(args.pg, f"newsbot_scale_{n}", fresh=True)
+            else:
+                path = folder / f"scale_{n}.db"
+                for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+                    p.unlink(missing_ok=True)
+                location = str(path)
+            stats = build(location, n, corpus)
+            out = subprocess.run(
+                [sys.executable, __file__, "--serve", location, "--queries", str(args.queries)],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            served = json.loads(out.stdout.strip().splitlines()[-1])
+            row = {
+                "backend": backend,
+                "articles": n,
+                "build_s": round(stats["build_s"], 1),
+                "ingest_per_s": round(n / stats["build_s"]),
+                **served,
+            }
+            results.append(row)
+            print(json.dumps(row), flush=True)
+            if backend == "postgres" and not args.keep_pg:
+                pg_database(args.pg, f"newsbot_scale_{n}", drop=True)
+            elif backend == "sqlite" and not args.keep:
+                for p in (Path(location), Path(f"{location}-wal"), Path(f"{location}-shm")):
+                    p.unlink(missing_ok=True)
+    print(table(results))
+
+
+def table(results: list[dict[str, Any]]) -> str:
+    """One Markdown table, the backends side by side per size."""
+    head = (
+        "| backend | articles | bulk ingest /s | db MB | search p50/p95/p99 ms | related p50/p95/p99 ms "
+        "| peak RSS MB |"
+    )
+    lines = [head, "|" + "---|" * 7]
+    for r in results:
+        s, rel = r["search_ms"], r["related_ms"]
+        lines.append(
+            f"| {r['backend']} | {r['articles']:,} | {r['ingest_per_s']:,} | {r['db_mb']} "
+            f"| {s['p50']} / {s['p95']} / {s['p99']} | {rel['p50']} / {rel['p95']} / {rel['p99']} "
+            f"| {r['peak_rss_mb']} |"
         )
-        served = json.loads(out.stdout.strip().splitlines()[-1])
-        print(
-            json.dumps(
-                {"articles": n, "build_s": round(stats["build_s"], 1), "db_mb": round(size_mb, 1), **served}
-            ),
-            flush=True,
-        )
-        if not args.keep:
-            for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
-                p.unlink(missing_ok=True)
+    return "\n".join(lines)
+
+
+PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def pg_database(server: str, name: str, *, fresh: bool = False, drop: bool = False) -> str:
+    """The URL of database `name` on `server`; `fresh` recreates it empty, `drop` removes it."""
+    import asyncpg
+
+    async def admin() -> None:
+        con = await asyncpg.connect(server)
+        try:
+            if fresh or drop:
+                await con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            if fresh:
+                await con.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await con.close()
+
+    asyncio.run(admin())
+    return urlunsplit(urlsplit(server)._replace(path="/" + name))
 
 
 if __name__ == "__main__":

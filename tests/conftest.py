@@ -43,7 +43,10 @@ def pg_session_url() -> Iterator[str]:
         _PG_STATE["down"] = pg.unavailable_reason()
     if _PG_STATE["down"]:
         if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"CI=true but {_pg_skip_reason()}", pytrace=False)
+            why = _PG_STATE["down"]
+            pytest.fail(
+                f"CI=true needs PostgreSQL at {pg.describe_server()}, not reachable ({why})", pytrace=False
+            )
         pytest.skip(_pg_skip_reason())
     url = pg.create_database()
     try:

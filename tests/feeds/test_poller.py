@@ -221,6 +221,9 @@ async def test_flood_items_without_links_and_bad_dates(
     assert (third.new, third.stored) == (1, 1)  # skipped items were remembered, not re-offered
 
 
+# A parsing sweep over 2,210 files: its store writes are the ones the other tests make on both backends,
+# so it runs on SQLite only (on PostgreSQL it doubled the suite's longest test).
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 async def test_every_shared_feed_file_over_http(
     store: ArticleStore, feed_server: FeedServer, fetcher
 ) -> None:

@@ -60,6 +60,12 @@ MIGRATIONS: list[str] = [
             || setweight(to_tsvector('newsbot'::regconfig, newsbot_fold(left(body, 300000))), 'C')
         ) STORED
     );
+    -- ranking reads every candidate's vector: kept in the row (lz4, fast to decompress), not in TOAST
+    ALTER TABLE articles ALTER COLUMN tsv SET STORAGE MAIN;
+    DO $$ BEGIN
+        ALTER TABLE articles ALTER COLUMN tsv SET COMPRESSION lz4;
+    EXCEPTION WHEN OTHERS THEN NULL;  -- a server built without lz4 keeps its default compression
+    END $$;
     CREATE INDEX articles_guild_id ON articles(guild_id, id);
     CREATE INDEX articles_canonical ON articles(canonical_url) WHERE canonical_url IS NOT NULL;
     CREATE INDEX articles_hash ON articles(content_hash);

@@ -38,6 +38,7 @@ _HEADLINE_OPTIONS = (
     f"MaxFragments=2, FragmentDelimiter={_GAP}"
 )
 _HEADLINE_CHARS = 100_000
+RANK_CANDIDATES = 1000
 
 
 def _lexeme(token: str, weight: str = "", prefix: bool = False) -> str:
@@ -211,13 +212,16 @@ class PostgresSearchMixin(Pooled):
         ]
         if floor > 0:
             where.append(f"a.id > {p(floor)}")
-        rank = await self._rank_sql(con, query, p, "a.tsv")
+        rank = await self._rank_sql(con, query, p, "c.v")
         body = f"translate(left(a.body, {_HEADLINE_CHARS}), '{_OPEN}{_CLOSE}{_GAP}', '')"
+        # Positional ranking reads each candidate's whole vector: at most the newest RANK_CANDIDATES
+        # matches are ranked (every match, when there are fewer), so a broad word costs the same as a rare one.
         sql = (
             f"SELECT a.id, a.title, a.published, a.source, a.guild_id, m.rank, "
             f"ts_headline('newsbot', {body}, {q}, {p(_HEADLINE_OPTIONS)}) AS snip "
-            f"FROM (SELECT a.id, {rank} AS rank FROM articles a WHERE {' AND '.join(where)} "
-            f"ORDER BY rank DESC, a.id DESC LIMIT {p(int(limit))} OFFSET {p(max(int(offset), 0))}) m "
+            f"FROM (SELECT c.id, {rank} AS rank FROM (SELECT a.id, a.tsv AS v FROM articles a "
+            f"WHERE {' AND '.join(where)} ORDER BY a.id DESC LIMIT {RANK_CANDIDATES}) c "
+            f"ORDER BY rank DESC, c.id DESC LIMIT {p(int(limit))} OFFSET {p(max(int(offset), 0))}) m "
             "JOIN articles a ON a.id = m.id ORDER BY m.rank DESC, m.id DESC"
         )
         return list(await con.fetch(sql, *p.args))
@@ -231,21 +235,21 @@ class PostgresSearchMixin(Pooled):
         p = Params()
         async with self._conn("related pieces failed") as con:
             idfs = await self._idf(con, [[w] for w in words])
-            # each term ranked alone and weighted by its idf, as bm25 would
+            # idf of each term the article shares (binary, as bm25 with a small k1): one containment test
+            # per term on a tsvector read once per row, instead of a positional ts_rank per term
             rank = " + ".join(
-                f"ts_rank('{WEIGHTS}', a.tsv, to_tsquery('newsbot', {p(_lexeme(w))}), {_NORMALISATION}) "
-                f"* {idf:.6f}"
+                f"(c.v @@ to_tsquery('newsbot', {p(_lexeme(w))}))::int * {idf:.6f}"
                 for w, idf in zip(words, idfs, strict=True)
             )
             any_of = " | ".join(_lexeme(w) for w in words)
             sql = (
                 "SELECT a.id, a.title, a.published, a.source, a.guild_id, a.duplicate_of, "
                 "v.version, v.terms, v.embedding "
-                f"FROM (SELECT a.id, {rank} AS rank FROM articles a "
+                f"FROM (SELECT c.id, {rank} AS rank FROM (SELECT a.id, a.tsv || ''::tsvector AS v FROM articles a "
                 f"WHERE a.tsv @@ to_tsquery('newsbot', {p(any_of)}) AND {scope_sql(scope, p, 'a.guild_id')} "
-                f"ORDER BY rank DESC, a.id LIMIT {p(int(limit))}) f "
+                f"OFFSET 0) c ORDER BY rank DESC, c.id DESC LIMIT {p(int(limit))}) f "
                 "JOIN articles a ON a.id = f.id LEFT JOIN article_vectors v ON v.article_id = a.id "
-                "ORDER BY f.rank DESC, f.id"
+                "ORDER BY f.rank DESC, f.id DESC"
             )
             rows = await con.fetch(sql, *p.args)
         out: list[Candidate] = []
