@@ -57,6 +57,8 @@ class NewsBot(commands.Bot):
         *,
         db_path: str | None = None,
         cogs: tuple[str, ...] = COGS,
+        background: bool = True,
+        **client_options: Any,
     ) -> None:
         # newsbot never joins voice: don't warn operators about voice libraries it does not need.
         discord.VoiceClient.warn_nacl = False
@@ -70,8 +72,10 @@ class NewsBot(commands.Bot):
             help_command=None,
             chunk_guilds_at_startup=False,
             member_cache_flags=discord.MemberCacheFlags.none(),
+            **client_options,
         )
         self.settings = settings
+        self.background = background  # False: feed polls and digests are left to `newsbot worker`
         self.db_path = db_path or settings.db_path
         self.cog_modules = cogs
         self.page_timeout = settings.page_timeout
@@ -129,8 +133,12 @@ class NewsBot(commands.Bot):
     # --- background services and in-flight work ------------------------------------------------------------
     def start_background(
         self, name: str, factory: Callable[[], Coroutine[Any, Any, None]]
-    ) -> asyncio.Task[None]:
-        """Run a long-lived service (feed poller, scheduler); it is cancelled on close. A crash is logged."""
+    ) -> asyncio.Task[None] | None:
+        """Run a long-lived service (feed poller, scheduler); it is cancelled on close. A crash is logged.
+        A gateway process of a scaled-out deployment (`background=False`) runs none: workers do."""
+        if not self.background:
+            log.info("background service left to workers", extra={"service": name})
+            return None
         if name in self._background and not self._background[name].done():
             raise RuntimeError(f"background service {name!r} is already running")
         task = asyncio.create_task(factory(), name=f"newsbot:{name}")
@@ -183,6 +191,100 @@ class NewsBot(commands.Bot):
         if getattr(self, "store", None) is not None:
             await self.store.close()
         log.info("closed")
+
+
+class ShardedNewsBot(NewsBot, commands.AutoShardedBot):
+    """`newsbot run --shards A-B --shard-count N`: one process holding some of the bot's shards."""
+
+
+def make_bot(
+    settings: Settings,
+    *,
+    db_path: str | None = None,
+    shard_ids: list[int] | None = None,
+    shard_count: int | None = None,
+) -> NewsBot:
+    """A plain bot (discord.py decides, as always), or a sharded one whose background work runs in workers."""
+    if shard_ids is None:
+        return NewsBot(settings, db_path=db_path)
+    return ShardedNewsBot(
+        settings, db_path=db_path, background=False, shard_ids=shard_ids, shard_count=shard_count
+    )
+
+
+class RestWorker(discord.Client):
+    """`newsbot worker`: feed polls, digests, their announcements and queued uploads, through Discord's REST API only
+    (it logs in, it never opens a gateway connection). Leases in the store share the due work with any
+    number of other workers."""
+
+    store: ArticleStore
+    http_session: aiohttp.ClientSession
+
+    def __init__(self, settings: Settings, *, db_path: str | None = None) -> None:
+        discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
+        intents = discord.Intents.none()
+        intents.guilds = True  # never connects; set so discord.py does not warn about its caches
+        super().__init__(intents=intents, allowed_mentions=discord.AllowedMentions.none())
+        self.settings = settings
+        self.db_path = db_path or settings.db_path
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def setup_hook(self) -> None:  # called by login()
+        from bot.feeds.poller import FeedPoller
+        from bot.jobs import JobRunner, downloader
+        from bot.scheduler import TopicScheduler
+        from bot.timer import clock_from_env
+        from cogs.ingestion import DiscordFeedNotifier, DiscordJobReporter
+        from cogs.topics import DiscordPoster
+
+        policy = FetchPolicy.from_setting(self.settings.fetch_allow)
+        self.store = create_store(self.db_path)
+        await self.store.open()
+        self.http_session = create_session(policy)
+        fetcher = Fetcher(policy, session=self.http_session)
+        ingestor = Ingestor(self.store, fetcher=fetcher, analyzer=default_analyzer())
+        clock = clock_from_env()
+        self.scheduler = TopicScheduler(self.store, DiscordPoster(self), clock=clock)
+        self.poller = FeedPoller(
+            self.store, ingestor, fetcher, clock=clock, notifier=DiscordFeedNotifier(self)
+        )
+        # interaction webhooks go to Discord's API (or NEWSBOT_DISCORD_API), not through the fetch guard
+        self.discord_session = aiohttp.ClientSession()
+        news = NewsService(self.store, ingestor, admin_roles=self.settings.admin_roles)
+        self.jobs = JobRunner(
+            self.store,
+            news,
+            downloader(self.http_session),
+            DiscordJobReporter(self, self.discord_session),
+            clock=clock,
+        )
+
+    async def work(self, stop: asyncio.Event) -> None:
+        """Run the scheduler and the poller until `stop` is set; digests in flight get to finish."""
+        self._tasks = [
+            asyncio.create_task(self.scheduler.run(), name="worker:topics"),
+            asyncio.create_task(self.poller.run(), name="worker:feeds"),
+            asyncio.create_task(self.jobs.run(), name="worker:jobs"),
+        ]
+        for task in self._tasks:
+            task.add_done_callback(lambda t: _report_end(t.get_name(), t))
+        log.info("worker started", extra={"owner": self.scheduler.leases.owner})
+        await stop.wait()
+        log.info("worker stopping")
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+            self._tasks = []
+        await super().close()
+        for session in (getattr(self, "http_session", None), getattr(self, "discord_session", None)):
+            if session is not None:
+                await session.close()
+        if getattr(self, "store", None) is not None:
+            await self.store.close()
 
 
 def _report_end(name: str, task: asyncio.Task[None]) -> None:

@@ -1,6 +1,7 @@
 """One scheduler task for every topic, driven by the store's `next_run_at` (not one loop per topic).
 
-Each wake-up asks the store for the topics due now, posts their digests with bounded concurrency and
+Each wake-up claims from the store the topics due now (a lease, bot/leases.py, so several processes
+over one database post each digest once), posts their digests with bounded concurrency and
 sleeps until the earliest `next_run_at` (or until `wake()` is called after a topic changes). Because the
 schedule lives in the store, a restart simply picks up where the last process stopped; a topic whose
 slot passed while the bot was down runs once and is then scheduled from *now* (one catch-up digest).
@@ -14,6 +15,7 @@ import asyncio
 import logging
 from datetime import timedelta
 
+from bot.leases import LeaseKeeper
 from bot.store.base import ArticleStore
 from bot.timer import Clock, DueLoop, ManualClock, SystemClock, clock_from_env
 from bot.topics.digest import DigestRunner
@@ -37,9 +39,11 @@ class TopicScheduler:
         batch: int = 500,
         idle: timedelta = timedelta(minutes=5),
         drain: float = 10.0,
+        leases: LeaseKeeper | None = None,
     ) -> None:
         self.store = store
         self.clock = clock or SystemClock()
+        self.leases = leases or LeaseKeeper(store, self.clock)
         self.runner = DigestRunner(store, poster, clock=self.clock)
         self.concurrency = concurrency
         self.batch = batch
@@ -54,7 +58,12 @@ class TopicScheduler:
         self.loop.stop()
 
     async def run(self) -> None:
-        await self.loop.run()
+        beat = asyncio.create_task(self.leases.heartbeat(), name="topic-leases")
+        try:
+            await self.loop.run()
+        finally:
+            beat.cancel()
+            await asyncio.gather(beat, return_exceptions=True)
 
     async def run_due(self) -> int:
         """Post every digest due now; returns how many topics ran.
@@ -67,16 +76,21 @@ class TopicScheduler:
         stopping = False
 
         async def one(topic_id: int) -> None:
-            async with sem:
-                if not stopping:
-                    await self.runner.run_topic(topic_id)
+            try:
+                async with sem:
+                    if not stopping:
+                        await self.runner.run_topic(topic_id)
+            finally:
+                await self.leases.release("topic", topic_id)
 
+        # a few more than can be in flight: other processes over the same database take the rest
+        chunk = min(self.batch, self.concurrency * 2)
         while True:
-            now = self.clock.now()
-            due = await self.store.due_topics(now, limit=self.batch)
+            # leased, not just read: another process over the same database never gets the same topic
+            due = await self.leases.claim_due("topic", chunk)
             if not due:
                 return total
-            tasks = [asyncio.create_task(one(t.id), name=f"topic-{t.id}") for t in due]
+            tasks = [asyncio.create_task(one(t), name=f"topic-{t}") for t in due]
             try:
                 await asyncio.gather(*(asyncio.shield(task) for task in tasks))
             except asyncio.CancelledError:
@@ -89,5 +103,5 @@ class TopicScheduler:
                         task.cancel()
                 raise
             total += len(due)
-            if len(due) < self.batch:
+            if len(due) < chunk:
                 return total

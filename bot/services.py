@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -29,6 +30,7 @@ MANAGE_GUILD = 1 << 5
 
 SUMMARY_SENTENCES: dict[SummaryLength, int] = {"short": 2, "medium": 3, "long": 6}
 MAX_RELATED = 10
+SETTINGS_TTL = 3.0  # seconds a server's settings are cached (other processes may change them)
 SEARCH_FETCH = 50  # hits fetched once, then paged locally
 MAX_UPLOAD_BYTES = 8 * 1024 * 1024
 UPLOAD_SUFFIXES = (".html", ".htm", ".xhtml", ".txt", ".text", ".md", ".markdown", ".jsonl", ".ndjson", ".gz")
@@ -88,7 +90,9 @@ class NewsService:
         self.store = store
         self.ingestor = ingestor
         self.admin_roles = tuple(admin_roles)
-        self._settings: dict[int, GuildSettings] = {}
+        # (settings, when read): kept SETTINGS_TTL seconds, so a change another process made (another
+        # shard's gateway process, the panel) shows here within a few seconds
+        self._settings: dict[int, tuple[GuildSettings, float]] = {}
 
     # --- looking articles up -----------------------------------------------------------------------------
     async def resolve(self, ref: str, scope: Scope) -> Article:
@@ -237,10 +241,10 @@ class NewsService:
         if guild_id is None:
             return GuildSettings()
         cached = self._settings.get(guild_id)
-        if cached is not None:
-            return cached
+        if cached is not None and time.monotonic() - cached[1] < SETTINGS_TTL:
+            return cached[0]
         value = await self.store.get_guild_settings(guild_id) or GuildSettings()
-        self._settings[guild_id] = value
+        self._settings[guild_id] = (value, time.monotonic())
         return value
 
     async def update_guild_settings(
@@ -259,7 +263,7 @@ class NewsService:
             show_images=current.show_images if show_images is None else show_images,
         )
         await self.store.set_guild_settings(guild_id, changed)
-        self._settings[guild_id] = changed
+        self._settings[guild_id] = (changed, time.monotonic())
         return changed
 
 

@@ -97,8 +97,10 @@ class DueLoop:
         run_due: Callable[[], Awaitable[object]],
         next_due: Callable[[], Awaitable[datetime | None]],
         idle: timedelta = timedelta(minutes=5),
+        busy_wait: timedelta = timedelta(seconds=1),
     ) -> None:
         self.name = name
+        self.busy_wait = busy_wait
         self.clock = clock
         self.run_due = run_due
         self.next_due = next_due
@@ -118,15 +120,19 @@ class DueLoop:
         log.info("%s started", self.name)
         while not self._stopping:
             try:
-                await self.run_due()
+                done = await self.run_due()
                 upcoming = await self.next_due()
             except asyncio.CancelledError:
                 raise
             except Exception:  # the loop must survive a bad row or a store hiccup
                 log.exception("%s iteration failed", self.name)
                 upcoming = None
+                done = None
             now = self.clock.now()
             until = min(upcoming, now + self.idle) if upcoming else now + self.idle
+            if not done and until <= now:
+                # due but nothing taken: another process holds it (a lease), or the store failed
+                until = now + self.busy_wait
             self._wake.clear()
             if until > now:
                 await self.clock.sleep_until(until, self._wake)

@@ -7,7 +7,9 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 import discord
+import discord.http
 from discord import app_commands
 from discord.ext import commands
 
@@ -17,9 +19,11 @@ from bot.feeds.poller import FeedPoller, NewItem
 from bot.feeds.types import Feed, FeedSubscription
 from bot.ingest.netguard import validate_url
 from bot.ingest.pipeline import IngestResult
-from bot.services import IngestOutcome, check_upload
+from bot.jobs import INGEST
+from bot.services import MAX_UPLOAD_BYTES, IngestOutcome, check_upload
 from bot.store import Scope
 from bot.timer import clock_from_env
+from bot.topics.poster import PostFailed
 from cogs.formatting import (
     CONTENT_MAX,
     DESCRIPTION_MAX,
@@ -144,6 +148,9 @@ class Ingestion(commands.Cog):
     async def ingest_file(self, interaction: discord.Interaction[Any], file: discord.Attachment) -> None:
         assert interaction.guild_id is not None
         check_upload(file.filename, file.size)
+        if not self.bot.background:  # scaled out (--shards): a worker runs it, not a gateway process
+            await self._queue_upload(interaction, file)
+            return
         async with self.bot.tracked():
             await interaction.response.defer(thinking=True, ephemeral=True)
             data = await file.read()
@@ -151,6 +158,27 @@ class Ingestion(commands.Cog):
                 file.filename, data, interaction.guild_id, who(interaction)
             )
             await self._finish(interaction, outcome)
+
+    async def _queue_upload(self, interaction: discord.Interaction[Any], file: discord.Attachment) -> None:
+        await interaction.response.defer(thinking=True, ephemeral=True)
+        settings = await self.bot.news.guild_settings(interaction.guild_id)
+        payload = {
+            "url": file.url,
+            "filename": file.filename,
+            "limit": MAX_UPLOAD_BYTES,
+            "guild_id": interaction.guild_id,
+            "by": who(interaction),
+            "application_id": interaction.application_id,
+            "token": interaction.token,
+            "channel_id": interaction.channel_id,
+            "colour": settings.accent_colour,
+        }
+        job_id = await self.bot.store.enqueue_job(INGEST, payload, discord.utils.utcnow())
+        log.info("ingest queued for a worker", extra={"job_id": job_id, "file": file.filename})
+        await interaction.edit_original_response(
+            content=f"Queued {escape(clip(file.filename, 100))} ({file.size / 1e6:.1f} MB): the result will "
+            "appear here."
+        )
 
     @ingest.command(name="text", description="Paste an article's text")
     @manager_only()
@@ -196,7 +224,7 @@ def announcement(feed: Feed, items: list[NewItem]) -> str:
 
 
 class DiscordFeedNotifier:
-    def __init__(self, bot: NewsBot) -> None:
+    def __init__(self, bot: discord.Client) -> None:  # a gateway bot or a REST-only worker
         self.bot = bot
 
     async def feed_paused(self, subscription: FeedSubscription, feed: Feed, reason: str) -> bool:
@@ -221,6 +249,38 @@ class DiscordFeedNotifier:
         await self.bot.get_partial_messageable(subscription.channel_id).send(
             text, allowed_mentions=discord.AllowedMentions.none(), nonce=nonce
         )
+
+
+class DiscordJobReporter:
+    """Answers a queued upload from a worker: edits the asker's deferred reply through the interaction
+    webhook (REST, no gateway); once its token has run out (15 minutes), a message in the channel."""
+
+    def __init__(self, client: discord.Client, session: aiohttp.ClientSession) -> None:
+        self.client = client
+        self.session = session
+
+    async def ingest_done(
+        self, payload: dict[str, Any], outcome: IngestOutcome | None, error: str | None
+    ) -> None:
+        name = escape(clip(str(payload.get("filename")), 100))
+        if outcome is not None:
+            embed = outcome_embed(outcome, int(payload.get("colour") or 0))
+        else:
+            embed = discord.Embed(
+                title="Failed", colour=0xC53030, description=f"{name}: {escape(error or 'failed')}"
+            )
+        body = {"content": "", "embeds": [embed.to_dict()], "allowed_mentions": {"parse": []}}
+        url = f"{discord.http.Route.BASE}/webhooks/{payload['application_id']}/{payload['token']}/messages/@original"
+        async with self.session.patch(url, json=body) as resp:
+            if resp.status < 300:
+                return
+            if resp.status >= 500:
+                raise PostFailed(f"Discord error {resp.status} editing the upload's answer")
+        channel = payload.get("channel_id")
+        if channel:
+            await self.client.get_partial_messageable(int(channel)).send(
+                content=f"Upload {name}:", embed=embed, allowed_mentions=discord.AllowedMentions.none()
+            )
 
 
 class Feeds(commands.Cog):

@@ -50,8 +50,8 @@ _RATE_LIMITED_RESENDS = 3
 
 
 class DiscordPoster:
-    def __init__(self, bot: NewsBot) -> None:
-        self.bot = bot
+    def __init__(self, bot: discord.Client) -> None:
+        self.bot = bot  # a gateway bot, or a REST-only worker
 
     async def _channel(self, channel_id: int) -> Any:
         channel = self.bot.get_channel(channel_id)

@@ -12,7 +12,7 @@ import sys
 import aiohttp
 import yarl
 
-from bot.cli.common import Context
+from bot.cli.common import Context, UsageError
 from bot.errors import ConfigError, NewsbotError
 
 log = logging.getLogger(__name__)
@@ -44,22 +44,65 @@ class DiscordUnreachable(NewsbotError):
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("run", help="run the Discord bot (DISCORD_TOKEN; stops cleanly on SIGINT/SIGTERM)")
+    p.add_argument(
+        "--shards",
+        metavar="IDS",
+        help="run only these shard ids (`0-3` or `0,2,5`; needs --shard-count and PostgreSQL); "
+        "feed polls and digests are then left to `newsbot worker`",
+    )
+    p.add_argument("--shard-count", type=int, metavar="N", help="how many shards the whole bot has")
     p.set_defaults(handler=cmd_run, needs_store=False)
+
+
+def parse_shards(text: str, count: int | None) -> list[int]:
+    """`0-3`, `4,6,7` or a mix, each id below `count`; a usage error otherwise."""
+    if count is None:
+        raise UsageError("--shards needs --shard-count (how many shards the whole bot has)")
+    if count < 1:
+        raise UsageError("--shard-count must be at least 1")
+    ids: set[int] = set()
+    for part in text.split(","):
+        first, dash, last = part.strip().partition("-")
+        try:
+            lo = int(first)
+            hi = int(last) if dash else lo
+        except ValueError:
+            raise UsageError(f"--shards: {part.strip()!r} is not a shard id or range like 0-3") from None
+        if lo > hi or lo < 0 or hi >= count:
+            raise UsageError(f"--shards: {part.strip()!r} is outside 0-{count - 1}")
+        ids.update(range(lo, hi + 1))
+    return sorted(ids)
+
+
+def shared_database(location: str) -> bool:
+    """Whether several processes may share the store: PostgreSQL, not a SQLite file."""
+    from bot.store import is_postgres_url
+
+    return is_postgres_url(location)
 
 
 async def cmd_run(args: argparse.Namespace, ctx: Context) -> int:
     settings = ctx.settings
+    shard_ids: list[int] | None = None
+    if args.shards is not None or args.shard_count is not None:
+        shard_ids = parse_shards(args.shards or f"0-{(args.shard_count or 1) - 1}", args.shard_count)
+        if not shared_database(ctx.db_path):
+            raise ConfigError(
+                "newsbot run --shards needs a PostgreSQL database (--db postgresql://... or NEWSBOT_DB): "
+                "several processes cannot share a SQLite file; one `newsbot run` without --shards serves "
+                "every shard"
+            )
     if not settings.token:
         print(NO_TOKEN, file=sys.stderr)
         return 2
     import discord
     import discord.ext.commands
 
-    from bot.client import NewsBot
+    from bot.client import make_bot
     from bot.discord_endpoints import apply_endpoint_overrides
 
     apply_endpoint_overrides(settings.discord_api, settings.discord_gateway)
-    bot = NewsBot(settings, db_path=ctx.db_path)
+    bot = make_bot(settings, db_path=ctx.db_path, shard_ids=shard_ids, shard_count=args.shard_count)
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):

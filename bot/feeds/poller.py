@@ -38,6 +38,7 @@ from bot.feeds.parse import FeedTooLarge, NotAFeed, parse_feed
 from bot.feeds.types import Feed, FeedEntry, FeedSubscription, PendingAnnouncement
 from bot.ingest.fetch import FEED_TYPES, PAGE_TYPES, Fetcher
 from bot.ingest.pipeline import Ingestor, IngestResult
+from bot.leases import LeaseKeeper
 from bot.models import ExtractedArticle
 from bot.store.base import ArticleStore
 from bot.timer import Clock, DueLoop
@@ -125,8 +126,10 @@ class FeedPoller:
         per_host: int = 2,
         fetch_articles: bool = True,
         jitter: Callable[[int], float] | None = None,
+        leases: LeaseKeeper | None = None,
     ) -> None:
         self.store = store
+        self.leases = leases or LeaseKeeper(store, clock)
         self.ingestor = ingestor
         self.fetcher = fetcher
         self.clock = clock
@@ -148,21 +151,54 @@ class FeedPoller:
         self.loop.stop()
 
     async def run(self) -> None:
-        try:  # what a killed run stored but never told its channels goes out first
-            await self.announce_pending()
+        beat = asyncio.create_task(self.leases.heartbeat(), name="feed-leases")
+        try:
+            await self._announce_at_start()
+            await self.loop.run()
+        finally:
+            beat.cancel()
+            await asyncio.gather(beat, return_exceptions=True)
+
+    async def _announce_at_start(self) -> None:
+        """What a killed run stored but never told its channels goes out first (by one process only)."""
+        try:
+            if await self.leases.claim("announce", 0):
+                try:
+                    await self.announce_pending()
+                finally:
+                    await self.leases.release("announce", 0)
         except Exception:
             log.exception("could not announce pending feed items at start")
-        await self.loop.run()
 
     async def poll_due(self, limit: int = 200) -> list[PollResult]:
-        due = await self.store.due_feeds(self._now(), limit=limit)
+        """Poll the due feeds this process could lease (others over the same database take the rest),
+        a few more than `concurrency` at a time, so no process hoards what others could poll."""
+        chunk = min(limit, self.concurrency * 2)
+        results: list[PollResult] = []
+        claimed = 0
+        while claimed < limit:
+            ids = await self.leases.claim_due("feed", min(chunk, limit - claimed))
+            claimed += len(ids)
+            results += await self._poll_claimed(ids)
+            if len(ids) < chunk:
+                break
+        return results
+
+    async def _poll_claimed(self, ids: list[int]) -> list[PollResult]:
         sem = asyncio.Semaphore(self.concurrency)
 
-        async def one(feed: Feed) -> PollResult:
-            async with sem:
-                return await self.poll_feed(feed)
+        async def one(feed_id: int) -> PollResult | None:
+            try:
+                async with sem:
+                    feed = await self.store.get_feed(feed_id)  # read after the claim: current state
+                    if feed is None or feed.paused_reason:
+                        return None
+                    return await self.poll_feed(feed)
+            finally:
+                await self.leases.release("feed", feed_id)
 
-        return list(await asyncio.gather(*(one(f) for f in due)))
+        results = await asyncio.gather(*(one(i) for i in ids))
+        return [r for r in results if r is not None]
 
     def _host_slot(self, url: str) -> asyncio.Semaphore:
         try:

@@ -8,11 +8,13 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from bot.feeds.types import Feed, FeedSubscription, PendingAnnouncement
 from bot.guild_settings import GuildSettings
 from bot.models import Analysis, Article
 from bot.search.types import Candidate, ParsedQuery, SearchFilters, SearchHit, StoredVectors, TermStats
+from bot.store.rows import Job, Key, Row
 from bot.topics.types import Topic
 
 
@@ -78,6 +80,9 @@ class StoreStats:
 
 class ArticleStore(abc.ABC):
     """Async article store. Each write is one transaction: row, index and fingerprints together."""
+
+    # Whether several processes may work on this database at once (PostgreSQL), or one (SQLite).
+    shared: bool = False
 
     @abc.abstractmethod
     async def open(self) -> None: ...
@@ -371,3 +376,48 @@ class ArticleStore(abc.ABC):
 
     @abc.abstractmethod
     async def set_guild_settings(self, guild_id: int, settings: GuildSettings) -> None: ...
+
+    # --- raw rows for `newsbot migrate` (bot/store/rows.py; SQLite: bot/store/sqlite/rows.py) ---------
+    @abc.abstractmethod
+    async def export_rows(self, table: str, after: Key | None, limit: int) -> list[Row]:
+        """Up to `limit` rows of a logical table (rows.TABLES) with keys above `after`, in key order,
+        as neutral values. Text keys compare bytewise."""
+
+    @abc.abstractmethod
+    async def import_rows(self, table: str, rows: Sequence[Row]) -> None:
+        """Insert neutral rows as they are (ids kept), in one transaction; id sequences continue above
+        the largest id imported."""
+
+    @abc.abstractmethod
+    async def last_row_key(self, table: str) -> Key | None:
+        """The largest key in a logical table (where an interrupted copy resumes), None when empty."""
+
+    # --- leases on due work shared by several processes ----------------------------------------
+    @abc.abstractmethod
+    async def claim_due(
+        self, kind: str, now: datetime, owner: str, until: datetime, limit: int = 100
+    ) -> list[int]:
+        """Lease to `owner` until `until` the due items of `kind` ("topic": next_run_at <= now;
+        "feed": next_poll_at <= now, not paused; "job": not done) that no other owner holds; their ids.
+        Atomic: two callers never get the same id while a lease runs."""
+
+    @abc.abstractmethod
+    async def claim(self, kind: str, item_id: int, owner: str, now: datetime, until: datetime) -> bool:
+        """Lease one item of any kind (a manual post, a start-up task); False when another holds it."""
+
+    @abc.abstractmethod
+    async def renew_claims(self, owner: str, until: datetime) -> int:
+        """Extend every lease `owner` holds (its heartbeat); how many."""
+
+    @abc.abstractmethod
+    async def release_claim(self, kind: str, item_id: int, owner: str) -> None: ...
+
+    # --- jobs a gateway process hands to workers (claimed with claim_due("job", ...)) -------------
+    @abc.abstractmethod
+    async def enqueue_job(self, kind: str, payload: dict[str, Any], now: datetime) -> int: ...
+
+    @abc.abstractmethod
+    async def get_job(self, job_id: int) -> Job | None: ...
+
+    @abc.abstractmethod
+    async def finish_job(self, job_id: int, now: datetime) -> None: ...

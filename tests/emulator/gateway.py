@@ -88,6 +88,17 @@ class Session:
     connection: GatewayConnection | None = None
     identify: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def shard(self) -> tuple[int, int]:
+        """(shard id, shard count) from IDENTIFY; (0, 1) when the bot did not shard."""
+        raw = self.identify.get("shard") or [0, 1]
+        return int(raw[0]), max(int(raw[1]), 1)
+
+    def owns(self, guild_id: int) -> bool:
+        """Discord's rule: a guild's events go to shard (guild_id >> 22) % shard_count."""
+        shard_id, count = self.shard
+        return (guild_id >> 22) % count == shard_id
+
     def next_event(self, event: str, data: Any) -> dict[str, Any]:
         self.seq += 1
         payload = {"op": DISPATCH, "t": event, "s": self.seq, "d": data}
@@ -207,7 +218,9 @@ class GatewayConnection:
             "v": 10,
             "user": emu.bot_user.payload() | {"verified": True, "mfa_enabled": False, "email": None},
             "user_settings": {},
-            "guilds": [{"id": str(g.id), "unavailable": True} for g in emu.guilds.values()],
+            "guilds": [
+                {"id": str(g.id), "unavailable": True} for g in emu.guilds.values() if session.owns(g.id)
+            ],
             "guild_join_requests": [],
             "relationships": [],
             "private_channels": [],
@@ -225,7 +238,8 @@ class GatewayConnection:
         }
         await self.dispatch("READY", ready)
         for guild in list(emu.guilds.values()):
-            await self.dispatch("GUILD_CREATE", guild.gateway_payload())
+            if session.owns(guild.id):
+                await self.dispatch("GUILD_CREATE", guild.gateway_payload())
         emu._notify()
 
     async def _resume(self, data: Any) -> None:

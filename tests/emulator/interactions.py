@@ -54,6 +54,7 @@ class Interaction:
     original_id: int | None = None
     followup_ids: list[int] = field(default_factory=list)
     loading: bool = False
+    shards: list[tuple[int, int]] = field(default_factory=list)  # the sessions it was dispatched to
 
 
 class OptionError(ValueError):

@@ -197,10 +197,15 @@ class DiscordEmulator:
         bot_permissions: int = (1 << 53) - 1 & ~(1 << 3),
         everyone_permissions: int = DEFAULT_EVERYONE_PERMISSIONS,
         text_channels: tuple[str, ...] = ("general",),
+        shard: tuple[int, int] | None = None,
     ) -> Guild:
-        """A guild with @everyone, an owner, the bot as a member (with its managed role) and text channels."""
+        """A guild with @everyone, an owner, the bot as a member (with its managed role) and text channels;
+        with ``shard=(id, count)`` its id puts it on that shard."""
         owner = owner or self.create_user(f"{name.lower().replace(' ', '_')}_owner")
         gid = snowflake()
+        if shard is not None:
+            shard_id, count = shard
+            gid = ((((gid >> 22) // count) * count + shard_id) << 22) | (gid & 0x3FFFFF)
         guild = Guild(id=gid, name=name, owner_id=owner.id)
         guild.roles[gid] = Role(gid, "@everyone", permissions=everyone_permissions, position=0)
         bot_role = Role(
@@ -443,7 +448,7 @@ class DiscordEmulator:
         inter = Interaction(id=iid, token=itoken, type=interaction_type, payload=payload)
         self.interactions.append(inter)
         self._interactions_by_token[itoken] = inter
-        await self.dispatch("INTERACTION_CREATE", payload)
+        inter.shards = await self.dispatch("INTERACTION_CREATE", payload)
         return inter
 
     def _find_command(
@@ -510,16 +515,23 @@ class DiscordEmulator:
         return await self.send_interaction(MODAL_SUBMIT, data, message=message, **where)
 
     # ---- gateway -----------------------------------------------------------------------------------------
-    async def dispatch(self, event: str, data: Any, *, intent: int = 0) -> None:
-        """Send a DISPATCH to every connected session (whose intents include ``intent``)."""
+    async def dispatch(self, event: str, data: Any, *, intent: int = 0) -> list[tuple[int, int]]:
+        """Send a DISPATCH to every connected session (whose intents include ``intent``); a guild's
+        events only to the session of the shard that owns the guild. Returns the shards it went to."""
+        guild_id = _event_guild(event, data)
+        shards: list[tuple[int, int]] = []
         for session in list(self._sessions.values()):
             if intent and not session.intents & intent:
                 continue
+            if guild_id is not None and not session.owns(guild_id):
+                continue
+            shards.append(session.shard)
             conn = session.connection
             if conn is not None and not conn.ws.closed:
                 await conn.dispatch(event, data)
             else:
                 session.next_event(event, data)  # kept for RESUME replay
+        return shards
 
     def _dispatch_later(self, event: str, build: Callable[[], Any], intent: int = 0) -> None:
         if not self._sessions:
@@ -732,6 +744,16 @@ class DiscordEmulator:
             "rpc_origins": [],
             "event_webhooks_status": 1,
         }
+
+
+def _event_guild(event: str, data: Any) -> int | None:
+    """The guild an event belongs to (None: not a guild's event, sent to every session)."""
+    if not isinstance(data, dict):
+        return None
+    raw = data.get("guild_id")
+    if raw is None and event in ("GUILD_CREATE", "GUILD_UPDATE", "GUILD_DELETE"):
+        raw = data.get("id")
+    return int(raw) if raw is not None else None
 
 
 def _plain(headers: CIMultiDictProxy[str]) -> dict[str, str]:

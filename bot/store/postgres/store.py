@@ -35,6 +35,7 @@ from bot.store.codec import (
 )
 from bot.store.postgres.feeds import PostgresFeedsMixin
 from bot.store.postgres.migrations import MIGRATIONS
+from bot.store.postgres.rows import PostgresRowsMixin
 from bot.store.postgres.search import PostgresSearchMixin
 from bot.store.postgres.settings import PostgresSettingsMixin
 from bot.store.postgres.sql import DB_ERRORS, Params, describe, scope_sql, translated
@@ -65,8 +66,15 @@ def safe_url(url: str) -> str:
 
 
 class PostgresStore(
-    PostgresTopicsMixin, PostgresSearchMixin, PostgresFeedsMixin, PostgresSettingsMixin, ArticleStore
+    PostgresTopicsMixin,
+    PostgresSearchMixin,
+    PostgresFeedsMixin,
+    PostgresSettingsMixin,
+    PostgresRowsMixin,
+    ArticleStore,
 ):
+    shared = True  # any number of processes over one database (bot/leases.py)
+
     def __init__(self, url: str, *, min_size: int = 1, max_size: int = 10) -> None:
         self.url = url
         self._pool: asyncpg.Pool | None = None

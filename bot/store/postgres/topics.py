@@ -17,10 +17,11 @@ from bot.topics.types import Every, Schedule, Topic
 
 _COLS = (
     "id, guild_id, channel_id, name, query, filters, every, hour, minute, timezone, weekday, mention_role_id, "
-    "thread, created_by, created_at, next_run_at, last_run_at, last_article_id, paused_reason, pending, failures"
+    "thread, created_by, created_at, next_run_at, last_run_at, last_article_id, paused_reason, pending, failures, "
+    "briefing"
 )
 _WRITE_COLS = _COLS.removeprefix("id, ").split(", ")
-_INSERT = f"INSERT INTO topics ({', '.join(_WRITE_COLS)}) VALUES ({','.join(f'${i}' for i in range(1, 21))})"
+_INSERT = f"INSERT INTO topics ({', '.join(_WRITE_COLS)}) VALUES ({','.join(f'${i}' for i in range(1, len(_WRITE_COLS) + 1))})"
 
 
 def _topic(r: asyncpg.Record) -> Topic:
@@ -42,6 +43,7 @@ def _topic(r: asyncpg.Record) -> Topic:
         paused_reason=r["paused_reason"],
         pending=json.loads(r["pending"]) if r["pending"] else None,
         failures=r["failures"],
+        briefing=bool(r["briefing"]),
     )
 
 
@@ -68,6 +70,7 @@ def _values(t: Topic) -> tuple[Any, ...]:
         t.paused_reason,
         json.dumps(t.pending, ensure_ascii=False) if t.pending is not None else None,
         t.failures,
+        bool(t.briefing),
     )
 
 
@@ -84,7 +87,9 @@ class PostgresTopicsMixin(PostgresSearchMixin):
     async def update_topic(self, topic: Topic) -> None:
         sets = ", ".join(f"{c}=${i}" for i, c in enumerate(_WRITE_COLS, start=1))
         async with self._tx("cannot save topic") as con:
-            await con.execute(f"UPDATE topics SET {sets} WHERE id=$21", *_values(topic), topic.id)
+            await con.execute(
+                f"UPDATE topics SET {sets} WHERE id=${len(_WRITE_COLS) + 1}", *_values(topic), topic.id
+            )
 
     async def get_topic(
         self, topic_id: int, guild_id: int | None, *, everything: bool = True

@@ -230,4 +230,25 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE topics ADD COLUMN briefing INTEGER NOT NULL DEFAULT 0;
     """,
+    # 8: leases on due work (topics, feeds), so several processes sharing one database run each item once;
+    # a holder renews its leases while alive, and a dead holder's lease runs out; jobs a gateway process hands
+    # to workers (an uploaded archive to ingest)
+    """
+    CREATE TABLE leases (
+        kind    TEXT NOT NULL,
+        item_id INTEGER NOT NULL,
+        owner   TEXT NOT NULL,
+        until   TEXT NOT NULL,
+        PRIMARY KEY (kind, item_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX leases_owner ON leases(owner);
+    CREATE TABLE jobs (
+        id         INTEGER PRIMARY KEY,
+        kind       TEXT NOT NULL,
+        payload    TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        done_at    TEXT
+    );
+    CREATE INDEX jobs_open ON jobs(id) WHERE done_at IS NULL;
+    """,
 ]

@@ -32,6 +32,7 @@ from bot.store.codec import (
 )
 from bot.store.sqlite.feeds import SQLiteFeedsMixin
 from bot.store.sqlite.migrations import MIGRATIONS
+from bot.store.sqlite.rows import SQLiteRowsMixin
 from bot.store.sqlite.scope import scope_clause
 from bot.store.sqlite.search import SQLiteSearchMixin
 from bot.store.sqlite.settings import SQLiteSettingsMixin
@@ -48,7 +49,14 @@ _ARTICLE_COLUMNS = (
 _LISTING_COLUMNS = "id, title, source, published, ingested_at, guild_id, url"
 
 
-class SQLiteStore(SQLiteSearchMixin, SQLiteFeedsMixin, SQLiteTopicsMixin, SQLiteSettingsMixin, ArticleStore):
+class SQLiteStore(
+    SQLiteSearchMixin,
+    SQLiteFeedsMixin,
+    SQLiteTopicsMixin,
+    SQLiteSettingsMixin,
+    SQLiteRowsMixin,
+    ArticleStore,
+):
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self._db: aiosqlite.Connection | None = None
