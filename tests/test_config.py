@@ -42,3 +42,25 @@ def test_a_valid_fetch_allow_list_is_kept(tmp_path: Path) -> None:
     env = {"NEWSBOT_FETCH_ALLOW": "intranet.example, 10.0.0.0/8"}
     s = Settings.load(env, env_file=tmp_path / "missing.env")
     assert s.fetch_allow == "intranet.example, 10.0.0.0/8"
+
+
+def test_debug_logs_never_hold_interaction_tokens(capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 12, finding 5: discord.py logs routes and gateway payloads at DEBUG; tokens are masked."""
+    import logging
+
+    from bot.config import setup_logging
+
+    token = "aW50ZXJhY3Rpb246MTIzNDU2Nzg5MDEyMzQ1Njc4OkxTZWNyZXRUb2tlbg"
+    setup_logging("DEBUG")
+    log = logging.getLogger("discord.http")
+    log.debug("POST https://discord.com/api/v10/interactions/123456789/%s/callback has returned 204", token)
+    log.debug("webhook %s", f"https://discord.com/api/v10/webhooks/987654321/{token}/messages/@original")
+    logging.getLogger("discord.gateway").debug(
+        "For Shard ID None: WebSocket Event: %s", {"t": "INTERACTION_CREATE", "d": {"id": "1", "token": token}}
+    )
+    logging.getLogger("bot").debug("json %s", '{"token": "%s", "x": 1}' % token)
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    err = capsys.readouterr().err
+    assert "interactions/123456789/" in err and "WebSocket Event" in err
+    assert token not in err
