@@ -97,10 +97,11 @@ class NewsService:
         if not text:
             raise InvalidQuery("name an article: pick one from the list, or type its id, URL or title")
         hit = _ID_REF.match(text)
-        if hit:
+        if hit:  # an id resolves as that id or not at all: never a title that happens to contain it
             article = await self.store.get_article(int(hit.group(1)), scope)
-            if article is not None:
-                return article
+            if article is None:
+                raise ArticleNotFound(text, f"no article #{int(hit.group(1))} here")
+            return article
         if is_url(text):
             canonical = canonical_url(text)
             article = await self.store.find_by_canonical_url(canonical, scope) if canonical else None

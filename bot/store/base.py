@@ -99,7 +99,8 @@ class ArticleStore(abc.ABC):
 
     @abc.abstractmethod
     async def replace_article(self, article_id: int, article: Article, fingerprint: Fingerprint) -> Article:
-        """Newer text for the same story (same canonical URL): keep the id, replace the content."""
+        """Newer text for the same story (same canonical URL): keep the id, replace the content. Only a row
+        owned by `article.guild_id` (None = the global library) is written; any other is a StoreError."""
 
     @abc.abstractmethod
     async def set_analysis(self, article_id: int, analysis: Analysis) -> None: ...

@@ -142,12 +142,13 @@ class SQLiteStore(SQLiteSearchMixin, SQLiteFeedsMixin, SQLiteTopicsMixin, SQLite
     async def replace_article(self, article_id: int, article: Article, fingerprint: Fingerprint) -> Article:
         columns = {**_content_columns(article, fingerprint), "updated_at": dt_to_db(now_utc())}
         async with await self._transaction():
+            # Only the owner's row: an update never crosses scopes (the global library, another server).
             cur = await self.db.execute(
-                f"UPDATE articles SET {', '.join(f'{c}=?' for c in columns)} WHERE id=?",
-                [*columns.values(), article_id],
+                f"UPDATE articles SET {', '.join(f'{c}=?' for c in columns)} WHERE id=? AND guild_id IS ?",
+                [*columns.values(), article_id, article.guild_id],
             )
             if cur.rowcount == 0:
-                raise StoreError(f"article {article_id} vanished during update")
+                raise StoreError(f"article {article_id} is not in this scope, or vanished during update")
             await self.db.execute("DELETE FROM dedupe_bands WHERE article_id=?", (article_id,))
             await self._write_bands(article_id, fingerprint.bands)
         stored = await self.get_article(article_id, Scope.all())
