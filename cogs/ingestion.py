@@ -17,6 +17,7 @@ from bot.feeds.poller import FeedPoller, NewItem
 from bot.feeds.types import Feed, FeedSubscription
 from bot.ingest.netguard import validate_url
 from bot.ingest.pipeline import IngestResult
+from bot.markdown import masked_link
 from bot.services import IngestOutcome, check_upload
 from bot.store import Scope
 from bot.timer import clock_from_env
@@ -29,7 +30,6 @@ from cogs.formatting import (
     fit_embed,
     inline_code,
     link_target,
-    link_text,
     manager_only,
     stats_embed,
 )
@@ -185,11 +185,9 @@ def announcement(feed: Feed, items: list[NewItem]) -> str:
     """New feed items as one message; an item links only to an http(s) address, made inert for markdown."""
     lines = [f"🗞️ **{escape(clip(feed.title or feed.url, 100))}** — {len(items)} new"]
     for it in items[:10]:
-        title = clip(link_text(it.title), 150)
         link = link_target(it.url)
-        if link and len(link) > 400:
-            link = None  # ten of those would not fit in one message
-        lines.append(f"• [{title}](<{link}>) (#{it.article_id})" if link else f"• {title} (#{it.article_id})")
+        url = it.url if link and len(link) <= 400 else None  # ten longer ones would not fit in one message
+        lines.append(f"• {masked_link(it.title, url, 150)} (#{it.article_id})")
     if len(items) > 10:
         lines.append(f"…and {len(items) - 10} more")
     return fill_lines(lines, CONTENT_MAX)[0]
