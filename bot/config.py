@@ -28,6 +28,7 @@ class Settings:
     discord_gateway: str | None = None
     page_timeout: float = 180.0  # seconds before paging buttons are disabled
     defer_after: float = 1.5  # seconds of work before a command shows "thinking" (Discord allows 3)
+    upload_max_items: int = 10_000  # articles read from one /ingest file upload; the rest is refused
 
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None, env_file: str | Path | None = ".env") -> Settings:
@@ -59,6 +60,11 @@ class Settings:
             defer_after = min(max(0.0, float(defer_raw)), 2.5)
         except ValueError:
             raise ConfigError(f"NEWSBOT_DEFER_AFTER must be a number of seconds, not {defer_raw!r}") from None
+        max_items_raw = get("NEWSBOT_UPLOAD_MAX_ITEMS") or "10000"
+        if not max_items_raw.isdigit() or int(max_items_raw) < 1:
+            raise ConfigError(
+                f"NEWSBOT_UPLOAD_MAX_ITEMS must be a whole number of articles (1 or more), not {max_items_raw!r}"
+            )
         roles = tuple(r.strip() for r in (get("NEWSBOT_ADMIN_ROLES") or "").split(",") if r.strip())
         fetch_allow = get("NEWSBOT_FETCH_ALLOW") or ""
         if fetch_allow:  # checked here so a typo stops every command at once, not the first fetch
@@ -76,6 +82,7 @@ class Settings:
             discord_gateway=get("NEWSBOT_DISCORD_GATEWAY"),
             page_timeout=timeout,
             defer_after=defer_after,
+            upload_max_items=int(max_items_raw),
         )
 
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
 from dataclasses import dataclass, field, replace
 
 from bot.analysis import analyze, summarize
@@ -16,7 +17,7 @@ from bot.errors import ArticleNotFound, InvalidQuery
 from bot.guild_settings import GuildSettings, SummaryLength, parse_summary_length
 from bot.ingest.dedupe import canonical_url
 from bot.ingest.pipeline import Ingestor, IngestResult
-from bot.ingest.sources import RawItem, is_url, item_from_upload
+from bot.ingest.sources import MAX_UPLOAD_ITEMS, RawItem, is_url, iter_upload
 from bot.models import Analysis, Article, Quote
 from bot.search.types import RelatedResult, SearchHit
 from bot.store import ArticleListing, ArticleStore, Scope, StoreStats
@@ -32,6 +33,7 @@ MAX_RELATED = 10
 SEARCH_FETCH = 50  # hits fetched once, then paged locally
 MAX_UPLOAD_BYTES = 8 * 1024 * 1024
 UPLOAD_SUFFIXES = (".html", ".htm", ".xhtml", ".txt", ".text", ".md", ".markdown", ".jsonl", ".ndjson", ".gz")
+UPLOAD_BATCH = 50  # items parsed per worker-thread hop
 _ID_REF = re.compile(r"^#?(\d{1,18})$")
 
 
@@ -84,8 +86,16 @@ class IngestOutcome:
 class NewsService:
     """The bot's use cases over one store and one ingestor."""
 
-    def __init__(self, store: ArticleStore, ingestor: Ingestor, *, admin_roles: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        store: ArticleStore,
+        ingestor: Ingestor,
+        *,
+        admin_roles: Sequence[str] = (),
+        upload_max_items: int = MAX_UPLOAD_ITEMS,
+    ) -> None:
         self.store = store
+        self.upload_max_items = upload_max_items
         self.ingestor = ingestor
         self.admin_roles = tuple(admin_roles)
         self._settings: dict[int, GuildSettings] = {}
@@ -215,10 +225,15 @@ class NewsService:
         return IngestOutcome(await self.ingestor.ingest_item(raw, guild_id=guild_id, ingested_by=by))
 
     async def ingest_upload(self, filename: str, data: bytes, guild_id: int, by: str) -> IngestOutcome:
+        """Item by item from the (decompressing) stream, at most `upload_max_items`: reading and parsing
+        happen in a worker thread a batch at a time and every item yields to the event loop, so a huge
+        upload neither fills memory nor keeps other servers' commands waiting."""
         results: list[IngestResult] = []
-        items = await asyncio.to_thread(item_from_upload, filename, data)
-        for raw in items:
-            results.extend(await self.ingestor.ingest_item(raw, guild_id=guild_id, ingested_by=by))
+        items = iter_upload(filename, data, max_items=self.upload_max_items)
+        while batch := await asyncio.to_thread(_take, items, UPLOAD_BATCH):
+            for raw in batch:
+                results.extend(await self.ingestor.ingest_item(raw, guild_id=guild_id, ingested_by=by))
+                await asyncio.sleep(0)
         return IngestOutcome(results)
 
     async def ingest_text(self, title: str | None, body: str, guild_id: int, by: str) -> IngestOutcome:
@@ -262,6 +277,10 @@ class NewsService:
         await self.store.set_guild_settings(guild_id, changed)
         self._settings[guild_id] = changed
         return changed
+
+
+def _take(items: Iterator[RawItem], n: int) -> list[RawItem]:
+    return list(islice(items, n))
 
 
 def check_upload(filename: str, size: int) -> None:

@@ -20,6 +20,8 @@ from typing import Any
 
 import feedparser
 
+from bot.ingest.normalize import replace_surrogates
+
 from bot.errors import FeedError
 from bot.feeds.types import FeedEntry, ParsedFeed
 
@@ -54,7 +56,7 @@ def _inflate(body: bytes, cap: int) -> bytes:
 def _text(value: object) -> str | None:
     if not isinstance(value, str):
         return None
-    value = value.strip()
+    value = replace_surrogates(value).strip()  # a JSON Feed's "\\ud800" is valid JSON, not storable text
     return value[:_MAX_FIELD] or None
 
 
