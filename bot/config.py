@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,11 +100,32 @@ def setup_logging(level: str = "INFO") -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s%(context)s",
     )
     for handler in logging.getLogger().handlers:
-        for old in [f for f in handler.filters if isinstance(f, _ContextFilter | _LibraryFilter)]:
+        for old in [f for f in handler.filters if isinstance(f, _ContextFilter | _LibraryFilter | _RedactFilter)]:
             handler.removeFilter(old)
         handler.addFilter(_ContextFilter())
+        handler.addFilter(_RedactFilter())
         if level != "DEBUG":
             handler.addFilter(_LibraryFilter())
+
+
+# An interaction token lets anyone answer (or edit answers to) that interaction for 15 minutes: discord.py
+# logs REST routes and gateway payloads at DEBUG, so the tokens in both are masked before any handler.
+_TOKEN_IN_ROUTE = re.compile(r"(/(?:interactions|webhooks)/\d+/)[A-Za-z0-9_.\-]{20,}")
+_TOKEN_IN_PAYLOAD = re.compile(r"""((?:'|")token(?:'|")\s*:\s*(?:'|"))[^'"]+""")
+
+
+class _RedactFilter(logging.Filter):
+    """Masks interaction/webhook tokens in a record's message (and its arguments)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record is logging's own business
+            return True
+        masked = _TOKEN_IN_PAYLOAD.sub(r"\1<redacted>", _TOKEN_IN_ROUTE.sub(r"\1<token>", message))
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
 
 
 class _LibraryFilter(logging.Filter):

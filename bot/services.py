@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 from dataclasses import dataclass, field, replace
 
-from bot.analysis import analyze, summarize
+from bot.analysis import analyze, bounded, summarize
 from bot.analysis.access import select_quotes
 from bot.errors import ArticleNotFound, InvalidQuery
 from bot.guild_settings import GuildSettings, SummaryLength, parse_summary_length
@@ -170,7 +170,7 @@ class NewsService:
         if size == "medium" and analysis.summary:
             return SummaryResult(list(analysis.summary), size)
         sentences = await asyncio.to_thread(
-            summarize, article.paragraphs, title=article.title, sentences=SUMMARY_SENTENCES[size]
+            summarize, bounded(article.paragraphs), title=article.title, sentences=SUMMARY_SENTENCES[size]
         )
         return SummaryResult(sentences, size)
 

@@ -317,7 +317,7 @@ def stats_embed(stats: StoreStats, settings: GuildSettings, guild_name: str | No
     )
     embed.add_field(name="Articles", value=f"{stats.articles:,}")
     embed.add_field(name="Duplicates caught", value=f"{stats.duplicates_recorded:,}")
-    embed.add_field(name="Database size", value=f"{stats.size_bytes / 1e6:.1f} MB")
+    embed.add_field(name="Stored here", value=f"{stats.size_bytes / 1e6:.1f} MB")
     if stats.by_origin:
         embed.add_field(
             name="By origin",

@@ -72,7 +72,7 @@ class StoreStats:
     articles: int
     duplicates_recorded: int
     by_origin: dict[str, int] = field(default_factory=dict)
-    size_bytes: int = 0
+    size_bytes: int = 0  # Scope.all(): the whole database; a scope: its own articles' share (no one else's)
     last_ingested: list[ArticleListing] = field(default_factory=list)
 
 

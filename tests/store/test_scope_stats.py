@@ -12,10 +12,11 @@ async def test_stats_size_is_the_servers_share(store: ArticleStore) -> None:
     ingestor = Ingestor(store)
     await ingestor.ingest_text(WORDS * 3, title="Small", guild_id=111)
     for i in range(20):
-        await ingestor.ingest_text(f"Item {i}. " + f"Story {i} " + WORDS * 300, title=f"Big {i}", guild_id=222)
+        text = " ".join(f"word{i}n{j}" for j in range(3000)) + "."
+        await ingestor.ingest_text(text, title=f"Big {i}", guild_id=222)
     small = await store.stats(Scope.guild(111))
     big = await store.stats(Scope.guild(222))
     whole = await store.stats(Scope.all())
     assert 0 < small.size_bytes < 10_000, small.size_bytes
-    assert big.size_bytes > 20 * len(WORDS) * 300 > small.size_bytes
+    assert big.articles == 20 and big.size_bytes > 20 * 3000 * 6 > small.size_bytes
     assert whole.size_bytes >= big.size_bytes + small.size_bytes

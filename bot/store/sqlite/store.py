@@ -297,9 +297,17 @@ class SQLiteStore(SQLiteSearchMixin, SQLiteFeedsMixin, SQLiteTopicsMixin, SQLite
         ) as cur:
             row = await cur.fetchone()
         duplicates = int(row[0]) if row else 0
-        async with self.db.execute(
-            "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()"
-        ) as cur:
+        if scope.everything:
+            sql, size_params = "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()", []
+        else:  # a server sees its own share (the text it stored), never how big everyone's store is
+            own = "guild_id IS NULL" if scope.guild_id is None else "guild_id = ?"
+            sql = (
+                "SELECT coalesce(sum(length(CAST(body AS BLOB)) + length(CAST(coalesce(title, '') AS BLOB)) "
+                "+ length(coalesce(headings, '')) + length(coalesce(analysis, '')) + length(coalesce(minhash, ''))"
+                f" + 256), 0) FROM articles WHERE {own}"
+            )
+            size_params = [] if scope.guild_id is None else [scope.guild_id]
+        async with self.db.execute(sql, size_params) as cur:
             row = await cur.fetchone()
         size = int(row[0]) if row else 0
         return StoreStats(
