@@ -100,7 +100,9 @@ def setup_logging(level: str = "INFO") -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s%(context)s",
     )
     for handler in logging.getLogger().handlers:
-        for old in [f for f in handler.filters if isinstance(f, _ContextFilter | _LibraryFilter | _RedactFilter)]:
+        for old in [
+            f for f in handler.filters if isinstance(f, _ContextFilter | _LibraryFilter | _RedactFilter)
+        ]:
             handler.removeFilter(old)
         handler.addFilter(_ContextFilter())
         handler.addFilter(_RedactFilter())

@@ -8,8 +8,8 @@ import asyncio
 import logging
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from itertools import islice
 from dataclasses import dataclass, field, replace
+from itertools import islice
 
 from bot.analysis import analyze, bounded, summarize
 from bot.analysis.access import select_quotes

@@ -46,7 +46,6 @@ HITS_PER_PAGE = 5
 HL_OPEN, HL_CLOSE = "\x02", "\x03"  # search snippet markers, turned into bold after escaping
 
 
-
 # --- text helpers ----------------------------------------------------------------------------------------
 def escape(text: str | None) -> str:
     """Article or user text made inert (bot.markdown.escape: the one rule every message uses)."""

@@ -59,7 +59,12 @@ def outcome_embed(outcome: IngestOutcome, colour: int) -> discord.Embed:
     )
     embed = discord.Embed(title=title, colour=colour if not failed or created else 0xC53030)
     embed.description = (
-        fill_lines([_line(r) for r in results], DESCRIPTION_MAX)[0] or "The input held no articles."
+        # failures first: in a long upload they (and the item cap's notice) must not be cut off
+        fill_lines(
+            [_line(r) for r in [*outcome.failed, *(r for r in results if r.status != "failed")]],
+            DESCRIPTION_MAX,
+        )[0]
+        or "The input held no articles."
     )
     return fit_embed(embed)
 

@@ -63,9 +63,10 @@ def test_debug_logs_never_hold_interaction_tokens() -> None:
     log.debug("POST https://discord.com/api/v10/interactions/123456789/%s/callback has returned 204", token)
     log.debug("webhook %s", f"https://discord.com/api/v10/webhooks/987654321/{token}/messages/@original")
     logging.getLogger("discord.gateway").debug(
-        "For Shard ID None: WebSocket Event: %s", {"t": "INTERACTION_CREATE", "d": {"id": "1", "token": token}}
+        "For Shard ID None: WebSocket Event: %s",
+        {"t": "INTERACTION_CREATE", "d": {"id": "1", "token": token}},
     )
-    logging.getLogger("bot").debug("json %s", '{"token": "%s", "x": 1}' % token)
+    logging.getLogger("bot").debug("json %s", '{"token": "' + token + '", "x": 1}')
     root.removeHandler(handler)
     root.setLevel(old_level)
     err = out.getvalue()

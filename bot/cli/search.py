@@ -83,7 +83,12 @@ async def cmd_search(args: argparse.Namespace, ctx: Context) -> int:
         language=args.language,
     )
     hits = await search(
-        ctx.store, replace_surrogates(" ".join(args.query)), _scope(args), filters, limit=args.limit, offset=args.offset
+        ctx.store,
+        replace_surrogates(" ".join(args.query)),
+        _scope(args),
+        filters,
+        limit=args.limit,
+        offset=args.offset,
     )
     for hit in hits:
         if args.json:

@@ -20,10 +20,9 @@ from typing import Any
 
 import feedparser
 
-from bot.ingest.normalize import replace_surrogates
-
 from bot.errors import FeedError
 from bot.feeds.types import FeedEntry, ParsedFeed
+from bot.ingest.normalize import replace_surrogates
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,9 @@ from bot.models import Paragraph
 
 def test_a_huge_article_is_analysed_from_a_bounded_prefix() -> None:
     paragraphs = [
-        Paragraph("text", f'"Point number {i} matters a great deal to us," said Speaker{i % 97} Person on day {i}.')
+        Paragraph(
+            "text", f'"Point number {i} matters a great deal to us," said Speaker{i % 97} Person on day {i}.'
+        )
         for i in range(48_000)
     ]
     assert sum(len(p.text) for p in paragraphs) > 4_000_000

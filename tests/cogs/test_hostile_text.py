@@ -165,10 +165,15 @@ def every_rendering(text: str) -> list[str]:
         summary_embed(a, SummaryResult([text, text], "medium"), SETTINGS),
         quotes_embed(a, QuoteSelection([quote], 1), SETTINGS),
         quotes_embed(a, QuoteSelection([], 2, text or "x", [text]), SETTINGS),
-        related_embed(a, RelatedResult([RelatedItem(7, text or "t", 1.0, NOW, text)]), SETTINGS, {7: OWN_URL}),
+        related_embed(
+            a, RelatedResult([RelatedItem(7, text or "t", 1.0, NOW, text)]), SETTINGS, {7: OWN_URL}
+        ),
         *search_pages(text, [hit], SETTINGS, {7: OWN_URL}),
         stats_embed(StoreStats(1, 1, {"text": 1}, 10, [listing]), SETTINGS, text),
-        outcome_embed(IngestOutcome([IngestResult(text, "created", 7, text), IngestResult(text, "failed", error=text)]), 1),
+        outcome_embed(
+            IngestOutcome([IngestResult(text, "created", 7, text), IngestResult(text, "failed", error=text)]),
+            1,
+        ),
         announcement(feed, [NewItem(7, text or "t", OWN_URL)]),
         pause_notice(FeedSubscription(id=1, feed_id=1, guild_id=5, channel_id=6), feed, text),
         *render_digest(topic, Digest([DigestItem(7, text or "t", OWN_URL, text, text, 1.0)], 7, 3)),

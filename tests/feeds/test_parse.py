@@ -162,8 +162,10 @@ def test_every_shared_feed_file_parses_or_gives_a_reason() -> None:
 
 
 def test_a_lone_surrogate_in_a_json_feed_is_replaced() -> None:  # issue 12, finding 5
-    body = b'{"version": "https://jsonfeed.org/version/1.1", "title": "Feed \\ud800", "items": [' \
+    body = (
+        b'{"version": "https://jsonfeed.org/version/1.1", "title": "Feed \\ud800", "items": ['
         b'{"id": "1", "url": "https://news.example/a", "title": "Item \\udc00 one", "content_text": "Text \\ud83d"}]}'
+    )
     parsed = parse_feed(body, content_type="application/feed+json")
     assert parsed.title == "Feed \ufffd"
     [entry] = parsed.entries

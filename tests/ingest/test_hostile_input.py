@@ -21,7 +21,9 @@ def test_a_deeply_nested_line_fails_alone() -> None:
 
 
 def test_a_lone_surrogate_is_replaced() -> None:
-    item = record_item("a.jsonl:1", b'{"title": "Bad \\ud800 title", "text": "Some text \\udfff here for the body."}')
+    item = record_item(
+        "a.jsonl:1", b'{"title": "Bad \\ud800 title", "text": "Some text \\udfff here for the body."}'
+    )
     assert item.kind == "record", item
     assert item.fields.title == "Bad \ufffd title"
     assert item.content == "Some text \ufffd here for the body."
@@ -58,5 +60,7 @@ def test_a_huge_gzipped_upload_streams_under_the_item_cap() -> None:
 def test_an_upload_under_the_cap_is_read_whole() -> None:
     items = list(iter_upload("few.jsonl", ("\n".join([GOOD] * 5)).encode(), max_items=1000))
     assert [i.kind for i in items] == ["record"] * 5
-    items = list(iter_upload("page.html.gz", gzip.compress(b"<html><body><p>Hi</p></body></html>"), max_items=10))
+    items = list(
+        iter_upload("page.html.gz", gzip.compress(b"<html><body><p>Hi</p></body></html>"), max_items=10)
+    )
     assert [i.kind for i in items] == ["html"]

@@ -47,7 +47,9 @@ op = st.one_of(
 
 async def view(store: SQLiteStore, scope: int | None) -> tuple[Any, ...]:
     """Every byte a scope can read: its visible rows (all columns), their bands and vectors."""
-    where, params = ("guild_id IS NULL", []) if scope is None else ("(guild_id = ? OR guild_id IS NULL)", [scope])
+    where, params = (
+        ("guild_id IS NULL", []) if scope is None else ("(guild_id = ? OR guild_id IS NULL)", [scope])
+    )
     async with store.db.execute(f"SELECT * FROM articles WHERE {where} ORDER BY id", params) as cur:
         rows = [tuple(r) for r in await cur.fetchall()]
     ids = [r[0] for r in rows]
@@ -68,7 +70,10 @@ async def apply(ingestor: Ingestor, store: SQLiteStore, step: tuple[Any, ...]) -
     _, _, u, e, b, t, day = step
     text = BASE[b] + TAILS[t]
     extracted = ExtractedArticle(
-        paragraphs=[Paragraph("text", text), Paragraph("text", f"Reported from scope {scope}." if t else "Fin.")],
+        paragraphs=[
+            Paragraph("text", text),
+            Paragraph("text", f"Reported from scope {scope}." if t else "Fin."),
+        ],
         url=URLS[u],
         title=f"Story {b}",
         published=datetime(2024, 1, 1, tzinfo=UTC) + timedelta(days=day),

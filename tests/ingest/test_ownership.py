@@ -47,14 +47,26 @@ async def snapshot(store: ArticleStore, article_id: int) -> tuple[object, ...]:
 
 async def global_article(ingestor: Ingestor, tmp_path: Path) -> int:
     path = tmp_path / "global.jsonl"
-    path.write_text(json.dumps({"id": "ext-7", "url": URL, "title": "Harbour terminal opens", "text": OLD,
-                                "published": "2024-03-01T10:00:00Z"}) + "\n")
+    path.write_text(
+        json.dumps(
+            {
+                "id": "ext-7",
+                "url": URL,
+                "title": "Harbour terminal opens",
+                "text": OLD,
+                "published": "2024-03-01T10:00:00Z",
+            }
+        )
+        + "\n"
+    )
     [result] = [r async for r in ingestor.ingest_sources([str(path)])]
     assert result.status == "created" and result.id is not None
     return result.id
 
 
-async def test_server_jsonl_with_a_global_url_or_id_never_rewrites_it(store: ArticleStore, tmp_path: Path) -> None:
+async def test_server_jsonl_with_a_global_url_or_id_never_rewrites_it(
+    store: ArticleStore, tmp_path: Path
+) -> None:
     ingestor = Ingestor(store, analyzer=default_analyzer())
     gid = await global_article(ingestor, tmp_path)
     before = await snapshot(store, gid)
@@ -88,12 +100,16 @@ async def test_another_servers_row_is_never_written(store: ArticleStore) -> None
     ingestor = Ingestor(store, analyzer=default_analyzer())
     made = await ingestor.store_extracted(
         ExtractedArticle(paragraphs=[Paragraph("text", t) for t in OLD.split("\n\n")], url=URL, title="B's"),
-        origin="file", source="b", guild_id=B,
+        origin="file",
+        source="b",
+        guild_id=B,
     )
     before = await snapshot(store, made.id or 0)
     other = await ingestor.store_extracted(
         ExtractedArticle(paragraphs=[Paragraph("text", t) for t in NEW.split("\n\n")], url=URL, title="A's"),
-        origin="file", source="a", guild_id=A,
+        origin="file",
+        source="a",
+        guild_id=A,
     )
     assert other.id != made.id and other.status == "created"
     assert await snapshot(store, made.id or 0) == before

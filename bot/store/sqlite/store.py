@@ -298,7 +298,10 @@ class SQLiteStore(SQLiteSearchMixin, SQLiteFeedsMixin, SQLiteTopicsMixin, SQLite
             row = await cur.fetchone()
         duplicates = int(row[0]) if row else 0
         if scope.everything:
-            sql, size_params = "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()", []
+            sql, size_params = (
+                "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()",
+                [],
+            )
         else:  # a server sees its own share (the text it stored), never how big everyone's store is
             own = "guild_id IS NULL" if scope.guild_id is None else "guild_id = ?"
             sql = (

@@ -1,0 +1,36 @@
+"""Issue 12 acceptance: while a 1.5-million-line upload runs in server A, 50 commands in server B are all
+answered (the timings and the bot's peak memory are printed by bench/upload_burst.py)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+import pytest_asyncio
+
+from tests.cogs.burst import run_burst
+from tests.cogs.conftest import BBC, SEED, World, start_world, stop_world
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+@pytest_asyncio.fixture(loop_scope="module", scope="module")
+async def capped(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World]:
+    if not SEED.exists() or not BBC.exists():
+        pytest.skip("../shared data is not beside the repository")
+    w = await start_world(tmp_path_factory.mktemp("burst"), {"NEWSBOT_UPLOAD_MAX_ITEMS": "300"})
+    try:
+        yield w
+    finally:
+        assert await stop_world(w) == 0
+        w.emu.assert_no_violations()
+
+
+async def test_a_flood_upload_in_one_server_leaves_another_answered(capped: World) -> None:
+    burst = await run_burst(capped, commands=50)
+    assert burst.unanswered == 0
+    assert len(burst.latencies) == 50
+    assert "Ingested 1 of 301" == burst.upload_title, (
+        burst.upload_title
+    )  # one article, 299 duplicates, the cap
+    assert "more than 300 items" in burst.upload_text
