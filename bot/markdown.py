@@ -35,12 +35,13 @@ def inline_code(text: str | None, limit: int = 80) -> str:
 # Bidi overrides/isolates (U+202A-U+202E, U+2066-U+2069) flip how a line reads ("gnp.exe" shown as "exe.png");
 # zero-width characters hide text inside words. Neither has a place in what newsbot shows.
 INVISIBLE = re.compile("[\u202a-\u202e\u2066-\u2069\u200b-\u200d\u2060\ufeff\u00ad]")
-# Every character Discord's markdown gives a meaning to, anywhere in a line: a backslash makes each literal
-# (Discord drops a backslash before any ASCII punctuation). Escaping each one, not only the first of a run,
-# is what keeps `[a] [b](url)` from becoming a masked link.
-_SPECIAL = re.compile(r"([\\*_~|`>\[\]()<#@])")
+# The characters Discord's markdown gives a meaning to anywhere in a line: a backslash makes each literal
+# (Discord drops a backslash before any ASCII punctuation). Escaping every bracket, not only the first of a
+# line, is what keeps `[a] [b](url)` from becoming a masked link (parentheses alone then mean nothing).
+_SPECIAL = re.compile(r"([\\*_~|`>\[\]<@])")
 _SCHEME = re.compile(r"(?<=[A-Za-z0-9+.-]):(?=//)")  # `https://...` autolinks; `https\://...` does not
-_LINE_MARK = re.compile(r"^(\s*)([\-+])(?=\s)", re.MULTILINE)  # list bullets (`*`, `#`, `>` are escaped)
+# line starts: headings, subtext (`-# `) and list bullets (`*` and `>` are escaped everywhere)
+_LINE_MARK = re.compile(r"^(\s*)(#{1,3}|-#|[\-+])(?=\s)", re.MULTILINE)
 _LINE_NUM = re.compile(r"^(\s*)(\d+)\.(?=\s)", re.MULTILINE)  # numbered lists
 _PING = re.compile(r"@(?=everyone|here)", re.IGNORECASE)
 _URLISH = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:/|^\s*(www\.)?[\w-]+(\.[\w-]+)+(/|\s*$)", re.IGNORECASE)

@@ -229,12 +229,14 @@ class NewsService:
         happen in a worker thread a batch at a time and every item yields to the event loop, so a huge
         upload neither fills memory nor keeps other servers' commands waiting."""
         results: list[IngestResult] = []
+        notices: list[IngestResult] = []  # about the whole file (the item cap): shown before the items
         items = iter_upload(filename, data, max_items=self.upload_max_items)
         while batch := await asyncio.to_thread(_take, items, UPLOAD_BATCH):
             for raw in batch:
-                results.extend(await self.ingestor.ingest_item(raw, guild_id=guild_id, ingested_by=by))
+                done = await self.ingestor.ingest_item(raw, guild_id=guild_id, ingested_by=by)
+                (notices if raw.source == filename and raw.kind == "error" else results).extend(done)
                 await asyncio.sleep(0)
-        return IngestOutcome(results)
+        return IngestOutcome(notices + results)
 
     async def ingest_text(self, title: str | None, body: str, guild_id: int, by: str) -> IngestOutcome:
         if not body.strip():

@@ -13,14 +13,17 @@ from pathlib import Path
 
 from tests.cogs.conftest import World
 
-LINE = json.dumps(
+# The reported shape: 1.5 million tiny lines (16.5 MB, inside the 20 MB a file may expand to) in a gzip
+# of about 16 KB; each line is an item that fails at once, so the old code never yielded between them.
+TINY = '{"text":1}'
+# An article-like line: every item goes through extraction, dedupe and a store write (a duplicate).
+ARTICLE = json.dumps(
     {"title": "Flood", "text": "The same short line, over and over, a million and a half times."}
 )
 
 
-def flood(lines: int = 1_500_000) -> bytes:
-    """A few hundred KB of gzip that expands to 1.5 million JSONL lines."""
-    return gzip.compress(("\n".join([LINE] * lines) + "\n").encode(), 9)
+def flood(lines: int = 1_500_000, line: str = TINY) -> bytes:
+    return gzip.compress(("\n".join([line] * lines) + "\n").encode(), 9)
 
 
 @dataclass
@@ -39,7 +42,11 @@ def peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
-async def run_burst(world: World, commands: int = 50, data: bytes | None = None) -> Burst:
+async def run_burst(
+    world: World, commands: int = 50, data: bytes | None = None, *, wait_upload: bool = True
+) -> Burst:
+    """Server A's admin uploads `data`; then server B's owner sends `commands` /summary commands, one
+    every 50 ms, each waited for up to 15 s."""
     owner_b = world.emu.users[world.other.owner_id]
     att = world.emu.add_attachment(data or flood(), "flood.jsonl.gz", "application/gzip")
     out = Burst()
@@ -57,6 +64,8 @@ async def run_burst(world: World, commands: int = 50, data: bytes | None = None)
         except (TimeoutError, AssertionError):
             out.unanswered += 1
         await asyncio.sleep(0.05)
+    if not wait_upload:
+        return out
     msg = await world.emu.wait_original(upload, timeout=600)
     out.upload_seconds = time.perf_counter() - started
     out.upload_title = msg["embeds"][0]["title"]

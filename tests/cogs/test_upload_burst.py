@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 import pytest_asyncio
 
-from tests.cogs.burst import run_burst
+from tests.cogs.burst import ARTICLE, flood, run_burst
 from tests.cogs.conftest import BBC, SEED, World, start_world, stop_world
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -27,10 +27,15 @@ async def capped(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Worl
 
 
 async def test_a_flood_upload_in_one_server_leaves_another_answered(capped: World) -> None:
-    burst = await run_burst(capped, commands=50)
+    burst = await run_burst(capped, commands=50)  # 1.5 million tiny lines, about 16 KB of gzip
     assert burst.unanswered == 0
     assert len(burst.latencies) == 50
-    assert "Ingested 1 of 301" == burst.upload_title, (
-        burst.upload_title
-    )  # one article, 299 duplicates, the cap
+    assert burst.upload_title == "Ingested 0 of 301"  # 300 lines read (each one bad), then the cap
+    assert burst.upload_text.startswith("✗ flood.jsonl.gz: the upload holds more than 300 items")
+
+
+async def test_article_lines_are_capped_too(capped: World) -> None:
+    burst = await run_burst(capped, commands=5, data=flood(1_500_000, ARTICLE))
+    assert burst.unanswered == 0
+    assert burst.upload_title == "Ingested 1 of 301"  # one article, 299 duplicates of it, the cap
     assert "more than 300 items" in burst.upload_text
