@@ -33,6 +33,7 @@ class Burst:
     upload_title: str = ""
     upload_text: str = ""
     upload_seconds: float = 0.0
+    ran_throughout: bool = False  # the upload was still "thinking" when server B's last answer came
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -64,6 +65,7 @@ async def run_burst(
         except (TimeoutError, AssertionError):
             out.unanswered += 1
         await asyncio.sleep(0.05)
+    out.ran_throughout = upload.loading
     if not wait_upload:
         return out
     msg = await world.emu.wait_original(upload, timeout=600)
