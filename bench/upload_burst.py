@@ -5,6 +5,7 @@ deadline, how long the upload took, and the bot's peak memory (VmHWM).
     .venv/bin/python bench/upload_burst.py [--lines 1500000] [--commands 50] [--max-items 10000]
         [--articles]   (article-like lines, each a store write, instead of the reported tiny lines)
         [--no-wait]    (stop after server B's commands: for code whose upload never finishes)
+        [--spacing S]  (seconds between server B's commands, default 0.05)
 """
 
 from __future__ import annotations
@@ -22,14 +23,14 @@ from tests.cogs.burst import ARTICLE, TINY, flood, peak_rss_mb, run_burst  # noq
 from tests.cogs.conftest import start_world, stop_world  # noqa: E402
 
 
-async def main(lines: int, commands: int, max_items: int, articles: bool, wait: bool) -> None:
+async def main(lines: int, commands: int, max_items: int, articles: bool, wait: bool, spacing: float) -> None:
     data = flood(lines, ARTICLE if articles else TINY)
     with tempfile.TemporaryDirectory() as tmp:
         world = await start_world(Path(tmp), {"NEWSBOT_UPLOAD_MAX_ITEMS": str(max_items)})
         try:
             assert world.proc is not None
             base = peak_rss_mb(world.proc.pid)
-            burst = await run_burst(world, commands, data, wait_upload=wait)
+            burst = await run_burst(world, commands, data, wait_upload=wait, spacing=spacing)
             peak = peak_rss_mb(world.proc.pid)
         finally:
             await stop_world(world)
@@ -53,5 +54,6 @@ if __name__ == "__main__":
     p.add_argument("--max-items", type=int, default=10_000)
     p.add_argument("--articles", action="store_true")
     p.add_argument("--no-wait", action="store_true")
+    p.add_argument("--spacing", type=float, default=0.05)
     a = p.parse_args()
-    asyncio.run(main(a.lines, a.commands, a.max_items, a.articles, not a.no_wait))
+    asyncio.run(main(a.lines, a.commands, a.max_items, a.articles, not a.no_wait, a.spacing))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import islice
@@ -34,6 +35,7 @@ SEARCH_FETCH = 50  # hits fetched once, then paged locally
 MAX_UPLOAD_BYTES = 8 * 1024 * 1024
 UPLOAD_SUFFIXES = (".html", ".htm", ".xhtml", ".txt", ".text", ".md", ".markdown", ".jsonl", ".ndjson", ".gz")
 UPLOAD_BATCH = 50  # items parsed per worker-thread hop
+OUTCOME_KEPT = 200  # per-item results an upload keeps for its answer (an embed shows about 40 lines)
 _ID_REF = re.compile(r"^#?(\d{1,18})$")
 
 
@@ -72,7 +74,17 @@ class SummaryResult:
 
 @dataclass(slots=True)
 class IngestOutcome:
-    results: list[IngestResult]
+    results: list[IngestResult]  # the items to list (an upload keeps only the first OUTCOME_KEPT)
+    counts: dict[str, int] | None = None  # every item by status, when `results` is only the first ones
+
+    def count(self, *statuses: str) -> int:
+        if self.counts is None:
+            return sum(1 for r in self.results if r.status in statuses)
+        return sum(self.counts.get(s, 0) for s in statuses)
+
+    @property
+    def total(self) -> int:
+        return len(self.results) if self.counts is None else sum(self.counts.values())
 
     @property
     def created(self) -> list[IngestResult]:
@@ -228,15 +240,21 @@ class NewsService:
         """Item by item from the (decompressing) stream, at most `upload_max_items`: reading and parsing
         happen in a worker thread a batch at a time and every item yields to the event loop, so a huge
         upload neither fills memory nor keeps other servers' commands waiting."""
-        results: list[IngestResult] = []
+        results: list[IngestResult] = []  # the first OUTCOME_KEPT, for the answer's lines
         notices: list[IngestResult] = []  # about the whole file (the item cap): shown before the items
+        counts: Counter[str] = Counter()
         items = iter_upload(filename, data, max_items=self.upload_max_items)
         while batch := await asyncio.to_thread(_take, items, UPLOAD_BATCH):
             for raw in batch:
                 done = await self.ingestor.ingest_item(raw, guild_id=guild_id, ingested_by=by)
-                (notices if raw.source == filename and raw.kind == "error" else results).extend(done)
+                if raw.source == filename and raw.kind == "error":
+                    notices.extend(done)
+                else:
+                    counts.update(r.status for r in done)
+                    results.extend(done[: max(0, OUTCOME_KEPT - len(results))])
                 await asyncio.sleep(0)
-        return IngestOutcome(notices + results)
+        counts.update(r.status for r in notices)
+        return IngestOutcome(notices + results, dict(counts))
 
     async def ingest_text(self, title: str | None, body: str, guild_id: int, by: str) -> IngestOutcome:
         if not body.strip():

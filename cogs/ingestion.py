@@ -49,10 +49,10 @@ def who(interaction: discord.Interaction[Any]) -> str:
 def outcome_embed(outcome: IngestOutcome, colour: int) -> discord.Embed:
     """One line per item: what was stored, what was a duplicate, what failed and why."""
     results = outcome.results
-    created, failed = len(outcome.created), len(outcome.failed)
+    created, failed = outcome.count("created", "updated"), outcome.count("failed")
     title = (
-        f"Ingested {created} of {len(results)}"
-        if len(results) > 1
+        f"Ingested {created} of {outcome.total:,}"
+        if outcome.total > 1
         else STATUS_WORDS[results[0].status]
         if results
         else "Nothing to ingest"

@@ -44,10 +44,15 @@ def peak_rss_mb(pid: int) -> float:
 
 
 async def run_burst(
-    world: World, commands: int = 50, data: bytes | None = None, *, wait_upload: bool = True
+    world: World,
+    commands: int = 50,
+    data: bytes | None = None,
+    *,
+    wait_upload: bool = True,
+    spacing: float = 0.05,
 ) -> Burst:
     """Server A's admin uploads `data`; then server B's owner sends `commands` /summary commands, one
-    every 50 ms, each waited for up to 15 s."""
+    `spacing` seconds apart, each waited for up to 15 s."""
     owner_b = world.emu.users[world.other.owner_id]
     att = world.emu.add_attachment(data or flood(), "flood.jsonl.gz", "application/gzip")
     out = Burst()
@@ -64,7 +69,7 @@ async def run_burst(
             out.latencies.append(time.perf_counter() - t0)
         except (TimeoutError, AssertionError):
             out.unanswered += 1
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(spacing)
     out.ran_throughout = upload.loading
     if not wait_upload:
         return out

@@ -31,11 +31,11 @@ async def test_a_flood_upload_in_one_server_leaves_another_answered(capped: Worl
     assert burst.ran_throughout  # 200,000 items take far longer than 50 commands
     assert burst.unanswered == 0
     assert len(burst.latencies) == 50
-    assert burst.upload_title == "Ingested 0 of 200001"  # 200,000 lines read (each one bad), then the cap
+    assert burst.upload_title == "Ingested 0 of 200,001"  # 200,000 lines read (each one bad), then the cap
     assert burst.upload_text.startswith("✗ flood.jsonl.gz: the upload holds more than 200,000 items")
 
 
 async def test_article_lines_stored_while_another_server_asks(capped: World) -> None:
     burst = await run_burst(capped, commands=10, data=flood(3_000, ARTICLE))
     assert burst.unanswered == 0
-    assert burst.upload_title == "Ingested 1 of 3000"  # one article, then 2,999 duplicates of it
+    assert burst.upload_title == "Ingested 1 of 3,000"  # one article, then 2,999 duplicates of it
