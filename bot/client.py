@@ -95,7 +95,12 @@ class NewsBot(commands.Bot):
         self.http_session = create_session(policy)
         self.fetcher = Fetcher(policy, session=self.http_session)
         self.ingestor = Ingestor(self.store, fetcher=self.fetcher, analyzer=default_analyzer())
-        self.news = NewsService(self.store, self.ingestor, admin_roles=self.settings.admin_roles)
+        self.news = NewsService(
+            self.store,
+            self.ingestor,
+            admin_roles=self.settings.admin_roles,
+            upload_max_items=self.settings.upload_max_items,
+        )
         for name in self.cog_modules:
             if importlib.util.find_spec(name) is None:
                 log.debug("cog module not present, skipped", extra={"cog": name})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,7 @@ class Settings:
     discord_gateway: str | None = None
     page_timeout: float = 180.0  # seconds before paging buttons are disabled
     defer_after: float = 1.5  # seconds of work before a command shows "thinking" (Discord allows 3)
+    upload_max_items: int = 10_000  # articles read from one /ingest file upload; the rest is refused
 
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None, env_file: str | Path | None = ".env") -> Settings:
@@ -59,6 +61,11 @@ class Settings:
             defer_after = min(max(0.0, float(defer_raw)), 2.5)
         except ValueError:
             raise ConfigError(f"NEWSBOT_DEFER_AFTER must be a number of seconds, not {defer_raw!r}") from None
+        max_items_raw = get("NEWSBOT_UPLOAD_MAX_ITEMS") or "10000"
+        if not max_items_raw.isdigit() or int(max_items_raw) < 1:
+            raise ConfigError(
+                f"NEWSBOT_UPLOAD_MAX_ITEMS must be a whole number of articles (1 or more), not {max_items_raw!r}"
+            )
         roles = tuple(r.strip() for r in (get("NEWSBOT_ADMIN_ROLES") or "").split(",") if r.strip())
         fetch_allow = get("NEWSBOT_FETCH_ALLOW") or ""
         if fetch_allow:  # checked here so a typo stops every command at once, not the first fetch
@@ -76,6 +83,7 @@ class Settings:
             discord_gateway=get("NEWSBOT_DISCORD_GATEWAY"),
             page_timeout=timeout,
             defer_after=defer_after,
+            upload_max_items=int(max_items_raw),
         )
 
 
@@ -92,11 +100,34 @@ def setup_logging(level: str = "INFO") -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s%(context)s",
     )
     for handler in logging.getLogger().handlers:
-        for old in [f for f in handler.filters if isinstance(f, _ContextFilter | _LibraryFilter)]:
+        for old in [
+            f for f in handler.filters if isinstance(f, _ContextFilter | _LibraryFilter | _RedactFilter)
+        ]:
             handler.removeFilter(old)
         handler.addFilter(_ContextFilter())
+        handler.addFilter(_RedactFilter())
         if level != "DEBUG":
             handler.addFilter(_LibraryFilter())
+
+
+# An interaction token lets anyone answer (or edit answers to) that interaction for 15 minutes: discord.py
+# logs REST routes and gateway payloads at DEBUG, so the tokens in both are masked before any handler.
+_TOKEN_IN_ROUTE = re.compile(r"(/(?:interactions|webhooks)/\d+/)[A-Za-z0-9_.\-]{20,}")
+_TOKEN_IN_PAYLOAD = re.compile(r"""((?:'|")token(?:'|")\s*:\s*(?:'|"))[^'"]+""")
+
+
+class _RedactFilter(logging.Filter):
+    """Masks interaction/webhook tokens in a record's message (and its arguments)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record is logging's own business
+            return True
+        masked = _TOKEN_IN_PAYLOAD.sub(r"\1<redacted>", _TOKEN_IN_ROUTE.sub(r"\1<token>", message))
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
 
 
 class _LibraryFilter(logging.Filter):

@@ -16,9 +16,12 @@ class StoreError(NewsbotError):
 
 
 class ArticleNotFound(NewsbotError):
-    def __init__(self, ref: object) -> None:
-        super().__init__(f"no article matches {ref!r}")
+    def __init__(self, ref: object, detail: str | None = None) -> None:
+        super().__init__(detail or f"no article matches {ref!r}")
         self.ref = ref
+        self.detail = (
+            detail  # said instead of the generic "no article matches" (a typed id: "no article #2 here")
+        )
 
 
 class IngestError(NewsbotError):

@@ -8,16 +8,18 @@ import asyncio
 import logging
 import re
 import time
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import islice
 
-from bot.analysis import analyze, summarize
+from bot.analysis import analyze, bounded, summarize
 from bot.analysis.access import select_quotes
 from bot.errors import ArticleNotFound, InvalidQuery
 from bot.guild_settings import GuildSettings, SummaryLength, parse_summary_length
 from bot.ingest.dedupe import canonical_url
 from bot.ingest.pipeline import Ingestor, IngestResult
-from bot.ingest.sources import RawItem, is_url, item_from_upload
+from bot.ingest.sources import MAX_UPLOAD_ITEMS, RawItem, is_url, iter_upload
 from bot.models import Analysis, Article, Quote
 from bot.search.types import RelatedResult, SearchHit
 from bot.store import ArticleListing, ArticleStore, Scope, StoreStats
@@ -34,6 +36,8 @@ SETTINGS_TTL = 3.0  # seconds a server's settings are cached (other processes ma
 SEARCH_FETCH = 50  # hits fetched once, then paged locally
 MAX_UPLOAD_BYTES = 8 * 1024 * 1024
 UPLOAD_SUFFIXES = (".html", ".htm", ".xhtml", ".txt", ".text", ".md", ".markdown", ".jsonl", ".ndjson", ".gz")
+UPLOAD_BATCH = 50  # items parsed per worker-thread hop
+OUTCOME_KEPT = 200  # per-item results an upload keeps for its answer (an embed shows about 40 lines)
 _ID_REF = re.compile(r"^#?(\d{1,18})$")
 
 
@@ -72,7 +76,17 @@ class SummaryResult:
 
 @dataclass(slots=True)
 class IngestOutcome:
-    results: list[IngestResult]
+    results: list[IngestResult]  # the items to list (an upload keeps only the first OUTCOME_KEPT)
+    counts: dict[str, int] | None = None  # every item by status, when `results` is only the first ones
+
+    def count(self, *statuses: str) -> int:
+        if self.counts is None:
+            return sum(1 for r in self.results if r.status in statuses)
+        return sum(self.counts.get(s, 0) for s in statuses)
+
+    @property
+    def total(self) -> int:
+        return len(self.results) if self.counts is None else sum(self.counts.values())
 
     @property
     def created(self) -> list[IngestResult]:
@@ -86,8 +100,16 @@ class IngestOutcome:
 class NewsService:
     """The bot's use cases over one store and one ingestor."""
 
-    def __init__(self, store: ArticleStore, ingestor: Ingestor, *, admin_roles: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        store: ArticleStore,
+        ingestor: Ingestor,
+        *,
+        admin_roles: Sequence[str] = (),
+        upload_max_items: int = MAX_UPLOAD_ITEMS,
+    ) -> None:
         self.store = store
+        self.upload_max_items = upload_max_items
         self.ingestor = ingestor
         self.admin_roles = tuple(admin_roles)
         # (settings, when read): kept SETTINGS_TTL seconds, so a change another process made (another
@@ -101,10 +123,11 @@ class NewsService:
         if not text:
             raise InvalidQuery("name an article: pick one from the list, or type its id, URL or title")
         hit = _ID_REF.match(text)
-        if hit:
+        if hit:  # an id resolves as that id or not at all: never a title that happens to contain it
             article = await self.store.get_article(int(hit.group(1)), scope)
-            if article is not None:
-                return article
+            if article is None:
+                raise ArticleNotFound(text, f"no article #{int(hit.group(1))} here")
+            return article
         if is_url(text):
             canonical = canonical_url(text)
             article = await self.store.find_by_canonical_url(canonical, scope) if canonical else None
@@ -163,7 +186,7 @@ class NewsService:
         if size == "medium" and analysis.summary:
             return SummaryResult(list(analysis.summary), size)
         sentences = await asyncio.to_thread(
-            summarize, article.paragraphs, title=article.title, sentences=SUMMARY_SENTENCES[size]
+            summarize, bounded(article.paragraphs), title=article.title, sentences=SUMMARY_SENTENCES[size]
         )
         return SummaryResult(sentences, size)
 
@@ -218,11 +241,24 @@ class NewsService:
         return IngestOutcome(await self.ingestor.ingest_item(raw, guild_id=guild_id, ingested_by=by))
 
     async def ingest_upload(self, filename: str, data: bytes, guild_id: int, by: str) -> IngestOutcome:
-        results: list[IngestResult] = []
-        items = await asyncio.to_thread(item_from_upload, filename, data)
-        for raw in items:
-            results.extend(await self.ingestor.ingest_item(raw, guild_id=guild_id, ingested_by=by))
-        return IngestOutcome(results)
+        """Item by item from the (decompressing) stream, at most `upload_max_items`: reading and parsing
+        happen in a worker thread a batch at a time and every item yields to the event loop, so a huge
+        upload neither fills memory nor keeps other servers' commands waiting."""
+        results: list[IngestResult] = []  # the first OUTCOME_KEPT, for the answer's lines
+        notices: list[IngestResult] = []  # about the whole file (the item cap): shown before the items
+        counts: Counter[str] = Counter()
+        items = iter_upload(filename, data, max_items=self.upload_max_items)
+        while batch := await asyncio.to_thread(_take, items, UPLOAD_BATCH):
+            for raw in batch:
+                done = await self.ingestor.ingest_item(raw, guild_id=guild_id, ingested_by=by)
+                if raw.source == filename and raw.kind == "error":
+                    notices.extend(done)
+                else:
+                    counts.update(r.status for r in done)
+                    results.extend(done[: max(0, OUTCOME_KEPT - len(results))])
+                await asyncio.sleep(0)
+        counts.update(r.status for r in notices)
+        return IngestOutcome(notices + results, dict(counts))
 
     async def ingest_text(self, title: str | None, body: str, guild_id: int, by: str) -> IngestOutcome:
         if not body.strip():
@@ -265,6 +301,10 @@ class NewsService:
         await self.store.set_guild_settings(guild_id, changed)
         self._settings[guild_id] = (changed, time.monotonic())
         return changed
+
+
+def _take(items: Iterator[RawItem], n: int) -> list[RawItem]:
+    return list(islice(items, n))
 
 
 def check_upload(filename: str, size: int) -> None:

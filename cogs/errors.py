@@ -48,6 +48,12 @@ def describe(error: BaseException) -> tuple[str, bool]:
         return f"Slow down a little: try again in {error.retry_after:.0f} s.", False
     if isinstance(error, app_commands.CheckFailure):
         return "You can't use this command here.", False
+    if isinstance(error, ArticleNotFound) and error.detail:
+        return (
+            f"I can't find an article by that id: {escape(error.detail)} (this server's library and the "
+            "global one). Pick one from the list as you type, or use an id from `/search`.",
+            False,
+        )
     if isinstance(error, ArticleNotFound):
         ref = escape(str(error.ref))[:200]
         return (

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import re
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -46,21 +45,11 @@ URL_MAX = 2048
 HITS_PER_PAGE = 5
 HL_OPEN, HL_CLOSE = "\x02", "\x03"  # search snippet markers, turned into bold after escaping
 
-_LINE_MARK = re.compile(r"^(\s*)([>\-+*]|#{1,3})(?=\s)", re.MULTILINE)
-_LINE_NUM = re.compile(r"^(\s*)(\d+)\.(?=\s)", re.MULTILINE)
-_ANGLE = re.compile(r"<(?=[@#:a/t])")
-
 
 # --- text helpers ----------------------------------------------------------------------------------------
 def escape(text: str | None) -> str:
-    """Article or user text made inert: no markdown, no mentions, no masked links, no headings/lists."""
-    if not text:
-        return ""
-    out = discord.utils.escape_markdown(text, as_needed=False, ignore_links=False)
-    out = discord.utils.escape_mentions(out)
-    out = _ANGLE.sub("<\u200b", out)
-    out = _LINE_MARK.sub(lambda m: m.group(1) + "\\" + m.group(2), out)
-    return _LINE_NUM.sub(lambda m: m.group(1) + m.group(2) + "\\.", out)
+    """Article or user text made inert (bot.markdown.escape: the one rule every message uses)."""
+    return markdown.escape(text)
 
 
 def clip(text: str, limit: int) -> str:
@@ -99,7 +88,7 @@ def link_target(url: str | None) -> str | None:
 
 def link_text(text: str) -> str:
     """Escaped text for inside `[...]`: square brackets become parentheses so none can close the link."""
-    return escape(text).replace("\\[", "(").replace("[", "(").replace("]", ")")
+    return markdown.link_text(text)
 
 
 def inline_code(text: str | None, limit: int = 80) -> str:
@@ -263,9 +252,10 @@ def listing_line(
     tail = " · ".join(x for x in (shown_source, when(published), f"#{aid}") if x)
     room = limit - len(f"{n}. \n{tail}")
     link = link_target(url)
+    head = ""
     if link and room - len(link) - 4 >= min(40, len(title) + 4):
-        head = f"[{clip(link_text(title), room - len(link) - 4)}]({link})"
-    else:
+        head = markdown.masked_link(title, url, room - len(link) - 6)
+    if not head or len(head) > room:
         head = f"**{clip(link_text(title), max(4, room - 4))}**"
     return f"{n}. {head}\n{tail}"
 
@@ -312,7 +302,7 @@ def search_pages(
             )
             link = link_target(urls.get(hit.id))
             snippet = escape(hit.snippet).replace(HL_OPEN, "**").replace(HL_CLOSE, "**")
-            value = clip(snippet, 700) + f"\n{meta}" + (f" · [open]({link})" if link else "")
+            value = clip(snippet, 700) + f"\n{meta}" + (f" · [open](<{link}>)" if link else "")
             embed.add_field(name=clip(f"{i}. {escape(hit.title)}", FIELD_NAME_MAX), value=value, inline=False)
         embed.set_footer(text=f"Page {p + 1}/{count} · {len(hits)} results")
         pages.append(fit_embed(embed))
@@ -326,7 +316,7 @@ def stats_embed(stats: StoreStats, settings: GuildSettings, guild_name: str | No
     )
     embed.add_field(name="Articles", value=f"{stats.articles:,}")
     embed.add_field(name="Duplicates caught", value=f"{stats.duplicates_recorded:,}")
-    embed.add_field(name="Database size", value=f"{stats.size_bytes / 1e6:.1f} MB")
+    embed.add_field(name="Stored here", value=f"{stats.size_bytes / 1e6:.1f} MB")
     if stats.by_origin:
         embed.add_field(
             name="By origin",

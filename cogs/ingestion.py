@@ -20,6 +20,7 @@ from bot.feeds.types import Feed, FeedSubscription
 from bot.ingest.netguard import validate_url
 from bot.ingest.pipeline import IngestResult
 from bot.jobs import INGEST
+from bot.markdown import masked_link
 from bot.services import MAX_UPLOAD_BYTES, IngestOutcome, check_upload
 from bot.store import Scope
 from bot.timer import clock_from_env
@@ -33,7 +34,6 @@ from cogs.formatting import (
     fit_embed,
     inline_code,
     link_target,
-    link_text,
     manager_only,
     stats_embed,
 )
@@ -53,17 +53,22 @@ def who(interaction: discord.Interaction[Any]) -> str:
 def outcome_embed(outcome: IngestOutcome, colour: int) -> discord.Embed:
     """One line per item: what was stored, what was a duplicate, what failed and why."""
     results = outcome.results
-    created, failed = len(outcome.created), len(outcome.failed)
+    created, failed = outcome.count("created", "updated"), outcome.count("failed")
     title = (
-        f"Ingested {created} of {len(results)}"
-        if len(results) > 1
+        f"Ingested {created} of {outcome.total:,}"
+        if outcome.total > 1
         else STATUS_WORDS[results[0].status]
         if results
         else "Nothing to ingest"
     )
     embed = discord.Embed(title=title, colour=colour if not failed or created else 0xC53030)
     embed.description = (
-        fill_lines([_line(r) for r in results], DESCRIPTION_MAX)[0] or "The input held no articles."
+        # failures first: in a long upload they (and the item cap's notice) must not be cut off
+        fill_lines(
+            [_line(r) for r in [*outcome.failed, *(r for r in results if r.status != "failed")]],
+            DESCRIPTION_MAX,
+        )[0]
+        or "The input held no articles."
     )
     return fit_embed(embed)
 
@@ -213,11 +218,9 @@ def announcement(feed: Feed, items: list[NewItem]) -> str:
     """New feed items as one message; an item links only to an http(s) address, made inert for markdown."""
     lines = [f"🗞️ **{escape(clip(feed.title or feed.url, 100))}** — {len(items)} new"]
     for it in items[:10]:
-        title = clip(link_text(it.title), 150)
         link = link_target(it.url)
-        if link and len(link) > 400:
-            link = None  # ten of those would not fit in one message
-        lines.append(f"• [{title}](<{link}>) (#{it.article_id})" if link else f"• {title} (#{it.article_id})")
+        url = it.url if link and len(link) <= 400 else None  # ten longer ones would not fit in one message
+        lines.append(f"• {masked_link(it.title, url, 150)} (#{it.article_id})")
     if len(items) > 10:
         lines.append(f"…and {len(items) - 10} more")
     return fill_lines(lines, CONTENT_MAX)[0]

@@ -164,7 +164,7 @@ def test_fit_embed_and_escape() -> None:
     assert all(len(f.value or "") <= 1024 and len(f.name or "") <= 256 for f in embed.fields)
     assert not clip("a\\" * 100, 51).endswith("\\…")
     assert escape("> quote\n- item\n1. one\n# head") == "\\> quote\n\\- item\n1\\. one\n\\# head"
-    assert "@\u200beveryone" in escape("@everyone") and "<\u200b#" in escape("<#123>")
+    assert "\\@\u200beveryone" in escape("@everyone") and "\\<#" in escape("<#123>")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -42,3 +42,33 @@ def test_a_valid_fetch_allow_list_is_kept(tmp_path: Path) -> None:
     env = {"NEWSBOT_FETCH_ALLOW": "intranet.example, 10.0.0.0/8"}
     s = Settings.load(env, env_file=tmp_path / "missing.env")
     assert s.fetch_allow == "intranet.example, 10.0.0.0/8"
+
+
+def test_debug_logs_never_hold_interaction_tokens() -> None:
+    """Issue 12, finding 5: discord.py logs routes and gateway payloads at DEBUG; tokens are masked."""
+    import io
+    import logging
+
+    from bot.config import setup_logging
+
+    token = "aW50ZXJhY3Rpb246MTIzNDU2Nzg5MDEyMzQ1Njc4OkxTZWNyZXRUb2tlbg"
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    old_level = root.level
+    setup_logging("DEBUG")
+    root.setLevel(logging.DEBUG)
+    log = logging.getLogger("discord.http")
+    log.debug("POST https://discord.com/api/v10/interactions/123456789/%s/callback has returned 204", token)
+    log.debug("webhook %s", f"https://discord.com/api/v10/webhooks/987654321/{token}/messages/@original")
+    logging.getLogger("discord.gateway").debug(
+        "For Shard ID None: WebSocket Event: %s",
+        {"t": "INTERACTION_CREATE", "d": {"id": "1", "token": token}},
+    )
+    logging.getLogger("bot").debug("json %s", '{"token": "' + token + '", "x": 1}')
+    root.removeHandler(handler)
+    root.setLevel(old_level)
+    err = out.getvalue()
+    assert "interactions/123456789/" in err and "WebSocket Event" in err
+    assert token not in err

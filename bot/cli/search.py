@@ -6,6 +6,7 @@ import argparse
 
 from bot.cli.common import Context, UsageError, article_id, days, emit_json, whole_number
 from bot.errors import InvalidQuery
+from bot.ingest.normalize import replace_surrogates
 from bot.search.related import related_to_article, related_to_topic
 from bot.search.search import build_filters, search
 from bot.search.types import RelatedResult
@@ -82,7 +83,12 @@ async def cmd_search(args: argparse.Namespace, ctx: Context) -> int:
         language=args.language,
     )
     hits = await search(
-        ctx.store, " ".join(args.query), _scope(args), filters, limit=args.limit, offset=args.offset
+        ctx.store,
+        replace_surrogates(" ".join(args.query)),
+        _scope(args),
+        filters,
+        limit=args.limit,
+        offset=args.offset,
     )
     for hit in hits:
         if args.json:
@@ -108,9 +114,10 @@ async def cmd_related(args: argparse.Namespace, ctx: Context) -> int:
     if args.topic is not None:
         if not args.topic.strip():
             raise UsageError("--topic needs some text")
+        topic = replace_surrogates(args.topic)  # undecodable argv bytes arrive as lone surrogates
         _emit(
             await related_to_topic(
-                ctx.store, args.topic, scope, limit=args.limit, recent_half_life_days=args.recent
+                ctx.store, topic, scope, limit=args.limit, recent_half_life_days=args.recent
             ),
             args.json,
         )

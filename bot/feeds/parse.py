@@ -22,6 +22,7 @@ import feedparser
 
 from bot.errors import FeedError
 from bot.feeds.types import FeedEntry, ParsedFeed
+from bot.ingest.normalize import replace_surrogates
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,7 @@ def _inflate(body: bytes, cap: int) -> bytes:
 def _text(value: object) -> str | None:
     if not isinstance(value, str):
         return None
-    value = value.strip()
+    value = replace_surrogates(value).strip()  # a JSON Feed's "\\ud800" is valid JSON, not storable text
     return value[:_MAX_FIELD] or None
 
 

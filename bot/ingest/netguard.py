@@ -74,6 +74,10 @@ def address_problem(ip: IPAddress) -> str | None:
         return "a link-local address"
     if ip.is_multicast:
         return "a multicast address"
+    if (
+        isinstance(ip, ipaddress.IPv6Address) and ip.is_site_local
+    ):  # fec0::/10, deprecated but routable inside
+        return "a site-local address"
     if isinstance(ip, ipaddress.IPv4Address) and ip in _CGNAT:
         return "a shared (CGNAT) address"
     if ip.is_private:
@@ -203,9 +207,15 @@ def validate_url(url: str) -> str:
         raise InvalidURL(f"URL has no scheme (expected http:// or https://): {text[:200]}")
     if scheme not in ALLOWED_SCHEMES:
         raise InvalidURL(f"only http and https URLs can be fetched, not {scheme}:")
-    if not parsed.host:
+    try:
+        host = parsed.host
+    except ValueError as exc:  # a bracketed host that is not an IPv6 address: `http://[::localhost]/`
+        raise InvalidURL(f"not a valid URL: {text[:200]}") from exc
+    if not host:
         raise InvalidURL(f"URL has no host: {text[:200]}")
-    if _is_legacy_ipv4(parsed.host):
+    if ":" in host and parse_ip(host) is None:  # only an IPv6 literal has a colon in its host
+        raise InvalidURL(f"URL host [{host[:100]}] is not an IPv6 address")
+    if _is_legacy_ipv4(host):
         raise InvalidURL(f"URL host {parsed.host} is not a canonical IPv4 address")
     if parsed.user is not None or parsed.password is not None:
         raise InvalidURL("URLs with a user name or password are not accepted")

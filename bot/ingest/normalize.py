@@ -7,7 +7,9 @@ import unicodedata
 
 from bot.models import Paragraph
 
-_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+# zero-width characters, and the bidi overrides/isolates that make "gnp.exe" read "exe.png"
+_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\u202a-\u202e\u2066-\u2069]")
+_SURROGATE = re.compile("[\ud800-\udfff]")  # lone halves (valid JSON "\\ud800"): not storable as UTF-8
 _ESCAPED_ZERO_WIDTH = re.compile(r"\\u(?:200[bcd]|2060|feff)", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
@@ -15,8 +17,14 @@ _BLANK_LINES = re.compile(r"\n\s*\n")
 _WORD = re.compile(r"\w+")
 
 
+def replace_surrogates(text: str) -> str:
+    """Lone surrogates (a JSON `\\ud800`, an undecodable command-line byte) become U+FFFD."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
 def normalize_text(text: str) -> str:
     """NFC, one kind of newline, no control or zero-width characters, single spaces inside lines."""
+    text = replace_surrogates(text)
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
     text = _ESCAPED_ZERO_WIDTH.sub("", text)
     text = _ZERO_WIDTH.sub("", text)

@@ -211,11 +211,12 @@ class Ingestor:
     async def _dedupe(
         self, article: Article, fp: Fingerprint, scope: Scope, source: str
     ) -> IngestResult | None:
-        same_story = None
-        if article.canonical_url:
-            same_story = await self.store.find_by_canonical_url(article.canonical_url, scope)
-        if same_story is None and article.external_id:
-            same_story = await self.store.find_by_external_id(article.external_id, scope)
+        same_story, foreign = await self._same_story(article, scope)
+        if same_story is None and foreign is not None:
+            # The global library's (or, defensively, another server's) copy of this story: a server never
+            # rewrites it. The same or older text is a duplicate; new text is judged as the server's own.
+            if foreign.content_hash == fp.content_hash or _is_older(article, foreign):
+                return await self._duplicate(foreign, source, scope)
         if same_story is not None:
             if same_story.content_hash == fp.content_hash or _is_older(article, same_story):
                 return await self._duplicate(same_story, source, scope)
@@ -235,6 +236,24 @@ class Ingestor:
             article.duplicate_of = original.id
             await self._index(await self.store.add_article(article, replace(fp, bands=())))
         return await self._duplicate(original, source, scope)
+
+    async def _same_story(self, article: Article, scope: Scope) -> tuple[Article | None, Article | None]:
+        """(the scope's own article with this canonical URL or external id, else None; a visible article of
+        another scope that matches). Only the first may be updated: a write never crosses scopes."""
+        foreign: Article | None = None
+        for key, find in (
+            (article.canonical_url, self.store.find_by_canonical_url),
+            (article.external_id, self.store.find_by_external_id),
+        ):
+            if not key:
+                continue
+            found = await find(key, scope)  # the scope's own rows come first
+            if found is None:
+                continue
+            if found.guild_id == article.guild_id:
+                return found, None
+            foreign = foreign or found
+        return None, foreign
 
     async def _near_duplicate_of(self, fp: Fingerprint, scope: Scope) -> Article | None:
         best: tuple[float, int] | None = None

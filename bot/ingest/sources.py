@@ -22,10 +22,12 @@ from typing import Any, BinaryIO, Literal
 
 from bot.errors import UnsupportedInput
 from bot.ingest.encoding import BOMS, decode_damaged_utf8, decode_with_bom, detect_legacy
+from bot.ingest.normalize import replace_surrogates
 from bot.models import FLAG_PAYWALLED, FLAG_TEASER, Origin, Paragraph
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # one page or text file
 MAX_RECORD_BYTES = 20 * 1024 * 1024  # one JSONL line
+MAX_UPLOAD_ITEMS = 10_000  # articles read from one Discord upload (NEWSBOT_UPLOAD_MAX_ITEMS)
 HTML_SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".rst"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
@@ -225,6 +227,35 @@ def item_from_upload(filename: str, data: bytes) -> list[RawItem]:
     return [_item_from_bytes(filename, data)]
 
 
+def iter_upload(filename: str, data: bytes, *, max_items: int = MAX_UPLOAD_ITEMS) -> Iterator[RawItem]:
+    """An upload item by item: a (gzipped) JSONL archive is streamed line by line from the compressed
+    bytes, so memory stays bounded whatever it expands to; after `max_items` items one error item says
+    the rest was not read. Other files are one item, as `item_from_upload` reads them."""
+    name = filename.lower()
+    compressed = name.endswith(".gz")
+    if Path(name[:-3] if compressed else name).suffix not in JSONL_SUFFIXES:
+        yield from item_from_upload(filename, data)
+        return
+    raw = io.BytesIO(data)
+    stream: BinaryIO = gzip.GzipFile(fileobj=raw) if compressed else raw  # type: ignore[assignment]
+    count = 0
+    try:
+        for item in iter_jsonl(stream, filename):
+            if count >= max_items:
+                yield RawItem(
+                    filename,
+                    "error",
+                    "archive",
+                    error=f"the upload holds more than {max_items:,} items: only the first {max_items:,} "
+                    "were read (split the file, or ask the operator to raise NEWSBOT_UPLOAD_MAX_ITEMS)",
+                )
+                return
+            count += 1
+            yield item
+    except (OSError, EOFError, zlib.error) as exc:
+        yield RawItem(filename, "error", "file", error=f"cannot decompress: {exc}")
+
+
 # --- JSONL archives -------------------------------------------------------------------------------
 def iter_jsonl(stream: BinaryIO, label: str) -> Iterator[RawItem]:
     """One item per non-blank line; a bad line becomes an error item and the rest goes on."""
@@ -247,10 +278,12 @@ def iter_jsonl(stream: BinaryIO, label: str) -> Iterator[RawItem]:
 
 def record_item(where: str, line: bytes | str) -> RawItem:
     try:
-        data = json.loads(line)
+        data = _scrub(json.loads(line))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "not UTF-8"
         return RawItem(where, "error", "archive", error=f"invalid JSON: {reason}")
+    except RecursionError:
+        return RawItem(where, "error", "archive", error="invalid JSON: nested too deeply")
     if not isinstance(data, dict):
         return RawItem(where, "error", "archive", error="a line must be a JSON object")
     try:
@@ -272,6 +305,20 @@ def record_item(where: str, line: bytes | str) -> RawItem:
             paragraphs=_paragraphs(data.get("paragraphs")),
         )
     return RawItem(where, "error", "archive", error='needs a non-empty "text", "html" or "body" string')
+
+
+def _scrub(value: Any, depth: int = 0) -> Any:
+    """Lone surrogates in the strings newsbot reads (top-level fields, author and paragraph lists)
+    replaced by U+FFFD: valid JSON, but not storable as UTF-8."""
+    if isinstance(value, str):
+        return replace_surrogates(value)
+    if depth >= 3:
+        return value
+    if isinstance(value, dict):
+        return {replace_surrogates(str(k)): _scrub(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(v, depth + 1) for v in value]
+    return value
 
 
 def _paragraphs(value: object) -> list[Paragraph] | None:

@@ -74,7 +74,7 @@ class StoreStats:
     articles: int
     duplicates_recorded: int
     by_origin: dict[str, int] = field(default_factory=dict)
-    size_bytes: int = 0
+    size_bytes: int = 0  # Scope.all(): the whole database; a scope: its own articles' share (no one else's)
     last_ingested: list[ArticleListing] = field(default_factory=list)
 
 
@@ -104,7 +104,8 @@ class ArticleStore(abc.ABC):
 
     @abc.abstractmethod
     async def replace_article(self, article_id: int, article: Article, fingerprint: Fingerprint) -> Article:
-        """Newer text for the same story (same canonical URL): keep the id, replace the content."""
+        """Newer text for the same story (same canonical URL): keep the id, replace the content. Only a row
+        owned by `article.guild_id` (None = the global library) is written; any other is a StoreError."""
 
     @abc.abstractmethod
     async def set_analysis(self, article_id: int, analysis: Analysis) -> None: ...

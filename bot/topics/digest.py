@@ -12,13 +12,12 @@ for identical content first. Only when every message is out does the watermark m
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from bot.errors import NewsbotError
-from bot.markdown import inline_code, link_target
+from bot.markdown import inline_code, link_target, link_text, masked_link
 from bot.search.query import parse_query
 from bot.search.search import build_filters
 from bot.store.base import ArticleStore, Scope
@@ -104,18 +103,15 @@ async def build_digest(
     return Digest(items, watermark, max(more, 0))
 
 
-_LINK_UNSAFE = re.compile(r"[\[\]]")
-
-
 def _escape(text: str) -> str:
-    text = re.sub(r"([*_`~|>\\])", r"\\\1", text)
-    return _LINK_UNSAFE.sub(lambda m: "(" if m.group(0) == "[" else ")", text)
+    """The one escaping rule (bot.markdown), brackets turned into parentheses as before."""
+    return link_text(text)
 
 
 def render_item(item: DigestItem) -> str:
-    title = _escape(" ".join(item.title.split())[:250])
     link = link_target(item.url)
-    head = f"**[{title}](<{link}>)**" if link and len(link) < 500 else f"**{title}**"
+    url = item.url if link and len(link) < 500 else None
+    head = f"**{masked_link(' '.join(item.title.split()), url, 250)}**"
     source = f" — {_escape(item.source[:80])}" if item.source else ""
     line = f"{head}{source} (#{item.id})"
     if item.summary:

@@ -53,3 +53,13 @@ def test_usage_errors(tmp_path: Path) -> None:
     assert newsbot("summary", "1", "--all", db=db).returncode == 2
     missing = newsbot("quotes", "99", db=db)
     assert missing.returncode == 1 and "no article matches 99" in missing.stderr.decode()
+
+
+def test_related_topic_with_undecodable_bytes(tmp_path: Path) -> None:  # issue 12, finding 5
+    db = tmp_path / "n.db"
+    newsbot("ingest", str(SEED), db=db)
+    done = newsbot("related", "--topic", b"Belarus \xff\xfe war", "--json", db=db)  # type: ignore[arg-type]
+    assert done.returncode == 0, done.stderr
+    assert b"Traceback" not in done.stderr
+    [found] = lines(done.stdout)
+    assert found["related"]

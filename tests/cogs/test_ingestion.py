@@ -196,3 +196,26 @@ async def test_settings_change_how_answers_look(world: World) -> None:
     owner = world.emu.users[world.other.owner_id]
     _, theirs = await world.ask("summary", {"article": str(world.ids["seed"])}, guild=world.other, user=owner)
     assert theirs["embeds"][0]["footer"]["text"].endswith("medium summary")
+
+
+async def test_an_upload_cannot_rewrite_a_global_article(world: World) -> None:
+    """Issue 12, finding 1: server A's `/ingest file` with a global article's archive id and new text."""
+    from tests.cogs.conftest import BBC
+
+    external_id = json.loads(BBC.read_text().splitlines()[0])["id"]
+    owner = world.emu.users[world.other.owner_id]
+    _, before = await world.ask(
+        "article show", {"article": str(world.ids["bbc_first"])}, guild=world.other, user=owner
+    )
+    line = {
+        "id": external_id,
+        "title": "Rewritten by another server",
+        "text": "Attackers rewrote this story for every server that reads the global library. " * 6,
+    }
+    att = world.emu.add_attachment(json.dumps(line).encode(), "rewrite.jsonl", "application/jsonl")
+    _, msg = await world.ask("ingest file", {"file": att}, user=world.admin)
+    assert msg["embeds"][0]["title"] != "Updated", msg["embeds"][0]
+    _, after = await world.ask(
+        "article show", {"article": str(world.ids["bbc_first"])}, guild=world.other, user=owner
+    )
+    assert after["embeds"] == before["embeds"]

@@ -213,7 +213,7 @@ async def test_oversized_article_renders_within_limits(world: World) -> None:
 async def test_article_text_cannot_inject_markdown_or_mentions(world: World) -> None:
     _, msg = await world.ask("article show", {"article": str(world.ids["hostile"])})
     title = msg["embeds"][0]["title"]
-    assert "\\*\\*Bold\\*\\*" in title and "\\[click]" in title and " [click]" not in title
+    assert "\\*\\*Bold\\*\\*" in title and "\\[click\\]" in title and " [click]" not in title
     assert_no_pings(msg)
     assert "<@123456789012345678>" not in all_text(msg)
 

@@ -97,7 +97,7 @@ async def test_feed_pause_notice_escapes_the_remote_error(
     assert await DiscordFeedNotifier(cast(Any, client)).feed_paused(sub, feed, "3 failures")
     (msg,) = emu.messages(alerts)
     text = str(msg["content"])
-    assert "Last error: \\*\\*500\\*\\* \\[login]" in text and "@\u200beveryone" in text, text
+    assert "Last error: \\*\\*500\\*\\* \\[login\\]" in text and "\\@\u200beveryone" in text, text
     assert "<https://news.example/feed.xml>" in text and "/feed resume 4" in text
 
 
@@ -120,7 +120,7 @@ def test_topic_line_query_in_code_and_pause_reason_escaped() -> None:
     )
     line = _topic_line(topic)
     assert "`tram_fares ˋrmˋ *now*`" in line, line
-    assert "paused by \\*\\*Boss\\*\\* @\u200beveryone" in line, line
+    assert "paused by \\*\\*Boss\\*\\* \\@\u200beveryone" in line, line
 
 
 def test_digest_footer_query_is_inert_code() -> None:
@@ -221,7 +221,7 @@ def test_stats_shows_all_five_last_ingested_with_long_lines() -> None:
     assert len(value) <= FIELD_VALUE_MAX
     for i in range(5):
         assert f"{i + 1}. " in value and f"Headline {i}" in value and f"#{100 + i}" in value, value
-    assert value.count("](https://news.example/") >= 3  # links kept where they fit
+    assert value.count("](<https://news.example/") >= 3  # links kept where they fit
 
 
 def test_digest_header_cut_never_leaves_a_lone_escape() -> None:

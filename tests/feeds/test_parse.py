@@ -159,3 +159,16 @@ def test_every_shared_feed_file_parses_or_gives_a_reason() -> None:
         if row["entries"]:  # feedparser's own count in the manifest (XML feeds)
             assert len(feed.entries) == min(row["entries"], 2000), row["path"]
     assert parsed > 2100 and refused < 40
+
+
+def test_a_lone_surrogate_in_a_json_feed_is_replaced() -> None:  # issue 12, finding 5
+    body = (
+        b'{"version": "https://jsonfeed.org/version/1.1", "title": "Feed \\ud800", "items": ['
+        b'{"id": "1", "url": "https://news.example/a", "title": "Item \\udc00 one", "content_text": "Text \\ud83d"}]}'
+    )
+    parsed = parse_feed(body, content_type="application/feed+json")
+    assert parsed.title == "Feed \ufffd"
+    [entry] = parsed.entries
+    assert entry.title == "Item \ufffd one"
+    assert entry.content_html is not None
+    entry.content_html.encode("utf-8")

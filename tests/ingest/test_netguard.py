@@ -182,3 +182,13 @@ async def test_guarded_resolver_with_real_lookup_refuses_localhost() -> None:
         assert await allowed.resolve("localhost", 80, socket.AF_UNSPEC)
     finally:
         await resolver.close()
+
+
+def test_a_bracketed_non_ip_host_is_an_invalid_url_not_a_crash() -> None:  # issue 12, finding 5
+    with pytest.raises(InvalidURL):
+        validate_url("http://[::localhost]/")
+
+
+@pytest.mark.parametrize("address", ["fec0::1", "feff:ffff::1"])
+def test_deprecated_site_local_ipv6_is_refused(address: str) -> None:  # issue 12, finding 5
+    assert address_problem(ipaddress.ip_address(address)) == "a site-local address"

@@ -198,11 +198,16 @@ class PostgresStore(
         columns = {**_content_columns(article, fingerprint), "updated_at": now_utc()}
         sets = ", ".join(f"{c}=${i}" for i, c in enumerate(columns, start=1))
         async with self._tx("cannot update article") as con:
+            # Only the owner's row: an update never crosses scopes (the global library, another server).
+            n = len(columns)
             done = await con.execute(
-                f"UPDATE articles SET {sets} WHERE id=${len(columns) + 1}", *columns.values(), article_id
+                f"UPDATE articles SET {sets} WHERE id=${n + 1} AND guild_id IS NOT DISTINCT FROM ${n + 2}",
+                *columns.values(),
+                article_id,
+                article.guild_id,
             )
             if done.endswith(" 0"):
-                raise StoreError(f"article {article_id} vanished during update")
+                raise StoreError(f"article {article_id} is not in this scope, or vanished during update")
             await con.execute("DELETE FROM dedupe_bands WHERE article_id=$1", article_id)
             await _write_bands(con, article_id, fingerprint.bands)
         stored = await self.get_article(article_id, Scope.all())
@@ -345,7 +350,17 @@ class PostgresStore(
                 f"SELECT origin, count(*) FROM articles WHERE {clause} GROUP BY origin", *p.args
             )
             duplicates = await con.fetchval(f"SELECT count(*) FROM duplicate_log WHERE {clause}", *p.args)
-            size = await con.fetchval("SELECT pg_database_size(current_database())")
+            if scope.everything:
+                size = await con.fetchval("SELECT pg_database_size(current_database())")
+            else:  # a server sees its own share (the text it stored), never how big everyone's store is
+                own = Params()
+                owner = "guild_id IS NULL" if scope.guild_id is None else f"guild_id = {own(scope.guild_id)}"
+                size = await con.fetchval(
+                    "SELECT coalesce(sum(octet_length(body) + octet_length(coalesce(title, '')) "
+                    "+ octet_length(headings) + octet_length(coalesce(analysis, '')) "
+                    f"+ octet_length(coalesce(minhash, ''::bytea)) + 256), 0) FROM articles WHERE {owner}",
+                    *own.args,
+                )
         by_origin = {r[0]: int(r[1]) for r in rows}
         return StoreStats(
             articles=sum(by_origin.values()),

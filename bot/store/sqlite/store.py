@@ -149,12 +149,13 @@ class SQLiteStore(
     async def replace_article(self, article_id: int, article: Article, fingerprint: Fingerprint) -> Article:
         columns = {**_content_columns(article, fingerprint), "updated_at": dt_to_db(now_utc())}
         async with await self._transaction():
+            # Only the owner's row: an update never crosses scopes (the global library, another server).
             cur = await self.db.execute(
-                f"UPDATE articles SET {', '.join(f'{c}=?' for c in columns)} WHERE id=?",
-                [*columns.values(), article_id],
+                f"UPDATE articles SET {', '.join(f'{c}=?' for c in columns)} WHERE id=? AND guild_id IS ?",
+                [*columns.values(), article_id, article.guild_id],
             )
             if cur.rowcount == 0:
-                raise StoreError(f"article {article_id} vanished during update")
+                raise StoreError(f"article {article_id} is not in this scope, or vanished during update")
             await self.db.execute("DELETE FROM dedupe_bands WHERE article_id=?", (article_id,))
             await self._write_bands(article_id, fingerprint.bands)
         stored = await self.get_article(article_id, Scope.all())
@@ -303,9 +304,20 @@ class SQLiteStore(
         ) as cur:
             row = await cur.fetchone()
         duplicates = int(row[0]) if row else 0
-        async with self.db.execute(
-            "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()"
-        ) as cur:
+        if scope.everything:
+            sql, size_params = (
+                "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()",
+                [],
+            )
+        else:  # a server sees its own share (the text it stored), never how big everyone's store is
+            own = "guild_id IS NULL" if scope.guild_id is None else "guild_id = ?"
+            sql = (
+                "SELECT coalesce(sum(length(CAST(body AS BLOB)) + length(CAST(coalesce(title, '') AS BLOB)) "
+                "+ length(coalesce(headings, '')) + length(coalesce(analysis, '')) + length(coalesce(minhash, ''))"
+                f" + 256), 0) FROM articles WHERE {own}"
+            )
+            size_params = [] if scope.guild_id is None else [scope.guild_id]
+        async with self.db.execute(sql, size_params) as cur:
             row = await cur.fetchone()
         size = int(row[0]) if row else 0
         return StoreStats(
