@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
-from bot.errors import ExtractionError, FetchError, IngestError, NewsbotError
+from bot.errors import ExtractionError, FetchError, IngestError, NewsbotError, StoreError
 from bot.ingest import dedupe
 from bot.ingest.language import detect_language
 from bot.ingest.normalize import normalize_inline, split_paragraphs, word_count
@@ -270,6 +270,8 @@ class Ingestor:
 
         try:
             await index_article(self.store, article)
+        except StoreError as exc:  # a full disk, a lock held too long: said once, no traceback
+            log.warning("indexing for related pieces failed", extra={"article_id": article.id, "error": str(exc)})
         except Exception:
             log.exception("indexing for related pieces failed", extra={"article_id": article.id})
 
