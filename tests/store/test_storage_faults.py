@@ -157,3 +157,147 @@ async def _run_until_posted(sched: TopicScheduler, clock: ManualClock, poster: F
             return
         clock.current = clock.now() + timedelta(minutes=30)
     raise AssertionError("the digest was never completed")
+
+
+# --- refusals at start: each is one line, exits, and leaves the file as it was --------------------
+
+REFUSING_COMMANDS = [
+    ("list",),
+    ("show", "1"),
+    ("search", "ukraine"),
+    ("export",),
+    ("feeds", "list"),
+    ("topics", "list"),
+    ("ingest", "-"),
+    ("delete", "1"),
+]
+
+
+def run_bounded(args: tuple[str, ...], db: Path, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """The CLI with a timeout: a refusal that leaves a thread behind would hang here."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "--db", str(db), *args],
+        capture_output=True,
+        text=True,
+        input="",
+        timeout=timeout,
+        cwd=Path(__file__).resolve().parents[2],
+        env={k: v for k, v in __import__("os").environ.items() if not k.startswith(("NEWSBOT_", "DISCORD_"))},
+    )
+
+
+@pytest.mark.parametrize("command", REFUSING_COMMANDS, ids=" ".join)
+def test_newer_schema_is_refused_and_the_process_exits(tmp_path: Path, command: tuple[str, ...]) -> None:
+    db = tmp_path / "future.db"
+    conn = sqlite3.connect(db)
+    conn.execute(f"PRAGMA user_version={len(MIGRATIONS) + 1}")
+    conn.close()
+    before = db.read_bytes()
+    done = run_bounded(command, db)
+    assert done.returncode == 1
+    assert one_line(done.stderr).endswith(
+        f"has schema version {len(MIGRATIONS) + 1}, newer than this newsbot ({len(MIGRATIONS)}); upgrade newsbot"
+    )
+    assert db.read_bytes() == before
+
+
+def populated(tmp_path: Path) -> Path:
+    db = tmp_path / "news.db"
+    done = newsbot_text("ingest", *article_files(tmp_path / "in", 0, 3), db=db)
+    assert done.returncode == 0, done.stderr
+    return db
+
+
+@pytest.mark.parametrize("command", REFUSING_COMMANDS[:4], ids=" ".join)
+def test_a_file_that_is_not_a_database_is_refused_and_kept(tmp_path: Path, command: tuple[str, ...]) -> None:
+    db = tmp_path / "news.db"
+    db.write_bytes(b"PK\x03\x04 a zip archive, not a database" * 200)
+    before = db.read_bytes()
+    done = run_bounded(command, db)
+    assert done.returncode == 1
+    line = one_line(done.stderr)
+    assert "the database file is damaged or not a newsbot database" in line
+    assert line.endswith("it was left untouched")
+    assert db.read_bytes() == before
+    assert not (tmp_path / "news.db-wal").exists()
+
+
+def test_a_damaged_schema_page_is_refused_and_kept(tmp_path: Path) -> None:
+    db = populated(tmp_path)
+    data = bytearray(db.read_bytes())
+    data[100:4096] = bytes(range(256)) * 15 + bytes(range(236))  # page 1 after the header: the schema
+    db.write_bytes(bytes(data))
+    done = run_bounded(("list",), db)
+    assert done.returncode == 1
+    assert "the database file is damaged or not a newsbot database" in one_line(done.stderr)
+    assert db.read_bytes() == bytes(data)
+
+
+async def test_a_newer_schema_is_refused_in_process_and_the_connection_closed(tmp_path: Path) -> None:
+    db = tmp_path / "future.db"
+    conn = sqlite3.connect(db)
+    conn.execute(f"PRAGMA user_version={len(MIGRATIONS) + 3}")
+    conn.close()
+    store = create_store(db)
+    with pytest.raises(StoreError, match="newer than this newsbot"):
+        await store.open()
+    import threading
+
+    assert [t for t in threading.enumerate() if type(t).__name__ == "Connection"] == []
+
+
+# --- another process holding the write lock ----------------------------------------------------
+
+HOLDER = """
+import sqlite3, sys, time
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("BEGIN IMMEDIATE")
+print("locked", flush=True)
+if sys.argv[2] == "until-eof":
+    sys.stdin.read()
+else:
+    time.sleep(float(sys.argv[2]))
+conn.execute("COMMIT")
+"""
+
+
+def hold_lock(db: Path, how: str) -> subprocess.Popen[str]:
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(db), how], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+    return holder
+
+
+@pytest.mark.slow
+def test_a_lock_held_past_the_busy_timeout_is_waited_out(tmp_path: Path) -> None:
+    db = populated(tmp_path)
+    holder = hold_lock(db, "8.5")  # longer than one busy timeout (5 s), shorter than the retry (10 s)
+    try:
+        done = newsbot_text("ingest", *article_files(tmp_path / "in", 3, 1), db=db)
+    finally:
+        holder.wait(timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert count_articles(db) == 4
+
+
+@pytest.mark.slow
+def test_a_lock_never_released_ends_in_one_clear_line(tmp_path: Path) -> None:
+    db = populated(tmp_path)
+    holder = hold_lock(db, "until-eof")
+    try:
+        deleted = run_bounded(("delete", "1"), db)
+        ingested = newsbot_text("ingest", *article_files(tmp_path / "in", 3, 1), db=db)
+    finally:
+        holder.communicate("", timeout=30)
+    message = (
+        "the database is locked by another process (a backup or another newsbot command) for more than "
+        "10 s; retry when it has finished"
+    )
+    assert deleted.returncode == 1
+    assert one_line(deleted.stderr) == f"newsbot: {message}"
+    assert ingested.returncode == 1
+    assert "Traceback" not in ingested.stderr
+    assert ingested.stderr.splitlines()[0].endswith(message)
+    assert count_articles(db) == 3
+    assert integrity(db) == "ok"

@@ -67,14 +67,15 @@ class SQLiteStore(SQLiteSearchMixin, SQLiteFeedsMixin, SQLiteTopicsMixin, SQLite
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open database {self.path}: {exc}") from exc
         try:
+            await db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            db.row_factory = aiosqlite.Row
+            self._db = db
+            version = await self._schema_version()  # before anything writes: a refused file stays as it was
             await db.execute("PRAGMA journal_mode=WAL")
             await db.execute("PRAGMA synchronous=NORMAL")
             await db.execute("PRAGMA foreign_keys=ON")
-            await db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             await db.execute("PRAGMA temp_store=MEMORY")
-            db.row_factory = aiosqlite.Row
-            self._db = db
-            await self._migrate()
+            await self._migrate(version)
         except BaseException as exc:
             # On every refusal (newer schema, damaged file, locked, disk full) the connection is
             # closed: its worker thread would otherwise outlive the event loop and hang the process.
@@ -97,7 +98,8 @@ class SQLiteStore(SQLiteSearchMixin, SQLiteFeedsMixin, SQLiteTopicsMixin, SQLite
             raise StoreError("store is not open")
         return self._db
 
-    async def _migrate(self) -> None:
+    async def _schema_version(self) -> int:
+        """The file's schema version; a newer one than this code knows is refused."""
         async with self.db.execute("PRAGMA user_version") as cur:
             row = await cur.fetchone()
         version = int(row[0]) if row else 0
@@ -106,6 +108,9 @@ class SQLiteStore(SQLiteSearchMixin, SQLiteFeedsMixin, SQLiteTopicsMixin, SQLite
                 f"database {self.path} has schema version {version}, newer than this newsbot "
                 f"({len(MIGRATIONS)}); upgrade newsbot"
             )
+        return version
+
+    async def _migrate(self, version: int) -> None:
         for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
             log.info("applying schema migration", extra={"db": str(self.path), "version": number})
             statements = [s.strip() for s in _split_sql(script) if s.strip()]

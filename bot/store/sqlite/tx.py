@@ -65,7 +65,7 @@ async def begin_immediate(db: aiosqlite.Connection) -> None:
         except sqlite3.OperationalError as exc:
             if not is_busy(exc) or attempt == BUSY_RETRIES:
                 raise
-            log.warning("database busy; retrying", extra={"attempt": attempt + 1})
+            log.info("database busy; retrying", extra={"attempt": attempt + 1})
             await asyncio.sleep(0.2)
 
 
