@@ -271,7 +271,9 @@ class Ingestor:
         try:
             await index_article(self.store, article)
         except StoreError as exc:  # a full disk, a lock held too long: said once, no traceback
-            log.warning("indexing for related pieces failed", extra={"article_id": article.id, "error": str(exc)})
+            log.warning(
+                "indexing for related pieces failed", extra={"article_id": article.id, "error": str(exc)}
+            )
         except Exception:
             log.exception("indexing for related pieces failed", extra={"article_id": article.id})
 

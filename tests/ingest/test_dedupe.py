@@ -15,9 +15,9 @@ from bot.ingest.dedupe import (
     shingles,
     similarity,
 )
+from bot.ingest.normalize import words
 from bot.ingest.pipeline import Ingestor
 from bot.ingest.sources import record_item
-from bot.ingest.normalize import words
 from bot.models import Paragraph
 from bot.store import ArticleStore
 from tests.conftest import SHARED

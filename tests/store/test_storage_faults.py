@@ -7,14 +7,13 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from bot.errors import StoreError
 from bot.scheduler import ManualClock, TopicScheduler
-from bot.store import Scope, create_store
+from bot.store import create_store
 from bot.store.sqlite.migrations import MIGRATIONS
 from bot.topics.manage import new_topic
 from tests.support.cli import newsbot_text
@@ -26,7 +25,9 @@ def article_files(folder: Path, first: int, count: int) -> list[str]:
     folder.mkdir(exist_ok=True)
     paths = []
     for n in range(first, first + count):
-        text = " ".join(f"Dispatch {n} sentence {i} reports event{n * 97 + i} in town{i}." for i in range(400))
+        text = " ".join(
+            f"Dispatch {n} sentence {i} reports event{n * 97 + i} in town{i}." for i in range(400)
+        )
         path = folder / f"story{n}.txt"
         path.write_text(f"Story number {n}\n\n{text}\n")
         paths.append(str(path))
@@ -69,7 +70,9 @@ def test_disk_full_during_ingest_is_a_clear_error_and_ingest_resumes(tmp_path: P
         failures = [line for line in full.stderr.splitlines() if line.startswith("failed")]
         assert failures
         for line in failures:
-            assert line.endswith("the disk holding the database is full; nothing was written (free some space and retry)")
+            assert line.endswith(
+                "the disk holding the database is full; nothing was written (free some space and retry)"
+            )
         assert integrity(db) == "ok"
         stored = count_articles(db)
         assert 3 < stored < 43
@@ -129,7 +132,9 @@ async def test_disk_filling_between_send_and_record_does_not_post_twice(tmp_path
             fillers: list[Path] = []
             real_send = poster.send
 
-            async def send_then_fill(channel_id: int, content: str, *, nonce: str, role_id: int | None = None) -> int:
+            async def send_then_fill(
+                channel_id: int, content: str, *, nonce: str, role_id: int | None = None
+            ) -> int:
                 mid = await real_send(channel_id, content, nonce=nonce, role_id=role_id)
                 if not fillers:
                     fillers.append(fill(fs))  # Discord has the message; recording it will fail
