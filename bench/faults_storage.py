@@ -90,7 +90,7 @@ def disk_full_ingest(tmp: Path) -> Row:
         lost = 43 - int(query(db, "SELECT count(*) FROM articles"))
         behaviour = (
             f"{failed} items failed 'disk … full', exit {full.returncode}, integrity "
-            f"{'ok' if ok else 'BAD'}; after space returned exit {again.returncode}, all stored"
+            f"{'ok' if ok else 'BAD'}; after space returned exit {again.returncode}, {43 - lost} of 43 stored"
         )
         return {
             "fault": "disk full during ingest",

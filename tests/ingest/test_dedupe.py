@@ -162,3 +162,18 @@ async def test_distinct_articles_sharing_text_are_all_stored(store: ArticleStore
     copy = "\n\n".join(p.text for p in first[:-1]) + "\n\nFollow us for the latest updates."
     (dup,) = await ingestor.ingest_item(record_item("copy", json.dumps({"title": "Copy", "text": copy})))
     assert (dup.status, dup.duplicate_of) == ("duplicate", results[3].id)
+
+
+async def test_real_show_pages_of_different_days_are_all_stored(store: ArticleStore) -> None:
+    """The archive that lost articles: CNN Student News pages of seven days, about 70 % shared block."""
+    rows = [json.loads(line) for line in (SHARED / "data/summaries/cnndm_validation500.jsonl").open()]
+    pages = [r for r in rows if "CNN Student News" in r["article"]]
+    assert len(pages) == 7
+    ingestor = Ingestor(store)
+    statuses = []
+    for n, row in enumerate(pages):
+        record = {"title": f"Show {n}", "text": row["article"]}
+        statuses += [
+            r.status for r in await ingestor.ingest_item(record_item(f"cnn:{n}", json.dumps(record)))
+        ]
+    assert statuses == ["created"] * 7
