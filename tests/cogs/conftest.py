@@ -221,8 +221,13 @@ async def world(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World
     try:
         yield w
     finally:
-        code = await stop_world(w)
-        if code not in (0, None):
-            print(w.bot_log()[-4000:], file=sys.stderr)
-        assert code == 0, f"newsbot run exited {code} on SIGTERM"
-        w.emu.assert_no_violations()
+        await finish_world(w)
+
+
+async def finish_world(w: World) -> None:
+    """Every end-to-end fixture's teardown: a clean exit on SIGTERM and no protocol violations."""
+    code = await stop_world(w)
+    if code not in (0, None):
+        print(w.bot_log()[-4000:], file=sys.stderr)
+    assert code == 0, f"newsbot run exited {code} on SIGTERM"
+    w.emu.assert_no_violations()
