@@ -29,7 +29,7 @@ SHARED = REPO.parent / "shared"
 SEED = SHARED / "seed" / "000_8b27f7ba246c2cdc.txt"
 BBC = SHARED / "data" / "topics" / "bbc_news_dev.jsonl"
 NEWSBOT = REPO / ".venv" / "bin" / "newsbot"
-PAGE_TIMEOUT = 3.0
+PAGE_TIMEOUT = 20.0  # the pager test's clicks must land before it, on a loaded machine too
 
 
 @dataclass
