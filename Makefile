@@ -32,6 +32,13 @@ test: lint
 bench: $(DEVSTAMP)
 	$(BIN)/python bench/extraction.py
 
+# Line coverage across the test process and the bot and CLI processes the tests start, per module.
+coverage: $(DEVSTAMP)
+	rm -f .coverage .coverage.*
+	$(BIN)/python -m coverage run -m pytest -q -p no:cacheprovider
+	$(BIN)/python -m coverage combine -q
+	$(BIN)/python -m coverage report
+
 # A fresh venv with the machine's own pip installs the project (no pip upgrade first).
 install-check:
 	rm -rf .install-check
