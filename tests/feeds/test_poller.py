@@ -226,7 +226,7 @@ async def test_every_shared_feed_file_over_http(
 ) -> None:
     if not FEEDS.is_dir():
         pytest.skip("../shared/data/feeds missing")
-    rows = [json.loads(line) for line in (FEEDS / "manifest.jsonl").open()]
+    rows = [json.loads(line) for line in (FEEDS / "manifest.jsonl").read_text().splitlines()]
     poller, clock = make(store, fetcher)
     poller.concurrency = 32
     poller.per_host = 32

@@ -43,7 +43,9 @@ def test_content_hash_ignores_spacing_and_case() -> None:
 
 
 def test_edited_copies_match_and_different_articles_do_not() -> None:
-    rows = [json.loads(line) for line in (SHARED / "data/topics/bbc_news_dev.jsonl").open()][:120]
+    rows = [
+        json.loads(line) for line in (SHARED / "data/topics/bbc_news_dev.jsonl").read_text().splitlines()
+    ][:120]
     rng = random.Random(7)
     fps = [fingerprint(paras(r["text"])) for r in rows]
     hits = 0
@@ -166,7 +168,10 @@ async def test_distinct_articles_sharing_text_are_all_stored(store: ArticleStore
 
 async def test_real_show_pages_of_different_days_are_all_stored(store: ArticleStore) -> None:
     """The archive that lost articles: CNN Student News pages of seven days, about 70 % shared block."""
-    rows = [json.loads(line) for line in (SHARED / "data/summaries/cnndm_validation500.jsonl").open()]
+    rows = [
+        json.loads(line)
+        for line in (SHARED / "data/summaries/cnndm_validation500.jsonl").read_text().splitlines()
+    ]
     pages = [r for r in rows if "CNN Student News" in r["article"]]
     assert len(pages) == 7
     ingestor = Ingestor(store)
