@@ -25,7 +25,9 @@ async def populate(path: Path) -> list[int]:
         ingestor = Ingestor(store)
         ids = []
         for n, topic in enumerate(TOPICS):
-            text = " ".join(f"Report {n} sentence {i} on the {topic} and event{n * 53 + i}." for i in range(30))
+            text = " ".join(
+                f"Report {n} sentence {i} on the {topic} and event{n * 53 + i}." for i in range(30)
+            )
             result = await ingestor.store_extracted(
                 ExtractedArticle(paragraphs=[Paragraph("text", text)], title=f"The {topic}"),
                 origin="text",
