@@ -217,7 +217,7 @@ def locked(tmp: Path) -> list[Row]:
     )
     assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
     done = cli(db, "ingest", *articles(tmp / "in", 3, 1))
-    holder.wait(timeout=30)
+    holder.communicate(timeout=30)  # closes its pipes too
     rows.append(
         {
             "fault": "DB locked 8.5 s by another process",

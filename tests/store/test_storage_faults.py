@@ -281,7 +281,7 @@ def test_a_lock_held_past_the_busy_timeout_is_waited_out(tmp_path: Path) -> None
     try:
         done = newsbot_text("ingest", *article_files(tmp_path / "in", 3, 1), db=db)
     finally:
-        holder.wait(timeout=30)
+        holder.communicate(timeout=30)  # closes its pipes too
     assert done.returncode == 0, done.stderr
     assert count_articles(db) == 4
 
