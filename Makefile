@@ -4,11 +4,11 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean install-check coverage
 
+# The venv keeps the pip its Python ships (23.x on Debian 12): the project must install with it.
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
 
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e .
@@ -31,6 +31,22 @@ test: lint
 
 bench: $(DEVSTAMP)
 	$(BIN)/python bench/extraction.py
+
+# Line coverage across the test process and the bot and CLI processes the tests start, per module.
+coverage: $(DEVSTAMP)
+	rm -f .coverage .coverage.*
+	$(BIN)/python -m coverage run -m pytest -q -p no:cacheprovider
+	$(BIN)/python -m coverage combine -q
+	$(BIN)/python -m coverage report
+
+# A fresh venv with the machine's own pip installs the project (no pip upgrade first).
+install-check:
+	rm -rf .install-check
+	$(PYTHON) -m venv .install-check
+	.install-check/bin/pip --version
+	.install-check/bin/pip install -q .
+	.install-check/bin/newsbot --version
+	rm -rf .install-check
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

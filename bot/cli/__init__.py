@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import sqlite3
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -15,6 +16,7 @@ from bot.cli import analysis, articles, brief, feeds, migrate, run, search, work
 from bot.cli.common import Context, run_handler
 from bot.config import Settings, setup_logging
 from bot.errors import ConfigError, NewsbotError
+from bot.store.sqlite.tx import describe_sqlite_error
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +80,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc_exit_code(exc)
     except BrokenPipeError:
         return 0
+    except sqlite3.Error as exc:  # a read that met a locked, damaged or unreadable database
+        print(f"newsbot: {' '.join(describe_sqlite_error(exc).split())}", file=sys.stderr)
+        return 1
     except Exception as exc:  # a bug: one line for the person; the traceback in the bot's log, or with -v
         if args.command in SERVICES or verbose:
             log.exception("internal error in %s", args.command)

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
-from bot.errors import ExtractionError, FetchError, IngestError, NewsbotError
+from bot.errors import ExtractionError, FetchError, IngestError, NewsbotError, StoreError
 from bot.ingest import dedupe
 from bot.ingest.language import detect_language
 from bot.ingest.normalize import normalize_inline, split_paragraphs, word_count
@@ -228,7 +228,7 @@ class Ingestor:
         exact = await self.store.find_by_content_hash(fp.content_hash, scope)
         if exact is not None:
             return await self._duplicate(exact, source, scope)
-        original = await self._near_duplicate_of(fp, scope)
+        original = await self._near_duplicate_of(article, fp, scope)
         if original is None:
             return None
         if article.canonical_url and article.canonical_url != original.canonical_url:
@@ -255,15 +255,26 @@ class Ingestor:
             foreign = foreign or found
         return None, foreign
 
-    async def _near_duplicate_of(self, fp: Fingerprint, scope: Scope) -> Article | None:
-        best: tuple[float, int] | None = None
-        for cand in await self.store.near_duplicate_candidates(fp.bands, scope):
-            sim = dedupe.similarity(fp.minhash, fp.shingle_count, cand.minhash, cand.shingle_count)
-            if sim.is_near_duplicate and (best is None or sim.jaccard > best[0]):
-                best = (sim.jaccard, cand.article_id)
+    async def _near_duplicate_of(self, article: Article, fp: Fingerprint, scope: Scope) -> Article | None:
+        """The signature index shortlists; the texts themselves decide (see bot/ingest/dedupe.py)."""
+        candidates = await self.store.near_duplicate_candidates(fp.bands, scope)
+        shortlisted = [
+            c.article_id
+            for c in candidates
+            if dedupe.similarity(fp.minhash, fp.shingle_count, c.minhash, c.shingle_count).is_near_duplicate
+        ]
+        if not shortlisted:
+            return None
+        stored = await self.store.get_articles([c.article_id for c in candidates], scope)
+        best = await asyncio.to_thread(
+            dedupe.closest_near_duplicate,
+            article.paragraphs,
+            shortlisted,
+            {a.id: a.paragraphs for a in stored},
+        )
         if best is None:
             return None
-        found = await self.store.get_article(best[1], scope)
+        found = await self.store.get_article(best, scope)
         while found is not None and found.duplicate_of is not None:  # point at the first original
             found = await self.store.get_article(found.duplicate_of, scope)
         return found
@@ -278,6 +289,10 @@ class Ingestor:
 
         try:
             await index_article(self.store, article)
+        except StoreError as exc:  # a full disk, a lock held too long: said once, no traceback
+            log.warning(
+                "indexing for related pieces failed", extra={"article_id": article.id, "error": str(exc)}
+            )
         except Exception:
             log.exception("indexing for related pieces failed", extra={"article_id": article.id})
 

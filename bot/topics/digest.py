@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from bot.errors import NewsbotError
+from bot.errors import NewsbotError, StoreError
 from bot.markdown import inline_code, link_target, link_text, masked_link
 from bot.search.query import parse_query
 from bot.search.search import build_filters
@@ -241,7 +241,12 @@ class DigestRunner:
                 "digest not delivered; will retry",
                 extra={"topic_id": topic.id, "error": str(exc), "retry_in_min": step},
             )
-            await self.store.update_topic(topic)
+            try:
+                await self.store.update_topic(topic)
+            except StoreError as store_exc:  # a full disk: the topic stays due and is tried again
+                log.warning(
+                    "could not record the retry", extra={"topic_id": topic.id, "error": str(store_exc)}
+                )
             return "retry"
         pending = topic.pending or {}
         topic.last_article_id = max(topic.last_article_id, int(pending.get("watermark", 0)))

@@ -29,7 +29,7 @@ SHARED = REPO.parent / "shared"
 SEED = SHARED / "seed" / "000_8b27f7ba246c2cdc.txt"
 BBC = SHARED / "data" / "topics" / "bbc_news_dev.jsonl"
 NEWSBOT = REPO / ".venv" / "bin" / "newsbot"
-PAGE_TIMEOUT = 3.0
+PAGE_TIMEOUT = 20.0  # the pager test's clicks must land before it, on a loaded machine too
 
 
 @dataclass
@@ -221,8 +221,13 @@ async def world(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World
     try:
         yield w
     finally:
-        code = await stop_world(w)
-        if code not in (0, None):
-            print(w.bot_log()[-4000:], file=sys.stderr)
-        assert code == 0, f"newsbot run exited {code} on SIGTERM"
-        w.emu.assert_no_violations()
+        await finish_world(w)
+
+
+async def finish_world(w: World) -> None:
+    """Every end-to-end fixture's teardown: a clean exit on SIGTERM and no protocol violations."""
+    code = await stop_world(w)
+    if code not in (0, None):
+        print(w.bot_log()[-4000:], file=sys.stderr)
+    assert code == 0, f"newsbot run exited {code} on SIGTERM"
+    w.emu.assert_no_violations()

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 import pytest_asyncio
 
-from tests.cogs.conftest import BBC, SEED, World, start_world, stop_world
+from tests.cogs.conftest import BBC, SEED, World, finish_world, start_world
 
 EPHEMERAL = 64
 
@@ -22,7 +22,7 @@ async def slow_world(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[
     try:
         yield w
     finally:
-        await stop_world(w)
+        await finish_world(w)
 
 
 @pytest.mark.asyncio(loop_scope="module")

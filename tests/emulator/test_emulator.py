@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 import sys
 import zlib
@@ -22,6 +23,7 @@ from tests.emulator.fixtures import discord_pointed_at, emulator  # noqa: F401
 
 pytestmark = pytest.mark.timeout(60)
 REPO = Path(__file__).resolve().parents[2]
+ECHO = Path(__file__).read_bytes()
 
 
 class Feedback(discord.ui.Modal, title="Feedback"):
@@ -99,7 +101,7 @@ class TinyBot(commands.Bot):
             data = await file.read()
             await interaction.response.send_message(
                 f"{file.filename}:{len(data)}:{data[:5].decode()}:{note}",
-                file=discord.File(__file__, "echo.py"),
+                file=discord.File(io.BytesIO(ECHO), "echo.py"),  # from bytes: no file left open
             )
 
         @group.command(name="post", description="Post to a channel")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -82,9 +81,7 @@ def test_rss_atom_and_json_feed() -> None:
 
 
 def test_billion_laughs_is_not_expanded() -> None:
-    started = time.perf_counter()
-    feed = parse_feed(BILLION_LAUGHS)
-    assert time.perf_counter() - started < 2
+    feed = parse_feed(BILLION_LAUGHS)  # expanded, it would need gigabytes; the text shows it was not
     text = (feed.title or "") + "".join((e.title or "") + (e.summary or "") for e in feed.entries)
     assert "lollollol" not in text  # the nested entities never expanded
     assert len(text) < 1000
@@ -144,7 +141,7 @@ def test_thousands_of_items_invalid_dates_and_missing_links() -> None:
 def test_every_shared_feed_file_parses_or_gives_a_reason() -> None:
     if not FEEDS.is_dir():
         pytest.skip("../shared/data/feeds missing")
-    manifest = [json.loads(line) for line in (FEEDS / "manifest.jsonl").open()]
+    manifest = [json.loads(line) for line in (FEEDS / "manifest.jsonl").read_text().splitlines()]
     assert len(manifest) == 2210
     parsed = refused = 0
     for row in manifest:

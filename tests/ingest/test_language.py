@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from bot.ingest.language import detect_language
@@ -54,11 +53,7 @@ async def test_plain_text_and_archive_bodies_get_a_language(store: ArticleStore,
     assert languages == ["ru", "de", "fr", "nl"]
 
 
-def test_detection_costs_about_a_millisecond_per_article() -> None:
+def test_detection_is_stable_over_many_articles() -> None:
+    """Its cost (about 0.5 ms per article) is printed by bench/language.py, not asserted here."""
     bodies = [BODY * 4, RU * 4, DE * 4] * 100
-    detect_language(BODY)  # the model loads once, on first use
-    started = time.perf_counter()
-    found = [detect_language(b) for b in bodies]
-    per_article_ms = (time.perf_counter() - started) / len(bodies) * 1000
-    assert found[:3] == ["en", "ru", "de"]
-    assert per_article_ms < 2.5, per_article_ms  # ~0.5 ms measured; generous for a loaded CI machine
+    assert [detect_language(b) for b in bodies] == ["en", "ru", "de"] * 100

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import sqlite3
@@ -37,7 +38,7 @@ from bot.store.sqlite.scope import scope_clause
 from bot.store.sqlite.search import SQLiteSearchMixin
 from bot.store.sqlite.settings import SQLiteSettingsMixin
 from bot.store.sqlite.topics import SQLiteTopicsMixin
-from bot.store.sqlite.tx import Transaction
+from bot.store.sqlite.tx import BUSY_TIMEOUT_MS, Transaction, begin_immediate, describe_sqlite_error
 
 log = logging.getLogger(__name__)
 
@@ -73,18 +74,25 @@ class SQLiteStore(
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open database {self.path}: {exc}") from exc
         try:
+            await db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            db.row_factory = aiosqlite.Row
+            self._db = db
+            version = await self._schema_version()  # before anything writes: a refused file stays as it was
             await db.execute("PRAGMA journal_mode=WAL")
             await db.execute("PRAGMA synchronous=NORMAL")
             await db.execute("PRAGMA foreign_keys=ON")
-            await db.execute("PRAGMA busy_timeout=5000")
             await db.execute("PRAGMA temp_store=MEMORY")
-            db.row_factory = aiosqlite.Row
-            self._db = db
-            await self._migrate()
-        except sqlite3.Error as exc:
+            await self._migrate(version)
+        except BaseException as exc:
+            # On every refusal (newer schema, damaged file, locked, disk full) the connection is
+            # closed: its worker thread would otherwise outlive the event loop and hang the process.
             self._db = None
-            await db.close()  # its worker thread would otherwise keep the process alive
-            raise StoreError(f"cannot open database {self.path}: {exc}") from exc
+            await db.close()
+            if isinstance(exc, sqlite3.Error):
+                raise StoreError(
+                    f"cannot open database {self.path}: {describe_sqlite_error(exc, self.path)}"
+                ) from exc
+            raise
 
     async def close(self) -> None:
         if self._db is not None:
@@ -97,7 +105,8 @@ class SQLiteStore(
             raise StoreError("store is not open")
         return self._db
 
-    async def _migrate(self) -> None:
+    async def _schema_version(self) -> int:
+        """The file's schema version; a newer one than this code knows is refused."""
         async with self.db.execute("PRAGMA user_version") as cur:
             row = await cur.fetchone()
         version = int(row[0]) if row else 0
@@ -106,21 +115,25 @@ class SQLiteStore(
                 f"database {self.path} has schema version {version}, newer than this newsbot "
                 f"({len(MIGRATIONS)}); upgrade newsbot"
             )
+        return version
+
+    async def _migrate(self, version: int) -> None:
         for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
             log.info("applying schema migration", extra={"db": str(self.path), "version": number})
             statements = [s.strip() for s in _split_sql(script) if s.strip()]
-            await self.db.execute("BEGIN IMMEDIATE")
+            await begin_immediate(self.db)
             try:
                 for statement in statements:
                     await self.db.execute(statement)
                 await self.db.execute(f"PRAGMA user_version={number}")
                 await self.db.execute("COMMIT")
             except BaseException:
-                await self.db.execute("ROLLBACK")
+                with contextlib.suppress(sqlite3.Error):  # SQLite may have rolled back already
+                    await self.db.execute("ROLLBACK")
                 raise
 
     async def _transaction(self) -> Transaction:
-        return Transaction(self.db, self._write_lock)
+        return Transaction(self.db, self._write_lock, self.path)
 
     # --- writes -------------------------------------------------------------------------------
     async def add_article(self, article: Article, fingerprint: Fingerprint) -> Article:

@@ -1,0 +1,130 @@
+"""`newsbot run`: start the Discord bot (until SIGINT/SIGTERM)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import socket
+import sys
+
+import aiohttp
+import yarl
+
+from bot.cli.common import Context
+from bot.errors import ConfigError, NewsbotError
+
+log = logging.getLogger(__name__)
+
+# View Channels, Send Messages, Embed Links, Attach Files, Read Message History, Create Public Threads
+# (digests in a thread), Send Messages in Threads
+INVITE_PERMISSIONS = sum(1 << bit for bit in (10, 11, 14, 15, 16, 35, 38))
+NO_TOKEN = (
+    "newsbot run: no Discord bot token. Set DISCORD_TOKEN in the environment or in a .env file beside "
+    "newsbot (see deploy/.env.example). To get one, create an application at "
+    "https://discord.com/developers/applications, open its Bot page and press Reset Token; no privileged "
+    "intents are needed. Invite the bot with the OAuth2 URL generator using the scopes "
+    "`bot applications.commands` and the permissions View Channels, Send Messages, Create Public "
+    "Threads, Send Messages in Threads, Embed Links, Attach Files and Read Message History (permissions "
+    f"integer {INVITE_PERMISSIONS}), e.g. "
+    "https://discord.com/oauth2/authorize?client_id=YOUR_APPLICATION_ID&scope=bot+applications.commands"
+    f"&permissions={INVITE_PERMISSIONS} . Set NEWSBOT_SYNC_GUILD to a server id to make new commands appear there at "
+    "once while testing."
+)
+
+
+class TokenRejected(NewsbotError):
+    exit_code = 2
+
+
+class DiscordUnreachable(NewsbotError):
+    """No connection to Discord's API at start-up (later outages are retried by discord.py)."""
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("run", help="run the Discord bot (DISCORD_TOKEN; stops cleanly on SIGINT/SIGTERM)")
+    p.set_defaults(handler=cmd_run, needs_store=False)
+
+
+async def cmd_run(args: argparse.Namespace, ctx: Context) -> int:
+    settings = ctx.settings
+    if not settings.token:
+        print(NO_TOKEN, file=sys.stderr)
+        return 2
+    import discord
+    import discord.ext.commands
+
+    from bot.client import NewsBot
+    from bot.discord_endpoints import apply_endpoint_overrides
+
+    apply_endpoint_overrides(settings.discord_api, settings.discord_gateway)
+    bot = NewsBot(settings, db_path=ctx.db_path)
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        async with bot:
+            runner = asyncio.create_task(bot.start(settings.token), name="newsbot:gateway")
+            waiter = asyncio.create_task(stop.wait(), name="newsbot:signals")
+            done, _ = await asyncio.wait({runner, waiter}, return_when=asyncio.FIRST_COMPLETED)
+            if waiter in done:
+                log.info("signal received, stopping")
+            else:
+                waiter.cancel()
+            await bot.close()
+            if runner in done:
+                runner.result()  # re-raise why the bot stopped
+            else:
+                runner.cancel()
+                await asyncio.gather(runner, return_exceptions=True)
+    except discord.LoginFailure as exc:
+        raise TokenRejected(f"Discord rejected the token ({exc}); check DISCORD_TOKEN") from exc
+    except (aiohttp.ClientError, TimeoutError, ConnectionError, socket.gaierror) as exc:
+        raise DiscordUnreachable(f"cannot reach Discord at {_where(exc)}: {_why(exc)}") from exc
+    except discord.DiscordServerError as exc:
+        raise DiscordUnreachable(
+            f"Discord at {discord.http.Route.BASE} is failing ({_one_line(exc)})"
+        ) from exc
+    except discord.PrivilegedIntentsRequired as exc:  # pragma: no cover - newsbot asks for none
+        raise ConfigError(str(exc)) from exc
+    except discord.app_commands.CommandSyncFailure as exc:
+        raise NewsbotError(f"Discord refused the slash command definitions: {exc}") from exc
+    except discord.ext.commands.ExtensionError as exc:
+        raise NewsbotError(f"a cog failed to load: {exc}") from exc
+    except discord.HTTPException as exc:
+        raise NewsbotError(f"Discord refused a start-up request ({_one_line(exc)})") from exc
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+    return 0
+
+
+def _where(exc: BaseException) -> str:
+    """The API base URL discord.py was talking to, or the host the failed connection was for."""
+    import discord.http
+
+    base = discord.http.Route.BASE
+    host = getattr(exc, "host", None)
+    if host is None or yarl.URL(base).host == host:
+        return base
+    return f"{host}:{getattr(exc, 'port', '?')}"
+
+
+def _why(exc: BaseException) -> str:
+    """A few words for an operator: "connection refused", "host name not found", "timed out"."""
+    cause = getattr(exc, "os_error", None) or exc
+    if isinstance(cause, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(cause, socket.gaierror) or isinstance(exc, aiohttp.ClientConnectorDNSError):
+        return "host name not found"
+    if isinstance(cause, TimeoutError) or isinstance(exc, TimeoutError):
+        return "timed out"
+    if isinstance(cause, OSError) and cause.strerror:
+        return cause.strerror.lower()
+    return _one_line(exc)
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:300] or type(exc).__name__

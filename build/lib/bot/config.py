@@ -1,0 +1,122 @@
+"""Settings from the environment and an optional `.env` (python-discord style: one place, read once)."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+from bot.errors import ConfigError
+
+DEFAULT_DB = "newsbot.db"
+LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    token: str | None = None
+    db_path: str = DEFAULT_DB
+    fetch_allow: str = ""
+    sync_guild: int | None = None
+    log_level: str = "INFO"
+    admin_roles: tuple[str, ...] = ()
+    discord_api: str | None = None
+    discord_gateway: str | None = None
+    page_timeout: float = 180.0  # seconds before paging buttons are disabled
+    defer_after: float = 1.5  # seconds of work before a command shows "thinking" (Discord allows 3)
+
+    @classmethod
+    def load(cls, environ: Mapping[str, str] | None = None, env_file: str | Path | None = ".env") -> Settings:
+        """The process environment wins over `.env`, which only fills gaps."""
+        values: dict[str, str] = {}
+        if env_file and Path(env_file).is_file():
+            values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+        values.update(os.environ if environ is None else environ)
+
+        def get(name: str) -> str | None:
+            value = values.get(name, "").strip()
+            return value or None
+
+        sync_guild = get("NEWSBOT_SYNC_GUILD")
+        if sync_guild is not None and not sync_guild.isdigit():
+            raise ConfigError(f"NEWSBOT_SYNC_GUILD must be a server id (digits), not {sync_guild!r}")
+        level = (get("NEWSBOT_LOG_LEVEL") or "INFO").upper()
+        if level not in LOG_LEVELS:
+            raise ConfigError(f"NEWSBOT_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {level!r}")
+        page_timeout = get("NEWSBOT_PAGE_TIMEOUT") or "180"
+        try:
+            timeout = max(1.0, float(page_timeout))
+        except ValueError:
+            raise ConfigError(
+                f"NEWSBOT_PAGE_TIMEOUT must be a number of seconds, not {page_timeout!r}"
+            ) from None
+        defer_raw = get("NEWSBOT_DEFER_AFTER") or "1.5"
+        try:
+            defer_after = min(max(0.0, float(defer_raw)), 2.5)
+        except ValueError:
+            raise ConfigError(f"NEWSBOT_DEFER_AFTER must be a number of seconds, not {defer_raw!r}") from None
+        roles = tuple(r.strip() for r in (get("NEWSBOT_ADMIN_ROLES") or "").split(",") if r.strip())
+        fetch_allow = get("NEWSBOT_FETCH_ALLOW") or ""
+        if fetch_allow:  # checked here so a typo stops every command at once, not the first fetch
+            from bot.ingest.netguard import AddressAllowList
+
+            AddressAllowList.from_setting(fetch_allow)
+        return cls(
+            token=get("DISCORD_TOKEN"),
+            db_path=get("NEWSBOT_DB") or DEFAULT_DB,
+            fetch_allow=fetch_allow,
+            sync_guild=int(sync_guild) if sync_guild else None,
+            log_level=level,
+            admin_roles=roles,
+            discord_api=get("NEWSBOT_DISCORD_API"),
+            discord_gateway=get("NEWSBOT_DISCORD_GATEWAY"),
+            page_timeout=timeout,
+            defer_after=defer_after,
+        )
+
+
+# Loggers whose records an operator reads. Everything else is library chatter (trafilatura's
+# "discarding data: None", htmldate, courlan, charset detection...): the one-line result newsbot prints
+# already says what went wrong, so those show only at DEBUG (-v / NEWSBOT_LOG_LEVEL=DEBUG).
+OPERATOR_LOGGERS = ("bot", "cogs", "discord", "asyncio", "py.warnings", "__main__", "root")
+
+
+def setup_logging(level: str = "INFO") -> None:
+    """Key=value records on stderr: greppable in journald and easy to correlate in an incident."""
+    logging.basicConfig(
+        level=getattr(logging, level, logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s%(context)s",
+    )
+    for handler in logging.getLogger().handlers:
+        for old in [f for f in handler.filters if isinstance(f, _ContextFilter | _LibraryFilter)]:
+            handler.removeFilter(old)
+        handler.addFilter(_ContextFilter())
+        if level != "DEBUG":
+            handler.addFilter(_LibraryFilter())
+
+
+class _LibraryFilter(logging.Filter):
+    """Drops third-party records below CRITICAL (see OPERATOR_LOGGERS)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.name.split(".", 1)[0] in OPERATOR_LOGGERS or record.levelno >= logging.CRITICAL
+
+
+_STANDARD_ATTRS = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {
+    "message",
+    "asctime",
+    "context",
+}
+
+
+class _ContextFilter(logging.Filter):
+    """Renders `extra={...}` fields as ` key=value` after the message."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        extras = {k: v for k, v in record.__dict__.items() if k not in _STANDARD_ATTRS}
+        record.context = "".join(f" {k}={v!r}" for k, v in extras.items())
+        return True

@@ -1,0 +1,276 @@
+"""What the Discord commands do, without Discord: the cogs translate interactions into these calls and
+render the results. Everything here takes plain data (ids, strings, permission bits), so it is tested
+without a gateway and reused by the scheduler."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+
+from bot.analysis import analyze, summarize
+from bot.analysis.access import select_quotes
+from bot.errors import ArticleNotFound, InvalidQuery
+from bot.guild_settings import GuildSettings, SummaryLength, parse_summary_length
+from bot.ingest.dedupe import canonical_url
+from bot.ingest.pipeline import Ingestor, IngestResult
+from bot.ingest.sources import RawItem, is_url, item_from_upload
+from bot.models import Analysis, Article, Quote
+from bot.search.types import RelatedResult, SearchHit
+from bot.store import ArticleListing, ArticleStore, Scope, StoreStats
+
+log = logging.getLogger(__name__)
+
+# Discord permission bits the ingest check looks at.
+ADMINISTRATOR = 1 << 3
+MANAGE_GUILD = 1 << 5
+
+SUMMARY_SENTENCES: dict[SummaryLength, int] = {"short": 2, "medium": 3, "long": 6}
+MAX_RELATED = 10
+SEARCH_FETCH = 50  # hits fetched once, then paged locally
+MAX_UPLOAD_BYTES = 8 * 1024 * 1024
+UPLOAD_SUFFIXES = (".html", ".htm", ".xhtml", ".txt", ".text", ".md", ".markdown", ".jsonl", ".ndjson", ".gz")
+_ID_REF = re.compile(r"^#?(\d{1,18})$")
+
+
+# --- permissions ---------------------------------------------------------------------------------------
+def may_manage(
+    permissions: int,
+    role_ids: Iterable[int],
+    role_names: Iterable[str],
+    admin_roles: Sequence[str],
+    *,
+    is_owner: bool = False,
+) -> bool:
+    """Manage Server (or Administrator, or ownership), or a role listed in NEWSBOT_ADMIN_ROLES by id or name."""
+    if is_owner or permissions & (ADMINISTRATOR | MANAGE_GUILD):
+        return True
+    wanted = {r.strip().casefold() for r in admin_roles if r.strip()}
+    if not wanted:
+        return False
+    return any(str(r) in wanted for r in role_ids) or any(n.casefold() in wanted for n in role_names)
+
+
+# --- results ---------------------------------------------------------------------------------------------
+@dataclass(slots=True)
+class QuoteSelection:
+    quotes: list[Quote]  # best first
+    total: int  # quotes in the article (before the speaker filter)
+    speaker: str | None = None
+    speakers: list[str] = field(default_factory=list)  # who is quoted, most quoted first
+
+
+@dataclass(slots=True)
+class SummaryResult:
+    sentences: list[str]
+    length: SummaryLength
+
+
+@dataclass(slots=True)
+class IngestOutcome:
+    results: list[IngestResult]
+
+    @property
+    def created(self) -> list[IngestResult]:
+        return [r for r in self.results if r.status in ("created", "updated")]
+
+    @property
+    def failed(self) -> list[IngestResult]:
+        return [r for r in self.results if r.status == "failed"]
+
+
+class NewsService:
+    """The bot's use cases over one store and one ingestor."""
+
+    def __init__(self, store: ArticleStore, ingestor: Ingestor, *, admin_roles: Sequence[str] = ()) -> None:
+        self.store = store
+        self.ingestor = ingestor
+        self.admin_roles = tuple(admin_roles)
+        self._settings: dict[int, GuildSettings] = {}
+
+    # --- looking articles up -----------------------------------------------------------------------------
+    async def resolve(self, ref: str, scope: Scope) -> Article:
+        """An article from what a person typed: an id (what autocomplete sends), a URL, or a title."""
+        text = " ".join(ref.split())
+        if not text:
+            raise InvalidQuery("name an article: pick one from the list, or type its id, URL or title")
+        hit = _ID_REF.match(text)
+        if hit:
+            article = await self.store.get_article(int(hit.group(1)), scope)
+            if article is not None:
+                return article
+        if is_url(text):
+            canonical = canonical_url(text)
+            article = await self.store.find_by_canonical_url(canonical, scope) if canonical else None
+            if article is not None:
+                return article
+            raise ArticleNotFound(text)
+        titles = await self.store.find_titles(text[:200], scope, limit=25)
+        if titles:
+            folded = text.casefold()
+            exact = next((t for t in titles if t.title.casefold() == folded), None)
+            article = await self.store.get_article((exact or titles[0]).id, scope)
+            if article is not None:
+                return article
+        raise ArticleNotFound(text)
+
+    async def titles(self, typed: str, scope: Scope, limit: int = 25) -> list[ArticleListing]:
+        """Autocomplete: a typed id first, then titles containing the text, newest first."""
+        typed = typed.strip()[:100]
+        out: list[ArticleListing] = []
+        hit = _ID_REF.match(typed)
+        if hit:
+            article = await self.store.get_article(int(hit.group(1)), scope)
+            if article is not None:
+                out.append(
+                    ArticleListing(
+                        article.id,
+                        article.title,
+                        article.source,
+                        article.published,
+                        article.ingested_at,
+                        article.guild_id,
+                        article.url,
+                    )
+                )
+        for listing in await self.store.find_titles(typed, scope, limit=limit):
+            if all(listing.id != o.id for o in out):
+                out.append(listing)
+        return out[:limit]
+
+    async def analysis_of(self, article: Article) -> Analysis:
+        """The stored analysis, or computed now (and kept) for rows stored before analysis existed."""
+        if article.analysis is not None:
+            return article.analysis
+        analysis = await asyncio.to_thread(analyze, article.paragraphs, title=article.title)
+        try:
+            await self.store.set_analysis(article.id, analysis)
+        except Exception:  # a read-only moment must not fail the answer
+            log.warning("could not store computed analysis", extra={"article_id": article.id})
+        article.analysis = analysis
+        return analysis
+
+    # --- answers -----------------------------------------------------------------------------------------
+    async def summary(self, article: Article, length: SummaryLength | str) -> SummaryResult:
+        size = parse_summary_length(length) if isinstance(length, str) else length
+        analysis = await self.analysis_of(article)
+        if size == "medium" and analysis.summary:
+            return SummaryResult(list(analysis.summary), size)
+        sentences = await asyncio.to_thread(
+            summarize, article.paragraphs, title=article.title, sentences=SUMMARY_SENTENCES[size]
+        )
+        return SummaryResult(sentences, size)
+
+    async def quotes(self, article: Article, speaker: str | None = None, limit: int = 10) -> QuoteSelection:
+        """Key quotes best first; `speaker` keeps the quotes whose speaker name contains it."""
+        analysis = await self.analysis_of(article)
+        ranked = analysis.key_quotes(0)
+        counts: dict[str, int] = {}
+        for q in ranked:
+            if q.speaker:
+                counts[q.speaker] = counts.get(q.speaker, 0) + 1
+        speakers = sorted(counts, key=lambda s: (-counts[s], s))
+        chosen = select_quotes(analysis, " ".join((speaker or "").split()), max(1, limit))
+        return QuoteSelection(chosen, len(ranked), speaker or None, speakers)
+
+    async def related(self, article: Article, scope: Scope, count: int = 5) -> RelatedResult:
+        from bot.search.related import related_to_article
+
+        if not 1 <= count <= MAX_RELATED:
+            raise InvalidQuery(f"count must be between 1 and {MAX_RELATED}")
+        return await related_to_article(self.store, article, scope, limit=count)
+
+    async def search(
+        self,
+        text: str,
+        scope: Scope,
+        *,
+        source: str | None = None,
+        since: str | None = None,
+        limit: int = SEARCH_FETCH,
+        marker: tuple[str, str] = ("**", "**"),
+    ) -> list[SearchHit]:
+        from bot.search.search import build_filters, search
+
+        if not text.strip():
+            raise InvalidQuery("type some words to search for")
+        filters = build_filters(source=source, since=since)
+        return await search(self.store, text[:500], scope, filters, limit=limit, marker=marker)
+
+    async def stats(self, scope: Scope) -> StoreStats:
+        return await self.store.stats(scope)
+
+    async def delete(self, article_id: int, guild_id: int) -> bool:
+        """A server removes only what it ingested; the global library is the operator's."""
+        return await self.store.delete_article(article_id, Scope.guild(guild_id))
+
+    # --- ingesting ---------------------------------------------------------------------------------------
+    async def ingest_url(self, url: str, guild_id: int, by: str) -> IngestOutcome:
+        from bot.ingest.sources import ExplicitFields
+
+        raw = RawItem(url, "url", "url", fields=ExplicitFields(url=url))
+        return IngestOutcome(await self.ingestor.ingest_item(raw, guild_id=guild_id, ingested_by=by))
+
+    async def ingest_upload(self, filename: str, data: bytes, guild_id: int, by: str) -> IngestOutcome:
+        results: list[IngestResult] = []
+        items = await asyncio.to_thread(item_from_upload, filename, data)
+        for raw in items:
+            results.extend(await self.ingestor.ingest_item(raw, guild_id=guild_id, ingested_by=by))
+        return IngestOutcome(results)
+
+    async def ingest_text(self, title: str | None, body: str, guild_id: int, by: str) -> IngestOutcome:
+        if not body.strip():
+            raise InvalidQuery("the article text is empty")
+        results = await self.ingestor.ingest_text(
+            body,
+            title=(title or "").strip() or None,
+            source="discord text",
+            guild_id=guild_id,
+            ingested_by=by,
+        )
+        return IngestOutcome(results)
+
+    # --- per-server display settings ---------------------------------------------------------------------
+    async def guild_settings(self, guild_id: int | None) -> GuildSettings:
+        if guild_id is None:
+            return GuildSettings()
+        cached = self._settings.get(guild_id)
+        if cached is not None:
+            return cached
+        value = await self.store.get_guild_settings(guild_id) or GuildSettings()
+        self._settings[guild_id] = value
+        return value
+
+    async def update_guild_settings(
+        self,
+        guild_id: int,
+        *,
+        summary_length: SummaryLength | None = None,
+        accent_colour: int | None = None,
+        show_images: bool | None = None,
+    ) -> GuildSettings:
+        current = await self.guild_settings(guild_id)
+        changed = replace(
+            current,
+            summary_length=summary_length or current.summary_length,
+            accent_colour=current.accent_colour if accent_colour is None else accent_colour,
+            show_images=current.show_images if show_images is None else show_images,
+        )
+        await self.store.set_guild_settings(guild_id, changed)
+        self._settings[guild_id] = changed
+        return changed
+
+
+def check_upload(filename: str, size: int) -> None:
+    """Refuse an attachment before downloading it: wrong kind or too big."""
+    name = filename.lower()
+    if not name.endswith(UPLOAD_SUFFIXES):
+        raise InvalidQuery(
+            "attach an HTML, text, Markdown or JSONL file (.html, .txt, .md, .jsonl, optionally .gz)"
+        )
+    if size > MAX_UPLOAD_BYTES:
+        raise InvalidQuery(
+            f"the file is {size / 1e6:.1f} MB; the limit is {MAX_UPLOAD_BYTES // 1_000_000} MB"
+        )
