@@ -21,15 +21,18 @@ import discord
 from discord.ext import commands
 
 from bot.config import Settings
+from bot.discord_budget import InvalidRequestBudget
 from bot.ingest.fetch import Fetcher, FetchPolicy, create_session
 from bot.ingest.pipeline import Ingestor, default_analyzer
 from bot.services import NewsService
 from bot.store import ArticleStore, create_store
+from bot.timer import Clock, clock_from_env
 
 log = logging.getLogger(__name__)
 
 COGS: tuple[str, ...] = ("cogs.errors", "cogs.formatting", "cogs.search", "cogs.ingestion", "cogs.topics")
 DRAIN_SECONDS = 5.0
+INTERACTION_TOKEN_TTL = 15 * 60.0  # seconds an interaction token accepts followups and edits
 
 CloseCallback = Callable[[], Awaitable[None]]
 
@@ -50,13 +53,16 @@ class NewsBot(commands.Bot):
         *,
         db_path: str | None = None,
         cogs: tuple[str, ...] = COGS,
+        clock: Clock | None = None,
     ) -> None:
         # newsbot never joins voice: don't warn operators about voice libraries it does not need.
         discord.VoiceClient.warn_nacl = False
         discord.VoiceClient.warn_dave = False
         intents = discord.Intents.none()
         intents.guilds = True  # guild and role cache for permission checks; nothing privileged
+        self.budget = InvalidRequestBudget()
         super().__init__(
+            http_trace=self.budget.trace_config(),
             command_prefix=commands.when_mentioned,
             intents=intents,
             allowed_mentions=discord.AllowedMentions.none(),
@@ -68,6 +74,10 @@ class NewsBot(commands.Bot):
         self.db_path = db_path or settings.db_path
         self.cog_modules = cogs
         self.page_timeout = settings.page_timeout
+        self.clock: Clock = clock or clock_from_env()  # the scheduler's and feed poller's time
+        # a long job stops using its interaction token this long after the command (a margin before
+        # Discord's 15 minutes); tests shrink it
+        self.interaction_ttl = INTERACTION_TOKEN_TTL - 60.0
         self.started_at = time.monotonic()
         self._background: dict[str, asyncio.Task[None]] = {}
         self._close_callbacks: list[CloseCallback] = []

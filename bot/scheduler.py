@@ -17,7 +17,7 @@ from datetime import timedelta
 from bot.store.base import ArticleStore
 from bot.timer import Clock, DueLoop, ManualClock, SystemClock, clock_from_env
 from bot.topics.digest import DigestRunner
-from bot.topics.poster import Poster
+from bot.topics.poster import AdminNotifier, Poster
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +37,11 @@ class TopicScheduler:
         batch: int = 500,
         idle: timedelta = timedelta(minutes=5),
         drain: float = 10.0,
+        notices: AdminNotifier | None = None,
     ) -> None:
         self.store = store
         self.clock = clock or SystemClock()
-        self.runner = DigestRunner(store, poster, clock=self.clock)
+        self.runner = DigestRunner(store, poster, clock=self.clock, notices=notices)
         self.concurrency = concurrency
         self.batch = batch
         self.drain = drain

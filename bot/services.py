@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from bot.analysis import analyze, summarize
@@ -213,11 +213,21 @@ class NewsService:
         raw = RawItem(url, "url", "url", fields=ExplicitFields(url=url))
         return IngestOutcome(await self.ingestor.ingest_item(raw, guild_id=guild_id, ingested_by=by))
 
-    async def ingest_upload(self, filename: str, data: bytes, guild_id: int, by: str) -> IngestOutcome:
+    async def ingest_upload(
+        self,
+        filename: str,
+        data: bytes,
+        guild_id: int,
+        by: str,
+        progress: Callable[[int, int], Awaitable[None]] | None = None,
+    ) -> IngestOutcome:
+        """`progress(done, total)` is awaited after each item (a long archive reports as it goes)."""
         results: list[IngestResult] = []
         items = await asyncio.to_thread(item_from_upload, filename, data)
-        for raw in items:
+        for n, raw in enumerate(items, 1):
             results.extend(await self.ingestor.ingest_item(raw, guild_id=guild_id, ingested_by=by))
+            if progress is not None:
+                await progress(n, len(items))
         return IngestOutcome(results)
 
     async def ingest_text(self, title: str | None, body: str, guild_id: int, by: str) -> IngestOutcome:

@@ -19,7 +19,6 @@ from bot.ingest.netguard import validate_url
 from bot.ingest.pipeline import IngestResult
 from bot.services import IngestOutcome, check_upload
 from bot.store import Scope
-from bot.timer import clock_from_env
 from cogs.formatting import (
     CONTENT_MAX,
     DESCRIPTION_MAX,
@@ -33,6 +32,7 @@ from cogs.formatting import (
     manager_only,
     stats_embed,
 )
+from cogs.jobs import JobReporter
 
 if TYPE_CHECKING:
     from bot.client import NewsBot
@@ -147,10 +147,12 @@ class Ingestion(commands.Cog):
         async with self.bot.tracked():
             await interaction.response.defer(thinking=True, ephemeral=True)
             data = await file.read()
+            job = JobReporter(self.bot, interaction, f"ingest of {file.filename}")
             outcome = await self.bot.news.ingest_upload(
-                file.filename, data, interaction.guild_id, who(interaction)
+                file.filename, data, interaction.guild_id, who(interaction), progress=job.progress
             )
-            await self._finish(interaction, outcome)
+            settings = await self.bot.news.guild_settings(interaction.guild_id)
+            await job.finish(outcome_embed(outcome, settings.accent_colour))
 
     @ingest.command(name="text", description="Paste an article's text")
     @manager_only()
@@ -328,7 +330,7 @@ class Feeds(commands.Cog):
 async def setup(bot: NewsBot) -> None:
     await bot.add_cog(Ingestion(bot))
     poller = FeedPoller(
-        bot.store, bot.ingestor, bot.fetcher, clock=clock_from_env(), notifier=DiscordFeedNotifier(bot)
+        bot.store, bot.ingestor, bot.fetcher, clock=bot.clock, notifier=DiscordFeedNotifier(bot)
     )
     await bot.add_cog(Feeds(bot, poller))
     bot.start_background("feed-poller", poller.run)
