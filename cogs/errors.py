@@ -36,6 +36,12 @@ def describe(error: BaseException) -> tuple[str, bool]:
         if isinstance(error, app_commands.TransformerError):
             return f"“{escape(str(error.value))[:100]}” is not a valid value for that option.", False
         error = error.__cause__
+    if isinstance(error, discord.DiscordServerError):
+        return (
+            "Discord had a temporary problem taking my answer (it said "
+            f"{error.status}). What you asked for may have been done; check before trying again.",
+            False,
+        )
     if isinstance(error, NotManager):
         return (
             "You need the **Manage Server** permission (or one of this server's newsbot admin roles) to do that.",

@@ -135,7 +135,12 @@ class GatewayConnection:
 
     async def dispatch(self, event: str, data: Any) -> None:
         assert self.session is not None
-        await self.send(self.session.next_event(event, data))
+        payload = self.session.next_event(event, data)
+        fault = self.emu.faults.gateway_rule(event)
+        if fault is None or fault.deliver:
+            await self.send(payload)
+        if fault is not None:  # not delivered: the session keeps it for RESUME to replay
+            await self.close(fault.code, f"Fault injected after {event}.")
 
     async def close(self, code: int = UNKNOWN_ERROR, message: str = "") -> None:
         self.record.close_code = code
