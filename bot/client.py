@@ -78,6 +78,7 @@ class NewsBot(commands.Bot):
         # a long job stops using its interaction token this long after the command (a margin before
         # Discord's 15 minutes); tests shrink it
         self.interaction_ttl = INTERACTION_TOKEN_TTL - 60.0
+        self.progress_every = 10.0  # seconds between progress updates of a long command
         self.started_at = time.monotonic()
         self._background: dict[str, asyncio.Task[None]] = {}
         self._close_callbacks: list[CloseCallback] = []

@@ -15,8 +15,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-PROGRESS_EVERY = 10.0  # seconds between progress updates
-
 
 def interaction_age(interaction: discord.Interaction[Any]) -> float:
     """Seconds since Discord created the interaction (its id is a timestamp)."""
@@ -34,7 +32,7 @@ class JobReporter:
         self.bot = bot
         self.interaction = interaction
         self.what = what
-        self.progress_every = getattr(bot, "progress_every", PROGRESS_EVERY)
+        self.progress_every = bot.progress_every
         self._last = time.monotonic()
         self._channel_message: Any = None
         self.moved_to_channel = False

@@ -159,7 +159,9 @@ async def live_bot(
             runner.cancel()
             await asyncio.gather(runner, return_exceptions=True)
             # event handlers discord.py scheduled just before the close: let them finish, not be destroyed
-            events = [t for t in asyncio.all_tasks() if t.get_name().startswith("discord.py") and not t.done()]
+            events = [
+                t for t in asyncio.all_tasks() if t.get_name().startswith("discord.py") and not t.done()
+            ]
             if events:
                 await asyncio.wait(events, timeout=5)
             for lg, level in zip(loggers, saved_levels, strict=True):

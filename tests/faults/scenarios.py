@@ -306,13 +306,13 @@ async def refused_storm(tmp: Path, topics: int = 120, hours: int = 6) -> Row:
 
 
 # ---- a long job outliving its interaction token ------------------------------------------------------------
-async def token_expires_during_job(tmp: Path, articles: int = 40, ttl: float = 1.0) -> Row:
+async def token_expires_during_job(tmp: Path, articles: int = 40, ttl: float = 0.3) -> Row:
     """A JSONL upload that takes longer than the interaction token lives (shrunk from 15 minutes to `ttl`
     seconds): progress and the result move to the channel; the bot never calls the expired webhook."""
     async with world(tmp, "token") as (emu, guild, live):
         channel = _general(guild)
         live.bot.interaction_ttl = ttl
-        live.bot.progress_every = 0.2  # type: ignore[attr-defined]
+        live.bot.progress_every = 0.1
         emu.faults.expire_tokens_after(ttl + 0.5)
         lines = [
             json.dumps({"title": f"Archive piece {i}", "text": distinct_text(1000 + i)})
@@ -330,9 +330,7 @@ async def token_expires_during_job(tmp: Path, articles: int = 40, ttl: float = 1
         msg = await emu.wait_until(result, 120, "the result in the channel")
         stored = len(await live.bot.store.list_articles(Scope.guild(guild.id), limit=1000))
         progress = [m for m in emu.messages(channel) if "⏳" in (m.get("content") or "")]
-        results = [m for m in emu.messages(channel) if m.get("embeds")] + [
-            emu.message(i) for i in inter.followup_ids if emu.message(i)
-        ]
+        results = [m for m in emu.messages(channel) if m.get("embeds")]  # followups included
         sent = [
             r.json
             for r in emu.requests_to("POST", "/channels/{id}/messages")
@@ -349,6 +347,9 @@ async def token_expires_during_job(tmp: Path, articles: int = 40, ttl: float = 1
             result=msg,
             result_mentions=sent[0].get("allowed_mentions") if sent else None,
             progress=len(progress),
+            outputs=[
+                (m.get("content"), [e.get("title") for e in m.get("embeds") or []]) for m in results if m
+            ],
             violations=[str(v) for v in emu.take_violations()],
             problems=live.problems(),
         )
