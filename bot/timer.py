@@ -90,6 +90,12 @@ class ScaledClock(SystemClock):
         self.rate = rate
         self._origin = time.monotonic()
 
+    def reset(self, start: datetime, rate: float) -> None:
+        """Continue from `start` at a new `rate` (e.g. real time while setting up, then fast)."""
+        if rate <= 0:
+            raise ValueError("rate must be positive")
+        self.start, self.rate, self._origin = start, rate, time.monotonic()
+
     def now(self) -> datetime:
         return self.start + timedelta(seconds=(time.monotonic() - self._origin) * self.rate)
 

@@ -142,7 +142,7 @@ async def live_bot(
         lg.addHandler(collect)
         lg.setLevel(logging.INFO)
     with pointed_at(emu):
-        settings = Settings(token=emu.token, db_path=str(db))
+        settings = Settings(token=emu.token, db_path=str(db), fetch_allow="127.0.0.1")  # local servers
         kwargs: dict[str, Any] = {"clock": clock or ManualClock(START)}
         if cogs is not None:
             kwargs["cogs"] = cogs
