@@ -5,6 +5,7 @@ answers by followup."""
 from __future__ import annotations
 
 import logging
+import re
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -217,12 +218,21 @@ class DiscordFeedNotifier:
     async def new_items(self, subscription: FeedSubscription, feed: Feed, items: list[NewItem]) -> None:
         if subscription.channel_id is None:
             return
-        text = announcement(feed, items)
-        # Same batch, same nonce: a resend after a crash returns the first message instead of a second one.
-        nonce = f"f{subscription.id}a{items[0].article_id if items else 0}"[:25]
-        await self.bot.get_partial_messageable(subscription.channel_id).send(
-            text, allowed_mentions=discord.AllowedMentions.none(), nonce=nonce
-        )
+        channel = self.bot.get_partial_messageable(subscription.channel_id)
+        while items:
+            text = announcement(feed, items)
+            # Same batch, same nonce: a resend after a crash returns the first message instead of a second one.
+            nonce = f"f{subscription.id}a{items[0].article_id}"[:25]
+            sent = await channel.send(text, allowed_mentions=discord.AllowedMentions.none(), nonce=nonce)
+            if sent.content == text:
+                return
+            # Discord returned an earlier message with this nonce (sent before a crash, when fewer items
+            # were owed): what it does not list still needs announcing.
+            listed = {int(x) for x in re.findall(r"\(#(\d+)\)", sent.content)}
+            rest = [it for it in items if it.article_id not in listed]
+            if len(rest) == len(items) or re.search(r"…and \d+ more$", sent.content):
+                return  # not ours to split (an unrelated nonce clash, or a summarised batch)
+            items = rest
 
 
 class Feeds(commands.Cog):
