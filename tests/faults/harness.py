@@ -155,9 +155,16 @@ async def live_bot(
             await emu.wait_commands(timeout=60)
             yield live
         finally:
-            await bot.close()
+            # A READY after a new IDENTIFY is dispatched by discord.py a moment later (it waits for the
+            # guilds); closed before that, the client would have no loop left to dispatch it on.
+            ready = getattr(bot._connection, "_ready_task", None)
+            if ready is not None and not ready.done():
+                await asyncio.wait([ready], timeout=10)
+            # the gateway first: events it would dispatch after `close` (which unsets the client's loop)
+            # would be coroutines never awaited
             runner.cancel()
             await asyncio.gather(runner, return_exceptions=True)
+            await bot.close()
             # event handlers discord.py scheduled just before the close: let them finish, not be destroyed
             events = [
                 t for t in asyncio.all_tasks() if t.get_name().startswith("discord.py") and not t.done()

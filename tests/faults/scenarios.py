@@ -154,7 +154,7 @@ async def digest_sends_under_fault(
         else:
             raise ValueError(fault)
         await live.step(timedelta(hours=1), settle=0.5)
-        for _ in range(60):  # retries are 1, 2, 5... minutes later
+        for _ in range(400):  # retries are 1, 2, 5, 10, 30 minutes later
             if rule.fired >= (times or 0) and not await _owed(live):
                 break
             await live.step(timedelta(minutes=1), settle=0.4)
@@ -329,7 +329,11 @@ async def token_expires_during_job(tmp: Path, articles: int = 40, ttl: float = 0
 
         msg = await emu.wait_until(result, 120, "the result in the channel")
         stored = len(await live.bot.store.list_articles(Scope.guild(guild.id), limit=1000))
-        progress = [m for m in emu.messages(channel) if "⏳" in (m.get("content") or "")]
+        progress = [
+            m
+            for m in emu.messages(channel)
+            if "⏳" in (m.get("content") or "") and not int(m.get("flags") or 0) & 64
+        ]
         results = [m for m in emu.messages(channel) if m.get("embeds")]  # followups included
         sent = [
             r.json
@@ -339,7 +343,7 @@ async def token_expires_during_job(tmp: Path, articles: int = 40, ttl: float = 0
         return _row(
             "interaction token expired during a long upload",
             1,
-            f"progress ({len(progress)} message) and result moved to the channel; "
+            f"progress ({len(progress)} channel message, edited) and the result moved to the channel; "
             f"{emu.faults.expired_token_answers} calls on the expired token",
             lost=articles - stored,
             doubled=max(0, len(results) - 1),
