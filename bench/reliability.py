@@ -176,6 +176,10 @@ def main() -> None:
         print("            rss MB   fds   tasks (standing / peak)")
         print(f"first hour  {f['rss_mb']:>6}  {f['fds']:>4}   {f['tasks']:>3} / {f['tasks_max']}")
         print(f"last hour   {last['rss_mb']:>6}  {last['fds']:>4}   {last['tasks']:>3} / {last['tasks_max']}")
+        if "drained" in soaked:
+            b, d = soaked["baseline"], soaked["drained"]
+            print(f"idle before {b['rss_mb']:>6}  {b['fds']:>4}   {b['tasks']:>3}")
+            print(f"idle after  {d['rss_mb']:>6}  {d['fds']:>4}   {d['tasks']:>3}   (work in flight ended)")
         print(f"warnings logged: {len(soaked['warnings'])}; emulator violations: {len(soaked['violations'])}")
         for w in soaked["warnings"][:5]:
             print(f"  {w[:150]}")

@@ -156,6 +156,9 @@ async def soak(
                         )
                     )
                 await store.add_topics(batch)
+                await asyncio.sleep(1.0)  # the loops pick up the new feeds and topics, at real speed
+                baseline = sample(0, [len(asyncio.all_tasks())])
+                now = clock.now()
                 clock.reset(now, rate)
                 live.scheduler.wake()
                 live.bot.get_cog("Feeds").poller.wake()  # type: ignore[union-attr]
@@ -176,6 +179,14 @@ async def soak(
                     emu._channel_messages.clear()
                     emu.interactions.clear()
                     samples.append(sample(hour, tasks_seen or [len(asyncio.all_tasks())]))
+                # slow the clock back to real time (nothing more falls due) and let work in flight end:
+                # what is still there then was never going to finish
+                clock.reset(clock.now(), 1.0)
+                for _ in range(300):
+                    if len(asyncio.all_tasks()) <= baseline["tasks"]:
+                        break
+                    await asyncio.sleep(0.2)
+                drained = sample(hours, [len(asyncio.all_tasks())])
                 stats = {
                     "feeds": feeds,
                     "topics": topics,
@@ -186,6 +197,8 @@ async def soak(
                     "announcements": announced,
                     "first": samples[0],
                     "last": samples[-1],
+                    "baseline": baseline,
+                    "drained": drained,
                     "samples": samples,
                     "warnings": live.problems(),
                     "violations": [str(v) for v in emu.take_violations()],
