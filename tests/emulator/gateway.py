@@ -190,6 +190,9 @@ class GatewayConnection:
 
     async def _heartbeat(self, data: Any) -> None:
         self.heartbeats += 1
+        # a network round trip: discord.py notes a heartbeat's send time only once its sending thread
+        # wakes again, and an instant ACK on a busy machine can beat it there ("Can't keep up ... 41 s")
+        await asyncio.sleep(self.emu.heartbeat_ack_delay)
         await self.send({"op": HEARTBEAT_ACK, "d": None, "s": None, "t": None})
 
     def _token_ok(self, token: Any) -> bool:

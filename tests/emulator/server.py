@@ -100,6 +100,7 @@ class DiscordEmulator:
         self.application_flags = 1 << 23  # APPLICATION_COMMAND_BADGE, as on a bot with slash commands
         self.bot_user = User(self.application_id, bot_name, bot=True)
         self.heartbeat_interval_ms = heartbeat_interval_ms
+        self.heartbeat_ack_delay = 0.25  # seconds, as over a network
         self.interaction_deadline = 3.0
         self.validator = validator or shared_validator()
         self.users: dict[int, User] = {self.bot_user.id: self.bot_user}
