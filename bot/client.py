@@ -21,10 +21,12 @@ import discord
 from discord.ext import commands
 
 from bot.config import Settings
+from bot.discord_budget import InvalidRequestBudget
 from bot.ingest.fetch import Fetcher, FetchPolicy, create_session
 from bot.ingest.pipeline import Ingestor, default_analyzer
 from bot.services import NewsService
 from bot.store import ArticleStore, create_store
+from bot.timer import Clock, clock_from_env
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,7 @@ COGS: tuple[str, ...] = (
     "cogs.brief",
 )
 DRAIN_SECONDS = 5.0
+INTERACTION_TOKEN_TTL = 15 * 60.0  # seconds an interaction token accepts followups and edits
 
 CloseCallback = Callable[[], Awaitable[None]]
 
@@ -58,6 +61,7 @@ class NewsBot(commands.Bot):
         db_path: str | None = None,
         cogs: tuple[str, ...] = COGS,
         background: bool = True,
+        clock: Clock | None = None,
         **client_options: Any,
     ) -> None:
         # newsbot never joins voice: don't warn operators about voice libraries it does not need.
@@ -65,7 +69,9 @@ class NewsBot(commands.Bot):
         discord.VoiceClient.warn_dave = False
         intents = discord.Intents.none()
         intents.guilds = True  # guild and role cache for permission checks; nothing privileged
+        self.budget = InvalidRequestBudget()
         super().__init__(
+            http_trace=self.budget.trace_config(),
             command_prefix=commands.when_mentioned,
             intents=intents,
             allowed_mentions=discord.AllowedMentions.none(),
@@ -79,6 +85,11 @@ class NewsBot(commands.Bot):
         self.db_path = db_path or settings.db_path
         self.cog_modules = cogs
         self.page_timeout = settings.page_timeout
+        self.clock: Clock = clock or clock_from_env()  # the scheduler's and feed poller's time
+        # a long job stops using its interaction token this long after the command (a margin before
+        # Discord's 15 minutes); tests shrink it
+        self.interaction_ttl = INTERACTION_TOKEN_TTL - 60.0
+        self.progress_every = 10.0  # seconds between progress updates of a long command
         self.started_at = time.monotonic()
         self._background: dict[str, asyncio.Task[None]] = {}
         self._close_callbacks: list[CloseCallback] = []
@@ -230,7 +241,12 @@ class RestWorker(discord.Client):
         discord.VoiceClient.warn_dave = False
         intents = discord.Intents.none()
         intents.guilds = True  # never connects; set so discord.py does not warn about its caches
-        super().__init__(intents=intents, allowed_mentions=discord.AllowedMentions.none())
+        self.budget = InvalidRequestBudget()  # refusals counted and paced as in a gateway process
+        super().__init__(
+            http_trace=self.budget.trace_config(),
+            intents=intents,
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
         self.settings = settings
         self.db_path = db_path or settings.db_path
         self._tasks: list[asyncio.Task[None]] = []
@@ -250,7 +266,8 @@ class RestWorker(discord.Client):
         fetcher = Fetcher(policy, session=self.http_session)
         ingestor = Ingestor(self.store, fetcher=fetcher, analyzer=default_analyzer())
         clock = clock_from_env()
-        self.scheduler = TopicScheduler(self.store, DiscordPoster(self), clock=clock)
+        poster = DiscordPoster(self, self.budget)
+        self.scheduler = TopicScheduler(self.store, poster, clock=clock, notices=poster)
         self.poller = FeedPoller(
             self.store, ingestor, fetcher, clock=clock, notifier=DiscordFeedNotifier(self)
         )

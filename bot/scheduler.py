@@ -19,7 +19,7 @@ from bot.leases import LeaseKeeper
 from bot.store.base import ArticleStore
 from bot.timer import Clock, DueLoop, ManualClock, SystemClock, clock_from_env
 from bot.topics.digest import DigestRunner
-from bot.topics.poster import Poster
+from bot.topics.poster import AdminNotifier, Poster
 
 log = logging.getLogger(__name__)
 
@@ -40,11 +40,12 @@ class TopicScheduler:
         idle: timedelta = timedelta(minutes=5),
         drain: float = 10.0,
         leases: LeaseKeeper | None = None,
+        notices: AdminNotifier | None = None,
     ) -> None:
         self.store = store
         self.clock = clock or SystemClock()
         self.leases = leases or LeaseKeeper(store, self.clock)
-        self.runner = DigestRunner(store, poster, clock=self.clock)
+        self.runner = DigestRunner(store, poster, clock=self.clock, notices=notices)
         self.concurrency = concurrency
         self.batch = batch
         self.drain = drain

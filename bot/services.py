@@ -9,7 +9,7 @@ import logging
 import re
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import islice
 
@@ -240,13 +240,22 @@ class NewsService:
         raw = RawItem(url, "url", "url", fields=ExplicitFields(url=url))
         return IngestOutcome(await self.ingestor.ingest_item(raw, guild_id=guild_id, ingested_by=by))
 
-    async def ingest_upload(self, filename: str, data: bytes, guild_id: int, by: str) -> IngestOutcome:
+    async def ingest_upload(
+        self,
+        filename: str,
+        data: bytes,
+        guild_id: int,
+        by: str,
+        progress: Callable[[int, int], Awaitable[None]] | None = None,
+    ) -> IngestOutcome:
         """Item by item from the (decompressing) stream, at most `upload_max_items`: reading and parsing
         happen in a worker thread a batch at a time and every item yields to the event loop, so a huge
-        upload neither fills memory nor keeps other servers' commands waiting."""
+        upload neither fills memory nor keeps other servers' commands waiting. `progress(done, 0)` is awaited
+        after each item (the total is not known while streaming)."""
         results: list[IngestResult] = []  # the first OUTCOME_KEPT, for the answer's lines
         notices: list[IngestResult] = []  # about the whole file (the item cap): shown before the items
         counts: Counter[str] = Counter()
+        done_items = 0
         items = iter_upload(filename, data, max_items=self.upload_max_items)
         while batch := await asyncio.to_thread(_take, items, UPLOAD_BATCH):
             for raw in batch:
@@ -256,6 +265,9 @@ class NewsService:
                 else:
                     counts.update(r.status for r in done)
                     results.extend(done[: max(0, OUTCOME_KEPT - len(results))])
+                done_items += 1
+                if progress is not None:
+                    await progress(done_items, 0)
                 await asyncio.sleep(0)
         counts.update(r.status for r in notices)
         return IngestOutcome(notices + results, dict(counts))

@@ -20,6 +20,7 @@ from bot.errors import (
     InvalidURL,
     NewsbotError,
 )
+from cogs.jobs import interaction_age
 
 if TYPE_CHECKING:
     from bot.client import NewsBot
@@ -35,6 +36,12 @@ def describe(error: BaseException) -> tuple[str, bool]:
         if isinstance(error, app_commands.TransformerError):
             return f"“{escape(str(error.value))[:100]}” is not a valid value for that option.", False
         error = error.__cause__
+    if isinstance(error, discord.DiscordServerError):
+        return (
+            "Discord had a temporary problem taking my answer (it said "
+            f"{error.status}). What you asked for may have been done; check before trying again.",
+            False,
+        )
     if isinstance(error, NotManager):
         return (
             "You need the **Manage Server** permission (or one of this server's newsbot admin roles) to do that.",
@@ -90,8 +97,15 @@ async def report_error(interaction: discord.Interaction[Any], error: BaseExcepti
             extra={"ref": ref, "command": command, "guild_id": interaction.guild_id},
         )
         message = f"Something went wrong on my side. If it keeps happening, give the operator this reference: `{ref}`."
+    ttl = getattr(interaction.client, "interaction_ttl", None)
     try:
-        if interaction.response.is_done():
+        if interaction.response.is_done() and ttl is not None and interaction_age(interaction) >= ttl:
+            # a long job outlived its interaction token: the channel is the only place left to say it
+            channel = interaction.client.get_partial_messageable(interaction.channel_id or 0)
+            await channel.send(
+                f"<@{interaction.user.id}>: {message}"[:2000], allowed_mentions=discord.AllowedMentions.none()
+            )
+        elif interaction.response.is_done():
             await interaction.followup.send(message[:2000], ephemeral=True)
         else:
             await interaction.response.send_message(message[:2000], ephemeral=True)

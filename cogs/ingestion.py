@@ -5,6 +5,7 @@ answers by followup."""
 from __future__ import annotations
 
 import logging
+import re
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -23,7 +24,6 @@ from bot.jobs import INGEST
 from bot.markdown import masked_link
 from bot.services import MAX_UPLOAD_BYTES, IngestOutcome, check_upload
 from bot.store import Scope
-from bot.timer import clock_from_env
 from bot.topics.poster import PostFailed
 from cogs.formatting import (
     CONTENT_MAX,
@@ -37,6 +37,7 @@ from cogs.formatting import (
     manager_only,
     stats_embed,
 )
+from cogs.jobs import JobReporter
 
 if TYPE_CHECKING:
     from bot.client import NewsBot
@@ -159,10 +160,12 @@ class Ingestion(commands.Cog):
         async with self.bot.tracked():
             await interaction.response.defer(thinking=True, ephemeral=True)
             data = await file.read()
+            job = JobReporter(self.bot, interaction, f"ingest of {file.filename}")
             outcome = await self.bot.news.ingest_upload(
-                file.filename, data, interaction.guild_id, who(interaction)
+                file.filename, data, interaction.guild_id, who(interaction), progress=job.progress
             )
-            await self._finish(interaction, outcome)
+            settings = await self.bot.news.guild_settings(interaction.guild_id)
+            await job.finish(outcome_embed(outcome, settings.accent_colour))
 
     async def _queue_upload(self, interaction: discord.Interaction[Any], file: discord.Attachment) -> None:
         await interaction.response.defer(thinking=True, ephemeral=True)
@@ -246,12 +249,21 @@ class DiscordFeedNotifier:
     async def new_items(self, subscription: FeedSubscription, feed: Feed, items: list[NewItem]) -> None:
         if subscription.channel_id is None:
             return
-        text = announcement(feed, items)
-        # Same batch, same nonce: a resend after a crash returns the first message instead of a second one.
-        nonce = f"f{subscription.id}a{items[0].article_id if items else 0}"[:25]
-        await self.bot.get_partial_messageable(subscription.channel_id).send(
-            text, allowed_mentions=discord.AllowedMentions.none(), nonce=nonce
-        )
+        channel = self.bot.get_partial_messageable(subscription.channel_id)
+        while items:
+            text = announcement(feed, items)
+            # Same batch, same nonce: a resend after a crash returns the first message instead of a second one.
+            nonce = f"f{subscription.id}a{items[0].article_id}"[:25]
+            sent = await channel.send(text, allowed_mentions=discord.AllowedMentions.none(), nonce=nonce)
+            if sent.content == text:
+                return
+            # Discord returned an earlier message with this nonce (sent before a crash, when fewer items
+            # were owed): what it does not list still needs announcing.
+            listed = {int(x) for x in re.findall(r"\(#(\d+)\)", sent.content)}
+            rest = [it for it in items if it.article_id not in listed]
+            if len(rest) == len(items) or re.search(r"…and \d+ more$", sent.content):
+                return  # not ours to split (an unrelated nonce clash, or a summarised batch)
+            items = rest
 
 
 class DiscordJobReporter:
@@ -391,7 +403,7 @@ class Feeds(commands.Cog):
 async def setup(bot: NewsBot) -> None:
     await bot.add_cog(Ingestion(bot))
     poller = FeedPoller(
-        bot.store, bot.ingestor, bot.fetcher, clock=clock_from_env(), notifier=DiscordFeedNotifier(bot)
+        bot.store, bot.ingestor, bot.fetcher, clock=bot.clock, notifier=DiscordFeedNotifier(bot)
     )
     await bot.add_cog(Feeds(bot, poller))
     bot.start_background("feed-poller", poller.run)

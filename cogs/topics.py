@@ -11,12 +11,14 @@ import random
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.discord_budget import InvalidRequestBudget
 from bot.errors import TopicError
-from bot.scheduler import TopicScheduler, clock_from_env
+from bot.scheduler import TopicScheduler
 from bot.topics.digest import build_digest, render_digest
 from bot.topics.manage import new_topic, preview_digest
 from bot.topics.poster import ChannelKind, PostFailed, TargetGone
@@ -38,20 +40,28 @@ def _mentions(role_id: int | None) -> discord.AllowedMentions:
     )
 
 
+MISSING_ACCESS = 50001
+
+
 def _gone(exc: discord.HTTPException) -> TopicError:
     if isinstance(exc, discord.NotFound):
         return TargetGone("channel not found")
     if isinstance(exc, discord.Forbidden):
-        return TargetGone("missing permission to post in the channel")
+        if exc.code == MISSING_ACCESS:
+            return TargetGone("I can't see the channel (View Channel permission missing)")
+        return TargetGone("missing permission to post in the channel (Send Messages)")
     return PostFailed(f"Discord error {exc.status}: {exc.text[:100]}")
 
 
 _RATE_LIMITED_RESENDS = 3
+SEND_TIMEOUT = 30.0  # seconds; aiohttp's own default would hold a digest for five minutes
 
 
 class DiscordPoster:
-    def __init__(self, bot: discord.Client) -> None:
+    def __init__(self, bot: discord.Client, budget: InvalidRequestBudget | None = None) -> None:
         self.bot = bot  # a gateway bot, or a REST-only worker
+        self.budget = budget  # refusals counted by the client: sends slow down, then hold back
+        self.send_timeout = SEND_TIMEOUT
 
     async def _channel(self, channel_id: int) -> Any:
         channel = self.bot.get_channel(channel_id)
@@ -76,14 +86,43 @@ class DiscordPoster:
         nonce makes a resend safe) instead of waiting for the next scheduler retry."""
         target = self.bot.get_partial_messageable(channel_id)
         for attempt in range(_RATE_LIMITED_RESENDS + 1):
+            if self.budget is not None:
+                await self.budget.pace()  # many refusals lately: slow down, or hold back (retried later)
             try:
-                message = await target.send(content, nonce=nonce, allowed_mentions=_mentions(role_id))
+                message = await asyncio.wait_for(
+                    target.send(content, nonce=nonce, allowed_mentions=_mentions(role_id)), self.send_timeout
+                )
                 return message.id
             except discord.HTTPException as exc:
                 if exc.status != 429 or attempt == _RATE_LIMITED_RESENDS:
                     raise _gone(exc) from exc
                 await asyncio.sleep(random.uniform(0.5, 1.5) * (attempt + 1))
+            except (TimeoutError, aiohttp.ClientError) as exc:
+                # no answer, or the connection dropped: the message may exist; the retry's nonce finds it
+                raise PostFailed(f"no answer from Discord ({type(exc).__name__})") from exc
         raise AssertionError("unreachable")
+
+    async def notify_admins(self, guild_id: int, channel_id: int, text: str) -> bool:
+        """The server's system channel when it is another channel, else a direct message to the owner."""
+        guild = self.bot.get_guild(guild_id)
+        if guild is None:
+            return False
+        targets: list[Any] = []
+        if guild.system_channel is not None and guild.system_channel.id != channel_id:
+            targets.append(guild.system_channel)
+        if guild.owner_id is not None:
+            targets.append(guild.owner_id)
+        for target in targets:
+            try:
+                if isinstance(target, int):
+                    user = self.bot.get_user(target) or await self.bot.fetch_user(target)
+                    await user.send(text, allowed_mentions=discord.AllowedMentions.none())
+                else:
+                    await target.send(text, allowed_mentions=discord.AllowedMentions.none())
+                return True
+            except discord.HTTPException as exc:
+                log.info("admin notice not delivered", extra={"guild_id": guild_id, "status": exc.status})
+        return False
 
     async def find_sent(self, channel_id: int, content: str, after: datetime) -> int | None:
         target = self.bot.get_partial_messageable(channel_id)
@@ -284,7 +323,7 @@ class Topics(commands.Cog):
 
 
 async def setup(bot: NewsBot) -> None:
-    clock = clock_from_env()
-    scheduler = TopicScheduler(bot.store, DiscordPoster(bot), clock=clock)
+    poster = DiscordPoster(bot, bot.budget)
+    scheduler = TopicScheduler(bot.store, poster, clock=bot.clock, notices=poster)
     await bot.add_cog(Topics(bot, scheduler))
     bot.start_background("topic-scheduler", scheduler.run)

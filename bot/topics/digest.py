@@ -21,7 +21,7 @@ from bot.markdown import inline_code, link_target, link_text, masked_link
 from bot.search.query import parse_query
 from bot.search.search import build_filters
 from bot.store.base import ArticleStore, Scope
-from bot.topics.poster import Poster, TargetGone
+from bot.topics.poster import AdminNotifier, Poster, TargetGone
 from bot.topics.schedule import next_run_after
 from bot.topics.types import Topic
 
@@ -183,10 +183,13 @@ def _b36(n: int) -> str:
 class DigestRunner:
     """Runs one topic: build, record intent, send, record completion."""
 
-    def __init__(self, store: ArticleStore, poster: Poster, *, clock: Any) -> None:
+    def __init__(
+        self, store: ArticleStore, poster: Poster, *, clock: Any, notices: AdminNotifier | None = None
+    ) -> None:
         self.store = store
         self.poster = poster
         self.clock = clock
+        self.notices = notices
 
     async def run_topic(self, topic_id: int, *, manual: bool = False) -> Outcome:
         topic = await self.store.get_topic(topic_id, None)
@@ -230,6 +233,7 @@ class DigestRunner:
             topic.pending = None
             topic.next_run_at = None
             await self.store.update_topic(topic)
+            await self._tell_admins(topic, reason)
             return "paused"
         except Exception as exc:  # transient (Discord 5xx, network) or a bug: the pending digest is retried
             if not isinstance(exc, NewsbotError | OSError | TimeoutError):
@@ -262,6 +266,30 @@ class DigestRunner:
         await self.store.update_topic(topic)
         log.info("digest posted", extra={"topic_id": topic.id})
         return "posted"
+
+    async def _tell_admins(self, topic: Topic, reason: str) -> None:
+        """Once per channel and reason: when several topics of one channel pause for the same reason, the
+        admins hear about it once (the pause itself is recorded first; a crash in between loses the notice,
+        never doubles it)."""
+        if self.notices is None or topic.guild_id is None:
+            return
+        others = [
+            t
+            for t in await self.store.list_topics(topic.guild_id)
+            if t.id != topic.id and t.channel_id == topic.channel_id and t.paused_reason == reason
+        ]
+        if others:
+            return
+        text = (
+            f"⏸️ Topic #{topic.id} ({inline_code(topic.label, 100)}) is paused: {reason} (<#{topic.channel_id}>). "
+            f"Once the channel's permissions are fixed, `/topic resume {topic.id}` starts it again."
+        )
+        try:
+            delivered = await self.notices.notify_admins(topic.guild_id, topic.channel_id, text)
+        except Exception:
+            log.exception("pause notice failed", extra={"topic_id": topic.id})
+            return
+        log.info("pause notice", extra={"topic_id": topic.id, "delivered": delivered})
 
     async def _deliver(self, topic: Topic, kind: str, *, resumed: bool, now: datetime) -> None:
         pending = topic.pending

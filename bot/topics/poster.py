@@ -40,3 +40,9 @@ class Poster(Protocol):
 
     async def find_forum_post(self, forum_id: int, name: str) -> int | None:
         """The thread id of an existing post named `name` in the forum (recovery)."""
+
+
+class AdminNotifier(Protocol):
+    async def notify_admins(self, guild_id: int, channel_id: int, text: str) -> bool:
+        """Tell a server's admins something needs them (a paused topic): somewhere other than the
+        channel that failed. Returns whether the notice was delivered."""

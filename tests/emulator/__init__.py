@@ -50,7 +50,9 @@ attachment option value); ``invoke(name, options)`` (``"group sub"`` for subcomm
 ``wait_until(predicate)``. Inspection: ``messages(channel)``, ``message(id)``, ``commands(guild=None)``,
 ``requests`` / ``requests_to("POST", "/channels/{id}/messages")``, ``connections``, ``resumes``.
 Faults: ``ratelimit("POST /channels/{id}/messages", every_n=2)`` (real 429s), ``reconnect()``,
-``drop_connections(code)``, ``invalidate_sessions()``, ``interaction_deadline`` (3 s).
+``drop_connections(code)``, ``invalidate_sessions()``, ``interaction_deadline`` (3 s); and ``emu.faults``
+(``tests/emulator/faults.py``): 5xx, delayed or lost answers, 429 storms (per route or global), channel
+permission loss, expiring interaction tokens, gateway closes mid-dispatch, with counts of each.
 """
 
 from .http_util import RecordedRequest, Violation

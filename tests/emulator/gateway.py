@@ -146,7 +146,12 @@ class GatewayConnection:
 
     async def dispatch(self, event: str, data: Any) -> None:
         assert self.session is not None
-        await self.send(self.session.next_event(event, data))
+        payload = self.session.next_event(event, data)
+        fault = self.emu.faults.gateway_rule(event)
+        if fault is None or fault.deliver:
+            await self.send(payload)
+        if fault is not None:  # not delivered: the session keeps it for RESUME to replay
+            await self.close(fault.code, f"Fault injected after {event}.")
 
     async def close(self, code: int = UNKNOWN_ERROR, message: str = "") -> None:
         self.record.close_code = code
@@ -196,6 +201,9 @@ class GatewayConnection:
 
     async def _heartbeat(self, data: Any) -> None:
         self.heartbeats += 1
+        # a network round trip: discord.py notes a heartbeat's send time only once its sending thread
+        # wakes again, and an instant ACK on a busy machine can beat it there ("Can't keep up ... 41 s")
+        await asyncio.sleep(self.emu.heartbeat_ack_delay)
         await self.send({"op": HEARTBEAT_ACK, "d": None, "s": None, "t": None})
 
     def _token_ok(self, token: Any) -> bool:

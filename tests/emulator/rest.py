@@ -102,6 +102,7 @@ class RestApi:
         channel = self.emu.channels.get(_int(raw, "Channel", 10003))
         if channel is None:
             raise not_found("Channel", 10003)
+        self.emu.faults.check_channel(channel.id, sending=False)
         return channel
 
     def guild(self, raw: str) -> Guild:
@@ -120,9 +121,11 @@ class RestApi:
         found = self.emu._interactions_by_token.get(itoken)
         if found is None or app_id != str(self.emu.application_id):
             raise not_found("Webhook", 10015)
+        self.emu.faults.check_token(found.sent_at)
         return found
 
     def _check_send(self, channel: Channel) -> None:
+        self.emu.faults.check_channel(channel.parent_id or channel.id, sending=True)
         if channel.type == GUILD_FORUM:
             raise ApiError(400, 50008, "Cannot send messages in a non-text channel")
         guild = self.emu.guilds.get(channel.guild_id or 0)

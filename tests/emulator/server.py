@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from aiohttp import BodyPartReader, web
 from multidict import CIMultiDictProxy
 
+from .faults import Faults
 from .gateway import ConnectionRecord, GatewayConnection, Session, compression_supported
 from .http_util import (
     ApiError,
@@ -99,6 +100,7 @@ class DiscordEmulator:
         self.application_flags = 1 << 23  # APPLICATION_COMMAND_BADGE, as on a bot with slash commands
         self.bot_user = User(self.application_id, bot_name, bot=True)
         self.heartbeat_interval_ms = heartbeat_interval_ms
+        self.heartbeat_ack_delay = 0.25  # seconds, as over a network
         self.interaction_deadline = 3.0
         self.validator = validator or shared_validator()
         self.users: dict[int, User] = {self.bot_user.id: self.bot_user}
@@ -121,6 +123,7 @@ class DiscordEmulator:
         self._changed = asyncio.Event()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._rest = RestApi(self)
+        self.faults = Faults(self)  # fault injection (tests/emulator/faults.py); empty by default
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -663,6 +666,12 @@ class DiscordEmulator:
             if rule.hit(method, path):
                 entry.status = 429
                 return too_many_requests(bucket, rule.retry_after)
+        fault = self.faults.before_rest(method, path)
+        if fault is not None and fault.kind in ("error", "storm"):
+            entry.status = fault.status
+            return self.faults.error_response(fault, bucket)
+        if fault is not None and fault.kind == "delay":
+            await asyncio.sleep(fault.seconds)
         authorized = request.headers.get("Authorization") == f"Bot {self.token}"
         if needs_auth and not authorized:
             entry.status = 401
@@ -687,6 +696,10 @@ class DiscordEmulator:
             self._record_problem("schema", method, path, f"malformed request: {exc!r}", body)
             return error_response(ApiError(400, 50035, "Invalid Form Body"), headers)
         entry.status = reply.status
+        if fault is not None and fault.kind == "drop":
+            if request.transport is not None:
+                request.transport.abort()  # handled, but the answer never arrives
+            raise asyncio.CancelledError
         if reply.status == 204:
             return web.Response(status=204, headers=headers)
         return json_response(reply.status, reply.body, headers)
