@@ -28,6 +28,11 @@ class Settings:
     discord_gateway: str | None = None
     page_timeout: float = 180.0  # seconds before paging buttons are disabled
     defer_after: float = 1.5  # seconds of work before a command shows "thinking" (Discord allows 3)
+    panel_url: str | None = None  # the web panel's public base URL; set = `newsbot run` serves the panel
+    panel_bind: str = "127.0.0.1:8080"
+    oauth_secret: str | None = None
+    panel_secret: str | None = None  # key for the session cookie; derived from the secrets when unset
+    discord_authorize_url: str = "https://discord.com/oauth2/authorize"
 
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None, env_file: str | Path | None = ".env") -> Settings:
@@ -65,6 +70,13 @@ class Settings:
             from bot.ingest.netguard import AddressAllowList
 
             AddressAllowList.from_setting(fetch_allow)
+        panel_url = (get("NEWSBOT_PANEL_URL") or "").rstrip("/") or None
+        if panel_url is not None and not panel_url.startswith(("http://", "https://")):
+            raise ConfigError(f"NEWSBOT_PANEL_URL must start with http:// or https://, not {panel_url!r}")
+        panel_bind = get("NEWSBOT_PANEL_BIND") or "127.0.0.1:8080"
+        host, _, port = panel_bind.rpartition(":")
+        if not host or not port.isdigit() or int(port) > 65535:
+            raise ConfigError(f"NEWSBOT_PANEL_BIND must be HOST:PORT, not {panel_bind!r}")
         return cls(
             token=get("DISCORD_TOKEN"),
             db_path=get("NEWSBOT_DB") or DEFAULT_DB,
@@ -76,6 +88,12 @@ class Settings:
             discord_gateway=get("NEWSBOT_DISCORD_GATEWAY"),
             page_timeout=timeout,
             defer_after=defer_after,
+            panel_url=panel_url,
+            panel_bind=panel_bind,
+            oauth_secret=get("NEWSBOT_OAUTH_SECRET"),
+            panel_secret=get("NEWSBOT_PANEL_SECRET"),
+            discord_authorize_url=get("NEWSBOT_DISCORD_AUTHORIZE_URL")
+            or "https://discord.com/oauth2/authorize",
         )
 
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from bot import __version__
-from bot.cli import analysis, articles, feeds, run, search
+from bot.cli import analysis, articles, feeds, panel, run, search
 from bot.cli.common import Context, run_handler
 from bot.config import Settings, setup_logging
 from bot.errors import ConfigError, NewsbotError
@@ -40,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress and details to stderr")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for module in (articles, analysis, search, feeds, run):
+    for module in (articles, analysis, search, feeds, run, panel):
         module.register(sub)
     return parser
 
@@ -64,7 +64,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"newsbot: {exc}", file=sys.stderr)
         return 2
     verbose = args.verbose or settings.log_level == "DEBUG"
-    setup_logging("DEBUG" if verbose else ("WARNING" if args.command != "run" else settings.log_level))
+    setup_logging(
+        "DEBUG" if verbose else ("WARNING" if args.command not in ("run", "panel") else settings.log_level)
+    )
     ctx = Context(settings=settings, db_path=args.db or settings.db_path)
     try:
         return asyncio.run(run_handler(args, ctx))
@@ -77,7 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception as exc:  # a bug: one line for the person; the traceback in the bot's log, or with -v
-        if args.command == "run" or verbose:
+        if args.command in ("run", "panel") or verbose:
             log.exception("internal error in %s", args.command)
         detail = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
         hint = "" if verbose else "; rerun with -v for details"

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from bot.audit import AuditEntry
 from bot.feeds.types import Feed, FeedSubscription, PendingAnnouncement
 from bot.guild_settings import GuildSettings
 from bot.models import Analysis, Article
@@ -302,6 +303,10 @@ class ArticleStore(abc.ABC):
     ) -> None: ...
 
     @abc.abstractmethod
+    async def feed_item_counts(self, feed_ids: Sequence[int]) -> dict[int, int]:
+        """How many stored articles each feed brought in (for the panel's feed list)."""
+
+    @abc.abstractmethod
     async def prune_feed_announcements(self, before: datetime) -> int: ...
 
     # --- topics (implemented for SQLite in bot/store/sqlite_topics.py) -------------------------
@@ -371,3 +376,12 @@ class ArticleStore(abc.ABC):
 
     @abc.abstractmethod
     async def set_guild_settings(self, guild_id: int, settings: GuildSettings) -> None: ...
+
+    # --- activity log (SQLite: bot/store/sqlite/settings.py) ------------------------------------------
+    @abc.abstractmethod
+    async def add_audit(self, entry: AuditEntry) -> None:
+        """Append one change to the activity log."""
+
+    @abc.abstractmethod
+    async def list_audit(self, guild_id: int | None, limit: int = 50, offset: int = 0) -> list[AuditEntry]:
+        """A server's activity (None: the global library's), newest first."""

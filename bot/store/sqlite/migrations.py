@@ -226,4 +226,18 @@ MIGRATIONS: list[str] = [
     CREATE INDEX feed_announcements_pending ON feed_announcements(subscription_id) WHERE announced_at IS NULL;
     CREATE INDEX feed_announcements_created ON feed_announcements(created_at);
     """,
+    # 7: the activity log (panel and slash-command changes: who, what, when), newest first per server
+    """
+    CREATE TABLE audit_log (
+        id         INTEGER PRIMARY KEY,
+        guild_id   INTEGER,
+        actor      TEXT NOT NULL,
+        actor_name TEXT NOT NULL,
+        via        TEXT NOT NULL,
+        action     TEXT NOT NULL,
+        detail     TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX audit_log_guild ON audit_log(guild_id, id);
+    """,
 ]
