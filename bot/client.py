@@ -28,7 +28,14 @@ from bot.store import ArticleStore, create_store
 
 log = logging.getLogger(__name__)
 
-COGS: tuple[str, ...] = ("cogs.errors", "cogs.formatting", "cogs.search", "cogs.ingestion", "cogs.topics")
+COGS: tuple[str, ...] = (
+    "cogs.errors",
+    "cogs.formatting",
+    "cogs.search",
+    "cogs.ingestion",
+    "cogs.topics",
+    "cogs.panel",
+)
 DRAIN_SECONDS = 5.0
 
 CloseCallback = Callable[[], Awaitable[None]]

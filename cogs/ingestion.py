@@ -20,6 +20,7 @@ from bot.ingest.pipeline import IngestResult
 from bot.services import IngestOutcome, check_upload
 from bot.store import Scope
 from bot.timer import clock_from_env
+from cogs.audit import audit
 from cogs.formatting import (
     CONTENT_MAX,
     DESCRIPTION_MAX,
@@ -64,6 +65,10 @@ def outcome_embed(outcome: IngestOutcome, colour: int) -> discord.Embed:
     return fit_embed(embed)
 
 
+def _summary_of(what: str, outcome: IngestOutcome) -> str:
+    return f"{what}: {len(outcome.created)} stored, {len(outcome.failed)} failed of {len(outcome.results)}"
+
+
 def _line(r: IngestResult) -> str:
     if r.status == "failed":
         return f"✗ {escape(clip(r.source, 80))}: {escape(r.error or 'failed')}"
@@ -102,6 +107,9 @@ class IngestTextModal(discord.ui.Modal, title="Add an article"):
             await interaction.followup.send(
                 embed=outcome_embed(outcome, settings.accent_colour), ephemeral=True
             )
+            await audit(
+                interaction, "ingest.text", _summary_of(self.headline.value or "pasted text", outcome)
+            )
 
     async def on_error(self, interaction: discord.Interaction[Any], error: Exception) -> None:  # type: ignore[override]
         from cogs.errors import report_error
@@ -137,6 +145,7 @@ class Ingestion(commands.Cog):
             await interaction.response.defer(thinking=True, ephemeral=True)
             outcome = await self.bot.news.ingest_url(clean, interaction.guild_id, who(interaction))
             await self._finish(interaction, outcome)
+            await audit(interaction, "ingest.url", _summary_of(clean, outcome))
 
     @ingest.command(name="file", description="Store articles from an HTML, text, Markdown or JSONL file")
     @app_commands.describe(file="An .html, .txt, .md or .jsonl file (optionally .gz)")
@@ -151,6 +160,7 @@ class Ingestion(commands.Cog):
                 file.filename, data, interaction.guild_id, who(interaction)
             )
             await self._finish(interaction, outcome)
+            await audit(interaction, "ingest.file", _summary_of(file.filename, outcome))
 
     @ingest.command(name="text", description="Paste an article's text")
     @manager_only()
@@ -278,6 +288,8 @@ class Feeds(commands.Cog):
         if followed.interval_kept:
             text += f" It stays polled every {followed.interval_minutes} min: another server follows it more often."
         await interaction.response.send_message(text, ephemeral=True)
+        what = "follow" if followed.created else "update"
+        await audit(interaction, f"feed.{what}", f"#{sub.id} {clean} {', '.join(followed.changed)}".strip())
 
     @feed.command(name="list", description="This server's feeds")
     async def feed_list(self, interaction: discord.Interaction[Any]) -> None:
@@ -308,6 +320,7 @@ class Feeds(commands.Cog):
         await self._feed_sub(interaction, feed)
         await self.bot.store.remove_feed_subscription(feed, interaction.guild_id)
         await interaction.response.send_message(f"Feed #{feed} removed.", ephemeral=True)
+        await audit(interaction, "feed.remove", f"#{feed}")
 
     @feed.command(name="pause", description="Pause a feed")
     @manager_only()
@@ -315,6 +328,7 @@ class Feeds(commands.Cog):
         await self._feed_sub(interaction, feed)
         await self.bot.store.set_subscription_paused(feed, interaction.guild_id, "paused by a moderator")
         await interaction.response.send_message(f"Feed #{feed} paused.", ephemeral=True)
+        await audit(interaction, "feed.pause", f"#{feed}")
 
     @feed.command(name="resume", description="Resume a paused feed (also after it failed)")
     @manager_only()
@@ -323,6 +337,7 @@ class Feeds(commands.Cog):
         await self.bot.store.set_subscription_paused(feed, interaction.guild_id, None, now=self.poller._now())
         self.poller.wake()
         await interaction.response.send_message(f"Feed #{feed} resumed.", ephemeral=True)
+        await audit(interaction, "feed.resume", f"#{feed}")
 
 
 async def setup(bot: NewsBot) -> None:

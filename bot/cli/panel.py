@@ -9,6 +9,8 @@ import logging
 import signal
 import sys
 
+import aiohttp
+
 from bot.cli.common import Context
 from bot.errors import ConfigError, NewsbotError
 
@@ -51,6 +53,7 @@ async def cmd_panel(args: argparse.Namespace, ctx: Context) -> int:
     store = create_store(ctx.db_path)
     await store.open()
     session = create_session(policy)
+    discord_session = aiohttp.ClientSession()  # Discord's API, not the guarded fetch session
     try:
         fetcher = Fetcher(policy, session=session)
         news = NewsService(
@@ -58,12 +61,12 @@ async def cmd_panel(args: argparse.Namespace, ctx: Context) -> int:
             Ingestor(store, fetcher=fetcher, analyzer=default_analyzer()),
             admin_roles=settings.admin_roles,
         )
-        view = RestDiscordView(session, settings.token, settings.discord_api)
+        view = RestDiscordView(discord_session, settings.token, settings.discord_api)
         try:
             await view.start()
         except DiscordUnavailable as exc:
             raise NewsbotError(str(exc)) from exc
-        panel = web_panel.discord_panel(settings, store, news, fetcher, view, session)
+        panel = web_panel.discord_panel(settings, store, news, fetcher, view, discord_session)
         runner, port = await web_panel.start(panel, settings.panel_bind)
         print(f"newsbot panel: serving {settings.panel_url} on port {port}", file=sys.stderr, flush=True)
         try:
@@ -71,6 +74,7 @@ async def cmd_panel(args: argparse.Namespace, ctx: Context) -> int:
         finally:
             await runner.cleanup()
     finally:
+        await discord_session.close()
         await session.close()
         await store.close()
     return 0

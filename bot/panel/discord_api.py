@@ -81,7 +81,8 @@ class DiscordUser:
 class DiscordView(Protocol):
     """The bot's own view of Discord (gateway cache in `run`, REST in `panel`)."""
 
-    application_id: int
+    @property
+    def application_id(self) -> int: ...
 
     async def bot_guilds(self) -> dict[int, GuildInfo]: ...
 
