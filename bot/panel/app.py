@@ -44,6 +44,7 @@ LOCAL_ID = 0  # the URL id of the operator's global library in local mode
 GUILDS_TTL = 600.0  # the user's guild list (Discord rate-limits /users/@me/guilds)
 MEMBER_TTL = 60.0  # the bot's view of a member, for pages; every write asks again
 UPLOAD_LIMIT = 8 * 1024 * 1024  # as in Discord (bot.services.MAX_UPLOAD_BYTES)
+PANEL: web.AppKey[Panel] = web.AppKey("panel")
 
 PostTopic = Callable[[int], Awaitable[str]]
 
@@ -256,7 +257,7 @@ def _relative(value: datetime | None, now: datetime | None = None) -> str:
 # --- middlewares -----------------------------------------------------------------------------------
 @web.middleware
 async def session_middleware(request: web.Request, handler: Any) -> web.StreamResponse:
-    panel: Panel = request.app["panel"]
+    panel: Panel = request.app[PANEL]
     session = panel.codec.load(request)
     request["session"] = session
     if request.method not in SAFE_METHODS:
@@ -285,7 +286,7 @@ def _refuse(panel: Panel, request: web.Request, why: str) -> web.Response:
 
 @web.middleware
 async def errors_middleware(request: web.Request, handler: Any) -> web.StreamResponse:
-    panel: Panel = request.app["panel"]
+    panel: Panel = request.app[PANEL]
     try:
         response = await handler(request)
     except web.HTTPRedirection as exc:
@@ -327,7 +328,7 @@ def build_app(panel: Panel) -> web.Application:
     app = web.Application(
         middlewares=[errors_middleware, session_middleware], client_max_size=UPLOAD_LIMIT + 256 * 1024
     )
-    app["panel"] = panel
+    app[PANEL] = panel
     auth.routes(app)
     archive.routes(app)
     ingest.routes(app)
@@ -341,9 +342,9 @@ def build_app(panel: Panel) -> web.Application:
 async def serve(app: web.Application, bind: str) -> web.AppRunner:
     """Listen on HOST:PORT (port 0: any free port; see `bound_port`)."""
     host, _, port = bind.rpartition(":")
-    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=2.0)
     await runner.setup()
-    site = web.TCPSite(runner, host.strip("[]"), int(port), shutdown_timeout=2.0)
+    site = web.TCPSite(runner, host.strip("[]"), int(port))
     await site.start()
     return runner
 

@@ -11,7 +11,7 @@ from markupsafe import Markup, escape
 from bot.errors import InvalidQuery
 from bot.guild_settings import SUMMARY_LENGTHS
 from bot.models import Article
-from bot.panel.app import Panel
+from bot.panel.app import PANEL, Panel
 from bot.panel.auth import redirect
 from bot.search.search import build_filters, search
 from bot.store import Scope
@@ -41,7 +41,7 @@ def _page(request: web.Request) -> int:
 
 
 async def archive(request: web.Request) -> web.StreamResponse:
-    panel: Panel = request.app["panel"]
+    panel: Panel = request.app[PANEL]
     server = await panel.server(request)
     q = request.query.get("q", "").strip()[:500]
     values = {k: request.query.get(k, "").strip()[:100] for k in FILTERS}
@@ -84,7 +84,7 @@ async def archive(request: web.Request) -> web.StreamResponse:
 
 
 async def article(request: web.Request) -> web.StreamResponse:
-    panel: Panel = request.app["panel"]
+    panel: Panel = request.app[PANEL]
     server = await panel.server(request)
     found = await _article(request, panel, server.scope)
     settings = await panel.news.guild_settings(server.guild_id)
@@ -122,7 +122,7 @@ async def _article(request: web.Request, panel: Panel, scope: Scope) -> Article:
 
 
 async def delete(request: web.Request) -> web.StreamResponse:
-    panel: Panel = request.app["panel"]
+    panel: Panel = request.app[PANEL]
     server = await panel.server(request, manage=True)
     raw = request.match_info.get("aid", "")
     found = (
@@ -146,7 +146,7 @@ def seed_path() -> Path | None:
 
 
 async def seed(request: web.Request) -> web.StreamResponse:
-    panel: Panel = request.app["panel"]
+    panel: Panel = request.app[PANEL]
     server = await panel.server(request, manage=True)
     path = seed_path()
     if not panel.local or path is None:

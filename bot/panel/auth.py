@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from bot.panel.app import LOCAL_ID, Panel
+from bot.panel.app import LOCAL_ID, PANEL, Panel
 from bot.panel.discord_api import DiscordUnavailable
 from bot.panel.security import Session, safe_next, session_of
 
@@ -34,7 +34,7 @@ def new_session(request: web.Request, **fields: object) -> Session:
 
 
 async def index(request: web.Request) -> web.StreamResponse:
-    panel: Panel = request.app["panel"]
+    panel: Panel = request.app[PANEL]
     session = session_of(request)
     if panel.local:
         if session.local:
@@ -63,7 +63,7 @@ async def index(request: web.Request) -> web.StreamResponse:
 
 
 async def login(request: web.Request) -> web.StreamResponse:
-    panel: Panel = request.app["panel"]
+    panel: Panel = request.app[PANEL]
     if panel.local or panel.oauth is None:
         return redirect("/")
     if not panel.login_limit.allow(_client(request)):
@@ -84,7 +84,7 @@ async def login(request: web.Request) -> web.StreamResponse:
 
 
 async def callback(request: web.Request) -> web.StreamResponse:
-    panel: Panel = request.app["panel"]
+    panel: Panel = request.app[PANEL]
     session = session_of(request)
     if panel.oauth is None:
         return redirect("/")
@@ -121,7 +121,7 @@ async def callback(request: web.Request) -> web.StreamResponse:
 
 
 async def local_login(request: web.Request) -> web.StreamResponse:
-    panel: Panel = request.app["panel"]
+    panel: Panel = request.app[PANEL]
     if not panel.local:
         raise web.HTTPNotFound()
     if not panel.login_limit.allow(_client(request)):
@@ -142,7 +142,7 @@ async def local_login(request: web.Request) -> web.StreamResponse:
 
 
 async def logout(request: web.Request) -> web.StreamResponse:
-    panel: Panel = request.app["panel"]
+    panel: Panel = request.app[PANEL]
     session = session_of(request)
     if session.token and panel.oauth is not None:
         await panel.oauth.revoke(session.token)

@@ -4,6 +4,7 @@ REST implementation for `newsbot panel`; `cogs/panel.py` implements it from the 
 
 from __future__ import annotations
 
+import base64
 import logging
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -235,9 +236,10 @@ class OAuthClient:
         return [_user_guild(g) for g in await self._bearer("/users/@me/guilds", token) or []]
 
     async def _post(self, path: str, form: dict[str, str]) -> Any:
-        auth = aiohttp.BasicAuth(str(self.client_id), self.client_secret)
+        pair = f"{self.client_id}:{self.client_secret}".encode()
+        auth = {"Authorization": "Basic " + base64.b64encode(pair).decode()}
         try:
-            async with self.session.post(self.api + path, data=form, auth=auth) as resp:
+            async with self.session.post(self.api + path, data=form, headers=auth) as resp:
                 if resp.status >= 400:
                     raise DiscordUnavailable(f"Discord refused the login ({resp.status})")
                 return await resp.json(content_type=None) if resp.status != 204 else None

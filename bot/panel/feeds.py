@@ -13,7 +13,7 @@ from bot.feeds.parse import parse_feed
 from bot.feeds.poller import _FEED_ACCEPT, FeedPoller
 from bot.feeds.types import FeedSubscription
 from bot.ingest.netguard import validate_url
-from bot.panel.app import Panel, Server
+from bot.panel.app import PANEL, Panel, Server
 from bot.panel.auth import redirect
 from bot.panel.pickers import channel_choices, form_int, topic_choices
 
@@ -30,7 +30,7 @@ async def _own(panel: Panel, server: Server, request: web.Request) -> FeedSubscr
 
 
 async def page(request: web.Request, *, check: dict[str, object] | None = None) -> web.StreamResponse:
-    panel: Panel = request.app["panel"]
+    panel: Panel = request.app[PANEL]
     server = await panel.server(request, manage=True)
     subs = await panel.store.list_feed_subscriptions(server.guild_id)
     counts = await panel.store.feed_item_counts([s.feed_id for s in subs])
@@ -58,7 +58,7 @@ async def listing(request: web.Request) -> web.StreamResponse:
 
 async def check(request: web.Request) -> web.StreamResponse:
     """Fetch and parse the URL once, store nothing: what following it would bring."""
-    panel: Panel = request.app["panel"]
+    panel: Panel = request.app[PANEL]
     await panel.server(request, manage=True)
     form = await request.post()
     url = validate_url(str(form.get("url", "")).strip())
@@ -78,7 +78,7 @@ async def check(request: web.Request) -> web.StreamResponse:
 
 
 async def add(request: web.Request) -> web.StreamResponse:
-    panel: Panel = request.app["panel"]
+    panel: Panel = request.app[PANEL]
     server = await panel.server(request, manage=True)
     form = await request.post()
     url = validate_url(str(form.get("url", "")).strip())
@@ -112,7 +112,7 @@ async def add(request: web.Request) -> web.StreamResponse:
 
 
 async def edit(request: web.Request) -> web.StreamResponse:
-    panel: Panel = request.app["panel"]
+    panel: Panel = request.app[PANEL]
     server = await panel.server(request, manage=True)
     sub = await _own(panel, server, request)
     form = await request.post()
@@ -136,7 +136,7 @@ async def edit(request: web.Request) -> web.StreamResponse:
 
 
 async def pause(request: web.Request) -> web.StreamResponse:
-    panel: Panel = request.app["panel"]
+    panel: Panel = request.app[PANEL]
     server = await panel.server(request, manage=True)
     sub = await _own(panel, server, request)
     who = "the operator" if panel.local else request["session"].name
@@ -146,7 +146,7 @@ async def pause(request: web.Request) -> web.StreamResponse:
 
 
 async def resume(request: web.Request) -> web.StreamResponse:
-    panel: Panel = request.app["panel"]
+    panel: Panel = request.app[PANEL]
     server = await panel.server(request, manage=True)
     sub = await _own(panel, server, request)
     await panel.store.set_subscription_paused(sub.id, server.guild_id, None, now=panel.now())
@@ -157,7 +157,7 @@ async def resume(request: web.Request) -> web.StreamResponse:
 
 
 async def remove(request: web.Request) -> web.StreamResponse:
-    panel: Panel = request.app["panel"]
+    panel: Panel = request.app[PANEL]
     server = await panel.server(request, manage=True)
     sub = await _own(panel, server, request)
     await panel.store.remove_feed_subscription(sub.id, server.guild_id)

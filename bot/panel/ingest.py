@@ -8,18 +8,18 @@ from aiohttp.web_request import FileField
 
 from bot.errors import InvalidQuery
 from bot.ingest.netguard import validate_url
-from bot.panel.app import UPLOAD_LIMIT, Panel
+from bot.panel.app import PANEL, Panel, UPLOAD_LIMIT
 from bot.services import IngestOutcome, check_upload
 
 
 async def page(request: web.Request) -> web.StreamResponse:
-    panel: Panel = request.app["panel"]
+    panel: Panel = request.app[PANEL]
     server = await panel.server(request, manage=True)
     return panel.render(request, "ingest.html", server=server, outcome=None, upload_limit=UPLOAD_LIMIT)
 
 
 async def submit(request: web.Request) -> web.StreamResponse:
-    panel: Panel = request.app["panel"]
+    panel: Panel = request.app[PANEL]
     server = await panel.server(request, manage=True)
     form = await request.post()
     by = "local" if panel.local else f"discord:{request['session'].user_id}"

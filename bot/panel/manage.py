@@ -5,14 +5,14 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.guild_settings import SUMMARY_LENGTHS, colour_hex, parse_colour, parse_summary_length
-from bot.panel.app import Panel
+from bot.panel.app import PANEL, Panel
 from bot.panel.auth import redirect
 
 ACTIVITY_PAGE = 50
 
 
 async def settings_page(request: web.Request) -> web.StreamResponse:
-    panel: Panel = request.app["panel"]
+    panel: Panel = request.app[PANEL]
     server = await panel.server(request, manage=True)
     current = await panel.news.guild_settings(server.guild_id)
     return panel.render(
@@ -27,7 +27,7 @@ async def settings_page(request: web.Request) -> web.StreamResponse:
 
 
 async def settings_save(request: web.Request) -> web.StreamResponse:
-    panel: Panel = request.app["panel"]
+    panel: Panel = request.app[PANEL]
     server = await panel.server(request, manage=True)
     if server.guild_id is None:
         raise web.HTTPNotFound()  # the global library has no server look
@@ -49,7 +49,7 @@ async def settings_save(request: web.Request) -> web.StreamResponse:
 
 
 async def activity(request: web.Request) -> web.StreamResponse:
-    panel: Panel = request.app["panel"]
+    panel: Panel = request.app[PANEL]
     server = await panel.server(request, manage=True)
     raw = request.query.get("page", "1")
     page = max(1, min(int(raw), 1000)) if raw.isdigit() else 1

@@ -6,7 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.errors import InvalidQuery, TopicError
-from bot.panel.app import Panel, Server
+from bot.panel.app import PANEL, Panel, Server
 from bot.panel.auth import redirect
 from bot.panel.pickers import channel_choices, form_int, role_choices
 from bot.topics.digest import Digest, build_digest
@@ -27,7 +27,7 @@ async def _own(panel: Panel, server: Server, request: web.Request) -> Topic:
 
 
 async def listing(request: web.Request) -> web.StreamResponse:
-    panel: Panel = request.app["panel"]
+    panel: Panel = request.app[PANEL]
     server = await panel.server(request, manage=True)
     topics = await panel.store.list_topics(server.guild_id)
     channels = {c.id: c.name for c in await channel_choices(panel, server)}
@@ -49,7 +49,7 @@ async def _preview(panel: Panel, server: Server, query: str, topic: Topic | None
 
 async def form_page(request: web.Request) -> web.StreamResponse:
     """New (or edit) form; `?q=` shows the preview without script (the script refreshes it as you type)."""
-    panel: Panel = request.app["panel"]
+    panel: Panel = request.app[PANEL]
     server = await panel.server(request, manage=True)
     topic = await _own(panel, server, request) if "tid" in request.match_info else None
     q = request.query.get("q", topic.query if topic else "")[:300]
@@ -85,7 +85,7 @@ async def _render_form(
 
 async def preview(request: web.Request) -> web.StreamResponse:
     """The preview alone (an HTML fragment for the live preview script)."""
-    panel: Panel = request.app["panel"]
+    panel: Panel = request.app[PANEL]
     server = await panel.server(request, manage=True)
     topic = None
     tid = request.query.get("topic", "")
@@ -97,7 +97,7 @@ async def preview(request: web.Request) -> web.StreamResponse:
 
 
 async def save(request: web.Request) -> web.StreamResponse:
-    panel: Panel = request.app["panel"]
+    panel: Panel = request.app[PANEL]
     server = await panel.server(request, manage=True)
     topic = await _own(panel, server, request) if "tid" in request.match_info else None
     form = await request.post()
@@ -151,7 +151,7 @@ async def save(request: web.Request) -> web.StreamResponse:
 
 
 async def post_now(request: web.Request) -> web.StreamResponse:
-    panel: Panel = request.app["panel"]
+    panel: Panel = request.app[PANEL]
     server = await panel.server(request, manage=True)
     topic = await _own(panel, server, request)
     if panel.hooks.post_topic is not None:
@@ -167,7 +167,7 @@ async def post_now(request: web.Request) -> web.StreamResponse:
 
 
 async def pause(request: web.Request) -> web.StreamResponse:
-    panel: Panel = request.app["panel"]
+    panel: Panel = request.app[PANEL]
     server = await panel.server(request, manage=True)
     topic = await _own(panel, server, request)
     await pause_topic(panel.store, topic, f"paused by {request['session'].name or 'the operator'}")
@@ -176,7 +176,7 @@ async def pause(request: web.Request) -> web.StreamResponse:
 
 
 async def resume(request: web.Request) -> web.StreamResponse:
-    panel: Panel = request.app["panel"]
+    panel: Panel = request.app[PANEL]
     server = await panel.server(request, manage=True)
     topic = await _own(panel, server, request)
     await resume_topic(panel.store, topic, now=panel.now())
@@ -187,7 +187,7 @@ async def resume(request: web.Request) -> web.StreamResponse:
 
 
 async def remove(request: web.Request) -> web.StreamResponse:
-    panel: Panel = request.app["panel"]
+    panel: Panel = request.app[PANEL]
     server = await panel.server(request, manage=True)
     topic = await _own(panel, server, request)
     await panel.store.delete_topic(topic.id, server.guild_id)
