@@ -90,7 +90,9 @@ async def world(discord_pointed_at: DiscordEmulator, tmp_path: Path) -> AsyncIte
         await emu.dispatch("GUILD_DELETE", {"id": str(botless.id), "unavailable": False})
         await emu.wait_until(lambda: bot.get_guild(botless.id) is None, 10, "the bot to leave Botless")
         channel = next(iter(guild.channels.values()))
-        yield World(emu, bot, settings.panel_url or "", guild, channel, other, botless, admin, member, outsider)
+        yield World(
+            emu, bot, settings.panel_url or "", guild, channel, other, botless, admin, member, outsider
+        )
     finally:
         await bot.close()
         runner.cancel()
@@ -114,6 +116,7 @@ async def browser() -> AsyncIterator[Any]:
 async def login(browser: Any, world: World, user: User) -> Any:
     """A new browser context logged in as `user` through the OAuth2 flow; returns its page."""
     context = await browser.new_context()
+    context.set_default_timeout(15000)
     page = await context.new_page()
     world.oauth().login_as(user)
     await page.goto(world.base + "/auth/login")
