@@ -153,18 +153,19 @@ async def test_ingest_a_file_shows_per_item_results(world: World, browser: Any, 
 
 
 async def test_feed_add_pause_remove(world: World, browser: Any, feed_server: FeedServer) -> None:
+    texts = [BODY, ESTUARY, "The council met late into the night to agree on next year's school budget. " * 4]
     items = [
         {
             "title": f"Feed story {i}",
             "link": feed_server.url(f"article/s{i}"),
             "guid": f"s{i}",
-            "description": BODY,
+            "description": texts[i],
         }
         for i in range(3)
     ]
     for i in range(3):
         feed_server.article_html[f"s{i}"] = (
-            f"<html><body><article><h1>Feed story {i}</h1><p>{BODY * 2}</p></article></body></html>"
+            f"<html><body><article><h1>Feed story {i}</h1><p>{texts[i]}</p><p>{texts[i]}</p></article></body></html>"
         )
     feed_server.dynamic["news.xml"] = (rss(items, title="Harbour Feed"), "application/rss+xml")
     page = await login(browser, world, world.admin)
