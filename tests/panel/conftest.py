@@ -22,6 +22,7 @@ from tests.emulator.state import Channel
 from tests.feeds.conftest import feed_server  # noqa: F401
 
 CHROMIUM = Path("/usr/bin/chromium")
+HAVE_CHROMIUM = CHROMIUM.exists()
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -101,7 +102,7 @@ async def world(discord_pointed_at: DiscordEmulator, tmp_path: Path) -> AsyncIte
 
 @pytest_asyncio.fixture
 async def browser() -> AsyncIterator[Any]:
-    if not CHROMIUM.exists():
+    if not HAVE_CHROMIUM:
         pytest.skip("Chromium is not installed (apt-get install -y chromium)")
     from playwright.async_api import async_playwright
 
