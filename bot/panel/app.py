@@ -25,6 +25,7 @@ from bot.ingest.fetch import Fetcher
 from bot.panel.discord_api import DiscordView, GuildInfo, OAuthClient, UserGuild
 from bot.panel.security import (
     SAFE_METHODS,
+    SESSION_KEY,
     RateLimiter,
     Session,
     SessionCodec,
@@ -210,7 +211,7 @@ class Panel:
     def render(
         self, request: web.Request, template: str, *, status: int = 200, **context: Any
     ) -> web.Response:
-        session: Session | None = request.get("session")
+        session: Session | None = request.get(SESSION_KEY)
         html = self.jinja.get_template(template).render(
             session=session,
             csrf=session.csrf if session else "",
@@ -259,7 +260,7 @@ def _relative(value: datetime | None, now: datetime | None = None) -> str:
 async def session_middleware(request: web.Request, handler: Any) -> web.StreamResponse:
     panel: Panel = request.app[PANEL]
     session = panel.codec.load(request)
-    request["session"] = session
+    request[SESSION_KEY] = session
     if request.method not in SAFE_METHODS:
         if not same_origin(request, panel.origin):
             return _refuse(panel, request, "cross-site request refused")
@@ -274,7 +275,7 @@ async def session_middleware(request: web.Request, handler: Any) -> web.StreamRe
         if not csrf_ok(session, sent):
             return _refuse(panel, request, "the form expired or came from elsewhere; reload the page")
     response = await handler(request)
-    current: Session = request["session"]
+    current: Session = request[SESSION_KEY]
     if current.changed:
         panel.codec.save(response, current)
     return response

@@ -12,7 +12,7 @@ from aiohttp import web
 
 from bot.panel.app import LOCAL_ID, PANEL, Panel
 from bot.panel.discord_api import DiscordUnavailable
-from bot.panel.security import Session, safe_next, session_of
+from bot.panel.security import SESSION_KEY, Session, safe_next, session_of
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ def _client(request: web.Request) -> str:
 def new_session(request: web.Request, **fields: object) -> Session:
     """A fresh session (new id and CSRF token) at every login: no fixation."""
     session = Session(changed=True, **fields)  # type: ignore[arg-type]
-    request["session"] = session
+    request[SESSION_KEY] = session
     return session
 
 
@@ -149,7 +149,7 @@ async def logout(request: web.Request) -> web.StreamResponse:
     panel.forget(session)
     response = redirect("/")
     panel.codec.clear(response)
-    request["session"] = Session()
+    request[SESSION_KEY] = Session()
     return response
 
 

@@ -16,6 +16,7 @@ from bot.ingest.netguard import validate_url
 from bot.panel.app import PANEL, Panel, Server
 from bot.panel.auth import redirect
 from bot.panel.pickers import channel_choices, form_int, topic_choices
+from bot.panel.security import SESSION_KEY
 
 PREVIEW_ITEMS = 8
 
@@ -91,7 +92,7 @@ async def add(request: web.Request) -> web.StreamResponse:
         minutes=form_int(form, "minutes"),
         channel_id=channel,
         topic_id=topic,
-        added_by="local" if panel.local else f"discord:{request['session'].user_id}",
+        added_by="local" if panel.local else f"discord:{request[SESSION_KEY].user_id}",
         sets_pace=panel.local,
         now=panel.now(),
     )
@@ -139,7 +140,7 @@ async def pause(request: web.Request) -> web.StreamResponse:
     panel: Panel = request.app[PANEL]
     server = await panel.server(request, manage=True)
     sub = await _own(panel, server, request)
-    who = "the operator" if panel.local else request["session"].name
+    who = "the operator" if panel.local else request[SESSION_KEY].name
     await panel.store.set_subscription_paused(sub.id, server.guild_id, f"paused by {who}", now=panel.now())
     await panel.audit(request, server, "feed.pause", f"#{sub.id}")
     return redirect(f"/s/{server.id}/feeds")

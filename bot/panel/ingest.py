@@ -8,7 +8,8 @@ from aiohttp.web_request import FileField
 
 from bot.errors import InvalidQuery
 from bot.ingest.netguard import validate_url
-from bot.panel.app import PANEL, Panel, UPLOAD_LIMIT
+from bot.panel.app import PANEL, UPLOAD_LIMIT, Panel
+from bot.panel.security import SESSION_KEY
 from bot.services import IngestOutcome, check_upload
 
 
@@ -22,7 +23,7 @@ async def submit(request: web.Request) -> web.StreamResponse:
     panel: Panel = request.app[PANEL]
     server = await panel.server(request, manage=True)
     form = await request.post()
-    by = "local" if panel.local else f"discord:{request['session'].user_id}"
+    by = "local" if panel.local else f"discord:{request[SESSION_KEY].user_id}"
     kind = str(form.get("kind", ""))
     outcome: IngestOutcome
     if kind == "url":

@@ -65,6 +65,10 @@ class Session:
         return json.dumps(data).encode()
 
 
+# the request's session (a typed key where aiohttp has them)
+SESSION_KEY: Any = web.RequestKey("session", Session) if hasattr(web, "RequestKey") else "session"
+
+
 class SessionCodec:
     def __init__(self, key: bytes, *, secure: bool) -> None:
         self.fernet = Fernet(key)
@@ -97,7 +101,7 @@ class SessionCodec:
 
 
 def session_of(request: web.Request) -> Session:
-    session: Session = request["session"]
+    session: Session = request[SESSION_KEY]
     return session
 
 

@@ -9,6 +9,7 @@ from bot.errors import InvalidQuery, TopicError
 from bot.panel.app import PANEL, Panel, Server
 from bot.panel.auth import redirect
 from bot.panel.pickers import channel_choices, form_int, role_choices
+from bot.panel.security import SESSION_KEY
 from bot.topics.digest import Digest, build_digest
 from bot.topics.manage import edit_topic, new_topic, pause_topic, preview_digest, resume_topic
 from bot.topics.types import EVERY_VALUES, WEEKDAYS, Topic
@@ -120,7 +121,7 @@ async def save(request: web.Request) -> web.StreamResponse:
                 query=q,
                 mention_role_id=role,
                 thread=values.get("thread") == "yes",
-                created_by=f"discord:{request['session'].user_id}",
+                created_by=f"discord:{request[SESSION_KEY].user_id}",
                 now=panel.now(),
                 every=every,
                 at=at,
@@ -170,7 +171,7 @@ async def pause(request: web.Request) -> web.StreamResponse:
     panel: Panel = request.app[PANEL]
     server = await panel.server(request, manage=True)
     topic = await _own(panel, server, request)
-    await pause_topic(panel.store, topic, f"paused by {request['session'].name or 'the operator'}")
+    await pause_topic(panel.store, topic, f"paused by {request[SESSION_KEY].name or 'the operator'}")
     await panel.audit(request, server, "topic.pause", f"#{topic.id}")
     return redirect(f"/s/{server.id}/topics")
 

@@ -50,12 +50,19 @@ def oauth_env(emu: DiscordEmulator) -> dict[str, str]:
 
 def register(app: web.Application, emu: DiscordEmulator) -> None:
     emu.oauth = OAuthState()  # type: ignore[attr-defined]
-    app.router.add_get("/oauth2/authorize", lambda r: _authorize(emu, r))
+
+    def bound(fn: Any) -> Any:
+        async def handler(request: web.Request) -> web.StreamResponse:
+            return await fn(emu, request)  # type: ignore[no-any-return]
+
+        return handler
+
+    app.router.add_get("/oauth2/authorize", bound(_authorize))
     # `tail` as the REST catch-all names it, so a bot-token request can be handed on unchanged
-    app.router.add_post(r"/api/{tail:v(?:9|10)/oauth2/token}", lambda r: _token(emu, r))
-    app.router.add_post(r"/api/{tail:v(?:9|10)/oauth2/token/revoke}", lambda r: _revoke(emu, r))
-    app.router.add_get(r"/api/{tail:v(?:9|10)/users/@me}", lambda r: _me(emu, r))
-    app.router.add_get(r"/api/{tail:v(?:9|10)/users/@me/guilds}", lambda r: _guilds(emu, r))
+    app.router.add_post(r"/api/{tail:v(?:9|10)/oauth2/token}", bound(_token))
+    app.router.add_post(r"/api/{tail:v(?:9|10)/oauth2/token/revoke}", bound(_revoke))
+    app.router.add_get(r"/api/{tail:v(?:9|10)/users/@me}", bound(_me))
+    app.router.add_get(r"/api/{tail:v(?:9|10)/users/@me/guilds}", bound(_guilds))
 
 
 def _record(emu: DiscordEmulator, request: web.Request, status: int, body: Any = None) -> None:
