@@ -177,7 +177,11 @@ async def main(out: Path) -> None:
             base = f"{settings.panel_url}/s/{guild.id}"
             await page.goto(base + "/?q=economy+growth")
             await page.screenshot(path=str(out / "archive.png"))
-            await page.click(".hit .title >> nth=0")
+            links = await page.locator(".hit .title").evaluate_all("els => els.map(e => e.href)")
+            for link in links:  # the first hit whose article has quotes with speakers
+                await page.goto(link)
+                if await page.locator(".quotes blockquote footer").count():
+                    break
             await page.screenshot(path=str(out / "article.png"), full_page=True)
             await page.goto(base + "/feeds")
             await page.fill(".feed-check input[name=url]", f"{feed_base}/feeds/business.xml")
