@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
-
-from bot.store.codec import now_utc
 
 if TYPE_CHECKING:
     from bot.store.base import ArticleStore
@@ -41,7 +39,7 @@ async def record(
     detail: str = "",
 ) -> None:
     entry = AuditEntry(guild_id, actor, actor_name[:100], via, action, " ".join(detail.split())[:DETAIL_MAX])
-    entry.created_at = now_utc()
+    entry.created_at = datetime.now(UTC)
     try:
         await store.add_audit(entry)
     except Exception:
