@@ -8,7 +8,8 @@ runs in local mode in its own process (the operator's global library: about 80 %
 articles); the time measured is from the request reaching the panel's outermost middleware to the
 response being ready (rendering included, network excluded). Clients run in this process: half of the
 requests are searches (one to three words taken from stored titles, some with a source filter), half are
-article pages (card, summary, quotes, keywords, related pieces). Each client reads a page for `--think`
+article pages (card, summary, quotes, keywords), each followed by the related-pieces fragment the page's
+script loads (timed on its own). Each client reads a page for `--think`
 seconds on average (0.5; uniform 0.5x-1.5x) before asking for the next, as people do; `--think 0` hammers
 the panel in a closed loop (then the time measured is mostly waiting behind the other 19 clients in the
 one event loop). Rows built by the generator carry no stored analysis, which ingest always stores: the
@@ -67,14 +68,22 @@ def serve_main(db: str, port: int) -> None:
     from bot.services import NewsService
     from bot.store import create_store
 
-    timings: dict[str, list[float]] = {"search": [], "article": []}
+    timings: dict[str, list[float]] = {"search": [], "article": [], "related": []}
 
     @web.middleware
     async def timer(request: web.Request, handler: object) -> web.StreamResponse:
         start = time.perf_counter()
         response = await handler(request)  # type: ignore[operator]
         elapsed = (time.perf_counter() - start) * 1000
-        kind = "article" if "/a/" in request.path else "search" if request.query.get("q") else None
+        kind = (
+            "related"
+            if request.path.endswith("/related")
+            else "article"
+            if "/a/" in request.path
+            else "search"
+            if request.query.get("q")
+            else None
+        )
         if kind and response.status == 200 and "X-Warmup" not in request.headers:
             timings[kind].append(elapsed)
         return response
@@ -162,6 +171,10 @@ async def drive(
                 async with session.get(base + path) as resp:
                     await resp.read()
                     failures += resp.status != 200
+                if "/a/" in path:  # the page's script then asks for the related pieces
+                    async with session.get(base + path + "/related", headers={"X-Fragment": "1"}) as resp:
+                        await resp.read()
+                        failures += resp.status != 200
                 if think:
                     await asyncio.sleep(rng.uniform(0.5, 1.5) * think)
 
@@ -247,7 +260,7 @@ def main() -> None:
     server.send_signal(signal.SIGTERM)
     timings = json.loads(server.stdout.readline())
     server.wait(30)
-    search, article = timings["search"], timings["article"]
+    search, article, related = timings["search"], timings["article"], timings["related"]
     print(
         f"panel over {db.name}: {args.requests} requests from {args.clients} concurrent clients "
         f"(reading {args.think:g} s on average between pages) in "
@@ -255,6 +268,7 @@ def main() -> None:
     )
     print(f"search page (server-side ms): {_pct(search)}")
     print(f"article page (server-side ms): {_pct(article)}")
+    print(f"related pieces fragment, fetched by the article page's script (server-side ms): {_pct(related)}")
     if tmp and not args.keep:
         import shutil
 

@@ -182,6 +182,7 @@ async def main(out: Path) -> None:
                 await page.goto(link)
                 if await page.locator(".quotes blockquote footer").count():
                     break
+            await page.wait_for_selector(".related ol")
             await page.screenshot(path=str(out / "article.png"), full_page=True)
             await page.goto(base + "/feeds")
             await page.fill(".feed-check input[name=url]", f"{feed_base}/feeds/business.xml")

@@ -94,7 +94,6 @@ async def article(request: web.Request) -> web.StreamResponse:
     summary = await panel.news.summary(found, length)
     quotes = await panel.news.quotes(found, limit=8)
     analysis = await panel.news.analysis_of(found)
-    related = await panel.news.related(found, server.scope, count=5)
     return panel.render(
         request,
         "article.html",
@@ -104,11 +103,21 @@ async def article(request: web.Request) -> web.StreamResponse:
         lengths=SUMMARY_LENGTHS,
         quotes=quotes,
         analysis=analysis,
-        related=related,
         link=safe_link(found.url),
         image=safe_link(found.image) if settings.show_images else None,
         accent=f"#{settings.accent_colour:06x}",
     )
+
+
+async def related(request: web.Request) -> web.StreamResponse:
+    """Related pieces, the one slow part of an article (tens of ms at scale): the article page shows at
+    once and its script fetches this fragment; without script it is a page of its own, one link away."""
+    panel: Panel = request.app[PANEL]
+    server = await panel.server(request)
+    found = await _article(request, panel, server.scope)
+    result = await panel.news.related(found, server.scope, count=5)
+    template = "related_items.html" if request.headers.get("X-Fragment") == "1" else "related.html"
+    return panel.render(request, template, server=server, article=found, related=result)
 
 
 async def _article(request: web.Request, panel: Panel, scope: Scope) -> Article:
@@ -159,5 +168,6 @@ async def seed(request: web.Request) -> web.StreamResponse:
 def routes(app: web.Application) -> None:
     app.router.add_get("/s/{sid}/", archive)
     app.router.add_get("/s/{sid}/a/{aid}", article)
+    app.router.add_get("/s/{sid}/a/{aid}/related", related)
     app.router.add_post("/s/{sid}/a/{aid}/delete", delete)
     app.router.add_post("/s/{sid}/seed", seed)

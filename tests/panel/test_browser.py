@@ -111,6 +111,7 @@ async def test_search_and_article_page(world: World, browser: Any) -> None:
     quotes = await page.locator(".quotes blockquote").all_inner_texts()
     assert any("The mudflats feed half the birds on this coast" in q and "Jonas Brandt" in q for q in quotes)
     assert "Jonas Brandt" in await page.inner_text(".terms")
+    await page.wait_for_selector(".related ol")  # fetched by the page's script after the article
     assert "Harbour terminal to open in spring" in await page.inner_text(".related")
     medium = await page.locator(".summary p").count()
     await page.click(".lengths >> text=short")

@@ -94,10 +94,13 @@ async def test_other_servers_ids_answer_404(world: World, client: aiohttp.Client
     csrf = await _logged_in(world, world.admin, client)  # admin of both; ids of Elsewhere under Newsroom
     base = world.base + f"/s/{world.guild.id}"
     headers = {"Origin": world.base}
-    async with client.get(base + f"/a/{article_id}") as resp:
-        assert resp.status == 404
+    for path in (f"/a/{article_id}", f"/a/{article_id}/related"):
+        async with client.get(base + path) as resp:
+            assert resp.status == 404, path
     async with client.get(world.base + f"/s/{world.other.id}/a/{article_id}") as resp:
         assert resp.status == 200  # where it belongs
+    async with client.get(world.base + f"/s/{world.other.id}/a/{article_id}/related") as resp:
+        assert resp.status == 200 and "Related to" in await resp.text()  # the page without script
     for path in (
         f"/a/{article_id}/delete",
         f"/feeds/{sub.id}/pause",

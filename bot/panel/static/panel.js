@@ -42,6 +42,17 @@
     });
   });
 
+  // Related pieces arrive after the article (the one slow part of the page).
+  document.querySelectorAll("section[data-src]").forEach(function (section) {
+    fetch(section.getAttribute("data-src"), { credentials: "same-origin", headers: { "X-Fragment": "1" } })
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) {
+        if (!html) return;
+        var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("related");
+        if (fresh) section.replaceWith(document.adoptNode(fresh));
+      });
+  });
+
   // Live preview of the next digest while a topic's search is typed.
   document.querySelectorAll("form.topic-form").forEach(function (form) {
     var input = form.querySelector(".live-query");
