@@ -6,8 +6,10 @@ A server id that the user cannot see answers 404, whatever is asked of it."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -22,6 +24,7 @@ from bot.audit import record
 from bot.config import Settings
 from bot.errors import NewsbotError
 from bot.ingest.fetch import Fetcher
+from bot.models import Article
 from bot.panel.discord_api import DiscordView, GuildInfo, OAuthClient, UserGuild
 from bot.panel.security import (
     SAFE_METHODS,
@@ -34,6 +37,7 @@ from bot.panel.security import (
     security_headers,
     session_of,
 )
+from bot.search.types import RelatedResult
 from bot.services import NewsService, may_manage
 from bot.store import ArticleStore, Scope
 from bot.timer import Clock, SystemClock
@@ -103,6 +107,7 @@ class Panel:
         self.login_limit = RateLimiter(limit=20, window=60.0)
         self._guilds: dict[str, tuple[float, list[UserGuild]]] = {}
         self._members: dict[tuple[int, int], tuple[float, bool | None]] = {}
+        self._slow: SlowLane | None = None
         self.jinja = jinja2.Environment(
             loader=jinja2.FileSystemLoader(HERE / "templates"),
             autoescape=True,
@@ -114,6 +119,21 @@ class Panel:
     @property
     def local(self) -> bool:
         return self.view is None
+
+    async def related(self, article: Article, scope: Scope, count: int = 5) -> RelatedResult:
+        """Related pieces in a lane of their own (a thread with its own event loop and connection): their
+        long full-text reads and scoring then never hold up search and article pages."""
+        path = getattr(self.store, "path", None)
+        if path is None:
+            return await self.news.related(article, scope, count)
+        if self._slow is None:
+            self._slow = SlowLane(path)
+        return await self._slow.related(article, scope, count)
+
+    async def close(self) -> None:
+        if self._slow is not None:
+            slow, self._slow = self._slow, None
+            await slow.close()
 
     def now(self) -> datetime:
         return self.clock.now()
@@ -223,6 +243,42 @@ class Panel:
         return web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
 
 
+class SlowLane:
+    """A thread running its own event loop over its own store connection, for related pieces."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = path
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="panel-related", daemon=True)
+        self.thread.start()
+        self._store: ArticleStore | None = None
+
+    async def _related(self, article: Article, scope: Scope, count: int) -> RelatedResult:
+        from bot.search.related import related_to_article
+
+        if self._store is None:
+            from bot.store import create_store
+
+            store = create_store(self.path)
+            await store.open()
+            self._store = store
+        return await related_to_article(self._store, article, scope, limit=count)
+
+    async def related(self, article: Article, scope: Scope, count: int) -> RelatedResult:
+        future = asyncio.run_coroutine_threadsafe(self._related(article, scope, count), self.loop)
+        return await asyncio.wrap_future(future)
+
+    async def close(self) -> None:
+        async def shut() -> None:
+            if self._store is not None:
+                await self._store.close()
+
+        await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(shut(), self.loop))
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        await asyncio.to_thread(self.thread.join, 5)
+        self.loop.close()
+
+
 def _login_redirect(request: web.Request) -> web.HTTPException:
     if request.method not in SAFE_METHODS:
         return web.HTTPForbidden(reason="log in first")
@@ -330,6 +386,11 @@ def build_app(panel: Panel) -> web.Application:
         middlewares=[errors_middleware, session_middleware], client_max_size=UPLOAD_LIMIT + 256 * 1024
     )
     app[PANEL] = panel
+
+    async def close(_: web.Application) -> None:
+        await panel.close()
+
+    app.on_cleanup.append(close)
     auth.routes(app)
     archive.routes(app)
     ingest.routes(app)

@@ -115,7 +115,7 @@ async def related(request: web.Request) -> web.StreamResponse:
     panel: Panel = request.app[PANEL]
     server = await panel.server(request)
     found = await _article(request, panel, server.scope)
-    result = await panel.news.related(found, server.scope, count=5)
+    result = await panel.related(found, server.scope, count=5)
     template = "related_items.html" if request.headers.get("X-Fragment") == "1" else "related.html"
     return panel.render(request, template, server=server, article=found, related=result)
 
