@@ -68,9 +68,11 @@ async def cmd_panel(args: argparse.Namespace, ctx: Context) -> int:
             raise NewsbotError(str(exc)) from exc
         panel = web_panel.discord_panel(settings, store, news, fetcher, view, discord_session)
         runner, port = await web_panel.start(panel, settings.panel_bind)
+        stopped = asyncio.ensure_future(_until_signal())
+        await asyncio.sleep(0)  # signal handlers in place before saying it is up
         print(f"newsbot panel: serving {settings.panel_url} on port {port}", file=sys.stderr, flush=True)
         try:
-            await _until_signal()
+            await stopped
         finally:
             await runner.cleanup()
     finally:
@@ -106,6 +108,8 @@ async def run_local(ctx: Context, guidance: str) -> int:
                 f"cannot listen on 127.0.0.1:{port} ({exc.strerror}); set NEWSBOT_PANEL_BIND"
             ) from exc
         panel.origin = f"http://127.0.0.1:{bound}"
+        stopped = asyncio.ensure_future(_until_signal())
+        await asyncio.sleep(0)  # signal handlers in place before anyone is told where to look
         print(
             "newsbot: no Discord token, so the web panel runs in local mode over "
             f"{ctx.db_path}. Open this one-time link to log in:\n"
@@ -113,7 +117,7 @@ async def run_local(ctx: Context, guidance: str) -> int:
             flush=True,
         )
         try:
-            await _until_signal()
+            await stopped
         finally:
             await runner.cleanup()
     finally:
