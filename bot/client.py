@@ -37,6 +37,7 @@ COGS: tuple[str, ...] = (
     "cogs.ingestion",
     "cogs.topics",
     "cogs.brief",
+    "cogs.panel",
 )
 DRAIN_SECONDS = 5.0
 INTERACTION_TOKEN_TTL = 15 * 60.0  # seconds an interaction token accepts followups and edits

@@ -30,6 +30,11 @@ class Settings:
     page_timeout: float = 180.0  # seconds before paging buttons are disabled
     defer_after: float = 1.5  # seconds of work before a command shows "thinking" (Discord allows 3)
     upload_max_items: int = 10_000  # articles read from one /ingest file upload; the rest is refused
+    panel_url: str | None = None  # the web panel's public base URL; set = `newsbot run` serves the panel
+    panel_bind: str = "127.0.0.1:8080"
+    oauth_secret: str | None = None
+    panel_secret: str | None = None  # key for the session cookie; derived from the secrets when unset
+    discord_authorize_url: str = "https://discord.com/oauth2/authorize"
 
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None, env_file: str | Path | None = ".env") -> Settings:
@@ -72,6 +77,13 @@ class Settings:
             from bot.ingest.netguard import AddressAllowList
 
             AddressAllowList.from_setting(fetch_allow)
+        panel_url = (get("NEWSBOT_PANEL_URL") or "").rstrip("/") or None
+        if panel_url is not None and not panel_url.startswith(("http://", "https://")):
+            raise ConfigError(f"NEWSBOT_PANEL_URL must start with http:// or https://, not {panel_url!r}")
+        panel_bind = get("NEWSBOT_PANEL_BIND") or "127.0.0.1:8080"
+        host, _, port = panel_bind.rpartition(":")
+        if not host or not port.isdigit() or int(port) > 65535:
+            raise ConfigError(f"NEWSBOT_PANEL_BIND must be HOST:PORT, not {panel_bind!r}")
         return cls(
             token=get("DISCORD_TOKEN"),
             db_path=get("NEWSBOT_DB") or DEFAULT_DB,
@@ -84,6 +96,12 @@ class Settings:
             page_timeout=timeout,
             defer_after=defer_after,
             upload_max_items=int(max_items_raw),
+            panel_url=panel_url,
+            panel_bind=panel_bind,
+            oauth_secret=get("NEWSBOT_OAUTH_SECRET"),
+            panel_secret=get("NEWSBOT_PANEL_SECRET"),
+            discord_authorize_url=get("NEWSBOT_DISCORD_AUTHORIZE_URL")
+            or "https://discord.com/oauth2/authorize",
         )
 
 

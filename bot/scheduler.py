@@ -15,6 +15,7 @@ import asyncio
 import logging
 from datetime import timedelta
 
+from bot.errors import StoreError
 from bot.leases import LeaseKeeper
 from bot.store.base import ArticleStore
 from bot.timer import Clock, DueLoop, ManualClock, SystemClock, clock_from_env
@@ -88,7 +89,11 @@ class TopicScheduler:
         chunk = min(self.batch, self.concurrency * 2)
         while True:
             # leased, not just read: another process over the same database never gets the same topic
-            due = await self.leases.claim_due("topic", chunk)
+            try:
+                due = await self.leases.claim_due("topic", chunk)
+            except StoreError as exc:  # a full disk, a lock held too long: the topics stay due, tried again
+                log.warning("cannot claim due topics; trying again later", extra={"reason": str(exc)})
+                return total
             if not due:
                 return total
             tasks = [asyncio.create_task(one(t), name=f"topic-{t}") for t in due]

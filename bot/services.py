@@ -229,12 +229,12 @@ class NewsService:
     async def stats(self, scope: Scope) -> StoreStats:
         return await self.store.stats(scope)
 
-    async def delete(self, article_id: int, guild_id: int) -> bool:
+    async def delete(self, article_id: int, guild_id: int | None) -> bool:
         """A server removes only what it ingested; the global library is the operator's."""
         return await self.store.delete_article(article_id, Scope.guild(guild_id))
 
     # --- ingesting ---------------------------------------------------------------------------------------
-    async def ingest_url(self, url: str, guild_id: int, by: str) -> IngestOutcome:
+    async def ingest_url(self, url: str, guild_id: int | None, by: str) -> IngestOutcome:
         from bot.ingest.sources import ExplicitFields
 
         raw = RawItem(url, "url", "url", fields=ExplicitFields(url=url))
@@ -244,7 +244,7 @@ class NewsService:
         self,
         filename: str,
         data: bytes,
-        guild_id: int,
+        guild_id: int | None,
         by: str,
         progress: Callable[[int, int], Awaitable[None]] | None = None,
     ) -> IngestOutcome:
@@ -272,13 +272,15 @@ class NewsService:
         counts.update(r.status for r in notices)
         return IngestOutcome(notices + results, dict(counts))
 
-    async def ingest_text(self, title: str | None, body: str, guild_id: int, by: str) -> IngestOutcome:
+    async def ingest_text(
+        self, title: str | None, body: str, guild_id: int | None, by: str, *, source: str = "discord text"
+    ) -> IngestOutcome:
         if not body.strip():
             raise InvalidQuery("the article text is empty")
         results = await self.ingestor.ingest_text(
             body,
             title=(title or "").strip() or None,
-            source="discord text",
+            source=source,
             guild_id=guild_id,
             ingested_by=by,
         )

@@ -24,6 +24,7 @@ from bot.models import Article, Quote
 from bot.search.types import RelatedResult, SearchHit
 from bot.services import QuoteSelection, SummaryResult, may_manage
 from bot.store import StoreStats
+from cogs.audit import audit
 
 if TYPE_CHECKING:
     from bot.client import NewsBot
@@ -521,6 +522,12 @@ class Formatting(commands.Cog):
         )
         await interaction.response.send_message(
             "Settings saved.", embed=settings_embed(updated), ephemeral=True
+        )
+        await audit(
+            interaction,
+            "settings.update",
+            f"summary {updated.summary_length}, colour #{updated.accent_colour:06x}, "
+            f"images {'on' if updated.show_images else 'off'}",
         )
 
 

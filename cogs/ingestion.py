@@ -25,6 +25,7 @@ from bot.markdown import masked_link
 from bot.services import MAX_UPLOAD_BYTES, IngestOutcome, check_upload
 from bot.store import Scope
 from bot.topics.poster import PostFailed
+from cogs.audit import audit
 from cogs.formatting import (
     CONTENT_MAX,
     DESCRIPTION_MAX,
@@ -74,6 +75,10 @@ def outcome_embed(outcome: IngestOutcome, colour: int) -> discord.Embed:
     return fit_embed(embed)
 
 
+def _summary_of(what: str, outcome: IngestOutcome) -> str:
+    return f"{what}: {len(outcome.created)} stored, {len(outcome.failed)} failed of {len(outcome.results)}"
+
+
 def _line(r: IngestResult) -> str:
     if r.status == "failed":
         return f"✗ {escape(clip(r.source, 80))}: {escape(r.error or 'failed')}"
@@ -112,6 +117,9 @@ class IngestTextModal(discord.ui.Modal, title="Add an article"):
             await interaction.followup.send(
                 embed=outcome_embed(outcome, settings.accent_colour), ephemeral=True
             )
+            await audit(
+                interaction, "ingest.text", _summary_of(self.headline.value or "pasted text", outcome)
+            )
 
     async def on_error(self, interaction: discord.Interaction[Any], error: Exception) -> None:  # type: ignore[override]
         from cogs.errors import report_error
@@ -147,6 +155,7 @@ class Ingestion(commands.Cog):
             await interaction.response.defer(thinking=True, ephemeral=True)
             outcome = await self.bot.news.ingest_url(clean, interaction.guild_id, who(interaction))
             await self._finish(interaction, outcome)
+            await audit(interaction, "ingest.url", _summary_of(clean, outcome))
 
     @ingest.command(name="file", description="Store articles from an HTML, text, Markdown or JSONL file")
     @app_commands.describe(file="An .html, .txt, .md or .jsonl file (optionally .gz)")
@@ -166,6 +175,7 @@ class Ingestion(commands.Cog):
             )
             settings = await self.bot.news.guild_settings(interaction.guild_id)
             await job.finish(outcome_embed(outcome, settings.accent_colour))
+            await audit(interaction, "ingest.file", _summary_of(file.filename, outcome))
 
     async def _queue_upload(self, interaction: discord.Interaction[Any], file: discord.Attachment) -> None:
         await interaction.response.defer(thinking=True, ephemeral=True)
@@ -183,6 +193,7 @@ class Ingestion(commands.Cog):
         }
         job_id = await self.bot.store.enqueue_job(INGEST, payload, discord.utils.utcnow())
         log.info("ingest queued for a worker", extra={"job_id": job_id, "file": file.filename})
+        await audit(interaction, "ingest.file", f"{file.filename}: queued for a worker (job {job_id})")
         await interaction.edit_original_response(
             content=f"Queued {escape(clip(file.filename, 100))} ({file.size / 1e6:.1f} MB): the result will "
             "appear here."
@@ -353,6 +364,8 @@ class Feeds(commands.Cog):
         if followed.interval_kept:
             text += f" It stays polled every {followed.interval_minutes} min: another server follows it more often."
         await interaction.response.send_message(text, ephemeral=True)
+        what = "follow" if followed.created else "update"
+        await audit(interaction, f"feed.{what}", f"#{sub.id} {clean} {', '.join(followed.changed)}".strip())
 
     @feed.command(name="list", description="This server's feeds")
     async def feed_list(self, interaction: discord.Interaction[Any]) -> None:
@@ -383,6 +396,7 @@ class Feeds(commands.Cog):
         await self._feed_sub(interaction, feed)
         await self.bot.store.remove_feed_subscription(feed, interaction.guild_id)
         await interaction.response.send_message(f"Feed #{feed} removed.", ephemeral=True)
+        await audit(interaction, "feed.remove", f"#{feed}")
 
     @feed.command(name="pause", description="Pause a feed")
     @manager_only()
@@ -390,6 +404,7 @@ class Feeds(commands.Cog):
         await self._feed_sub(interaction, feed)
         await self.bot.store.set_subscription_paused(feed, interaction.guild_id, "paused by a moderator")
         await interaction.response.send_message(f"Feed #{feed} paused.", ephemeral=True)
+        await audit(interaction, "feed.pause", f"#{feed}")
 
     @feed.command(name="resume", description="Resume a paused feed (also after it failed)")
     @manager_only()
@@ -398,6 +413,7 @@ class Feeds(commands.Cog):
         await self.bot.store.set_subscription_paused(feed, interaction.guild_id, None, now=self.poller._now())
         self.poller.wake()
         await interaction.response.send_message(f"Feed #{feed} resumed.", ephemeral=True)
+        await audit(interaction, "feed.resume", f"#{feed}")
 
 
 async def setup(bot: NewsBot) -> None:

@@ -11,6 +11,7 @@ from discord.ext import commands
 
 from bot.errors import ArticleNotFound
 from bot.store import Scope
+from cogs.audit import audit
 from cogs.formatting import (
     CHOICE_NAME_MAX,
     HL_CLOSE,
@@ -175,6 +176,7 @@ class Reading(commands.Cog):
         if not await news.delete(found.id, interaction.guild_id):
             raise ArticleNotFound(article)
         await interaction.response.send_message(f"Deleted article #{found.id}.", ephemeral=True)
+        await audit(interaction, "article.delete", f"#{found.id} {found.title}")
 
 
 async def setup(bot: NewsBot) -> None:

@@ -22,6 +22,7 @@ from bot.scheduler import TopicScheduler
 from bot.topics.digest import build_digest, render_digest
 from bot.topics.manage import new_topic, preview_digest
 from bot.topics.poster import ChannelKind, PostFailed, TargetGone
+from cogs.audit import audit
 from cogs.formatting import clip, escape, inline_code, manager_only
 
 if TYPE_CHECKING:
@@ -256,6 +257,7 @@ class Topics(commands.Cog):
         )
         self.scheduler.wake()
         await interaction.response.send_message(f"Following: {_topic_line(topic)}", ephemeral=True)
+        await audit(interaction, "topic.create", f"#{topic.id} {topic.query} · {topic.schedule.describe()}")
 
     @topic.command(name="list", description="This server's topics")
     async def list_topics(self, interaction: discord.Interaction[Any]) -> None:
@@ -275,6 +277,7 @@ class Topics(commands.Cog):
         await self._own(interaction, topic)
         await self.bot.store.delete_topic(topic, interaction.guild_id)
         await interaction.response.send_message(f"Topic #{topic} removed.", ephemeral=True)
+        await audit(interaction, "topic.remove", f"#{topic}")
 
     @topic.command(name="pause", description="Pause a topic's digests")
     @manager_only()
@@ -284,6 +287,7 @@ class Topics(commands.Cog):
         t.next_run_at = None
         await self.bot.store.update_topic(t)
         await interaction.response.send_message(f"Topic #{topic} paused.", ephemeral=True)
+        await audit(interaction, "topic.pause", f"#{topic}")
 
     @topic.command(name="resume", description="Resume a paused topic")
     @manager_only()
@@ -297,6 +301,7 @@ class Topics(commands.Cog):
         await self.bot.store.update_topic(t)
         self.scheduler.wake()
         await interaction.response.send_message(f"Resumed: {_topic_line(t)}", ephemeral=True)
+        await audit(interaction, "topic.resume", f"#{topic}")
 
     @topic.command(name="preview", description="What a digest for this search would contain now (last day)")
     async def preview(
@@ -320,6 +325,7 @@ class Topics(commands.Cog):
             return
         outcome = await self.scheduler.runner.run_topic(t.id, manual=True)
         await interaction.followup.send(f"Topic #{topic}: {outcome}.", ephemeral=True)
+        await audit(interaction, "topic.post", f"#{topic}: {outcome}")
 
 
 async def setup(bot: NewsBot) -> None:

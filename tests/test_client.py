@@ -7,7 +7,6 @@ import asyncio
 import os
 import re
 import signal
-import subprocess
 import sys
 from pathlib import Path
 
@@ -26,21 +25,35 @@ REPO = Path(__file__).resolve().parent.parent
 NEWSBOT = REPO / ".venv" / "bin" / "newsbot"
 
 
-def test_run_without_token_prints_guidance_and_exits_2(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
-    done = subprocess.run(
-        [str(NEWSBOT), "run"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
+async def test_run_without_token_prints_guidance_then_serves_the_local_panel(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "NEWSBOT_"))}
+    env["NEWSBOT_PANEL_BIND"] = "127.0.0.1:0"
+    proc = await asyncio.create_subprocess_exec(
+        str(NEWSBOT),
+        "run",
+        env=env,
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
-    assert done.returncode == 2
-    err = done.stderr.strip()
-    assert "\n" not in err  # one paragraph
-    assert "DISCORD_TOKEN" in err and "bot applications.commands" in err
+    assert proc.stdout is not None and proc.stderr is not None
+    try:
+        err = (await asyncio.wait_for(proc.stderr.readline(), 60)).decode().strip()
+        first = (await asyncio.wait_for(proc.stdout.readline(), 60)).decode()
+        link = (await asyncio.wait_for(proc.stdout.readline(), 60)).decode().strip()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(proc.wait(), 30)
+    assert proc.returncode == 0
+    assert "DISCORD_TOKEN" in err and "bot applications.commands" in err  # the guidance, one paragraph
     assert "permissions=" in err and "Embed Links" in err
     granted = discord.Permissions(int(re.search(r"permissions=(\d+)", err).group(1)))  # type: ignore[union-attr]
     # what the bot does: read and answer in channels, post embeds, start digest threads, post in them
     assert granted.view_channel and granted.send_messages and granted.embed_links
     assert granted.create_public_threads and granted.send_messages_in_threads
     assert not (granted.administrator or granted.mention_everyone or granted.manage_messages)
+    assert "local mode" in first
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/auth/local\?token=[\w-]{20,}", link)
 
 
 async def test_run_connects_syncs_answers_and_stops_on_sigterm(

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from bot import __version__
-from bot.cli import analysis, articles, brief, feeds, migrate, run, search, worker
+from bot.cli import analysis, articles, brief, feeds, migrate, panel, run, search, worker
 from bot.cli.common import Context, run_handler
 from bot.config import Settings, setup_logging
 from bot.errors import ConfigError, NewsbotError
@@ -20,7 +20,7 @@ from bot.store.sqlite.tx import describe_sqlite_error
 
 log = logging.getLogger(__name__)
 
-SERVICES = ("run", "worker")  # long-running: log at NEWSBOT_LOG_LEVEL, tracebacks in the log
+SERVICES = ("run", "worker", "panel")  # long-running: log at NEWSBOT_LOG_LEVEL, tracebacks in the log
 
 
 class Parser(argparse.ArgumentParser):
@@ -44,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress and details to stderr")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for module in (articles, analysis, search, brief, feeds, run, worker, migrate):
+    for module in (articles, analysis, search, brief, feeds, run, worker, migrate, panel):
         module.register(sub)
     return parser
 

@@ -7,7 +7,6 @@ import asyncio
 import logging
 import signal
 import socket
-import sys
 
 import aiohttp
 import yarl
@@ -43,7 +42,11 @@ class DiscordUnreachable(NewsbotError):
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("run", help="run the Discord bot (DISCORD_TOKEN; stops cleanly on SIGINT/SIGTERM)")
+    p = sub.add_parser(
+        "run",
+        help="run the Discord bot (DISCORD_TOKEN; stops cleanly on SIGINT/SIGTERM); without a token, the web "
+        "panel in local mode",
+    )
     p.add_argument(
         "--shards",
         metavar="IDS",
@@ -93,8 +96,13 @@ async def cmd_run(args: argparse.Namespace, ctx: Context) -> int:
                 "every shard"
             )
     if not settings.token:
-        print(NO_TOKEN, file=sys.stderr)
-        return 2
+        from bot.cli.panel import run_local
+
+        return await run_local(ctx, NO_TOKEN)
+    if settings.panel_url:
+        from bot.panel import check_settings
+
+        check_settings(settings)
     import discord
     import discord.ext.commands
 

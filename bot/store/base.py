@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from bot.audit import AuditEntry
 from bot.feeds.types import Feed, FeedSubscription, PendingAnnouncement
 from bot.guild_settings import GuildSettings
 from bot.models import Analysis, Article
@@ -308,6 +309,10 @@ class ArticleStore(abc.ABC):
     ) -> None: ...
 
     @abc.abstractmethod
+    async def feed_item_counts(self, feed_ids: Sequence[int]) -> dict[int, int]:
+        """How many stored articles each feed brought in (for the panel's feed list)."""
+
+    @abc.abstractmethod
     async def prune_feed_announcements(self, before: datetime) -> int: ...
 
     # --- topics (implemented for SQLite in bot/store/sqlite_topics.py) -------------------------
@@ -422,3 +427,11 @@ class ArticleStore(abc.ABC):
 
     @abc.abstractmethod
     async def finish_job(self, job_id: int, now: datetime) -> None: ...
+    # --- activity log (SQLite: bot/store/sqlite/settings.py) ------------------------------------------
+    @abc.abstractmethod
+    async def add_audit(self, entry: AuditEntry) -> None:
+        """Append one change to the activity log."""
+
+    @abc.abstractmethod
+    async def list_audit(self, guild_id: int | None, limit: int = 50, offset: int = 0) -> list[AuditEntry]:
+        """A server's activity (None: the global library's), newest first."""

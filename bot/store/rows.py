@@ -91,6 +91,11 @@ TABLES: tuple[TableSpec, ...] = (
         ("subscription_id", "article_id"),
         "subscription_id:int article_id:int title url created_at:datetime announced_at:datetime",
     ),
+    _spec(
+        "audit_log",
+        ("id",),
+        "id:int guild_id:int actor actor_name via action detail created_at:datetime",
+    ),
 )
 TABLES_BY_NAME = {t.name: t for t in TABLES}
 

@@ -67,3 +67,46 @@ async def preview_digest(
     topic = Topic(id=0, guild_id=guild_id, channel_id=0, query=query)
     after = await store.last_article_id_before(now - window)
     return topic, await build_digest(store, topic, after_id=after)
+
+
+async def edit_topic(
+    store: ArticleStore,
+    topic: Topic,
+    *,
+    channel_id: int,
+    query: str,
+    every: str | None = None,
+    at: str | None = None,
+    timezone: str | None = None,
+    day: str | None = None,
+    mention_role_id: int | None = None,
+    thread: bool = False,
+    now: datetime,
+) -> Topic:
+    """Change a topic's search, place and schedule; its watermark stays (nothing already posted repeats)."""
+    if parse_query(query).is_empty():
+        raise TopicOptionError("query", "the query has no words to search for")
+    topic.schedule = build_schedule(every, at, timezone, day)
+    topic.query = query.strip()
+    topic.channel_id = channel_id
+    topic.mention_role_id = mention_role_id
+    topic.thread = thread
+    if topic.paused_reason is None:
+        topic.next_run_at = next_run_after(topic.schedule, now)
+    await store.update_topic(topic)
+    return topic
+
+
+async def pause_topic(store: ArticleStore, topic: Topic, reason: str) -> Topic:
+    topic.paused_reason = reason
+    topic.next_run_at = None
+    await store.update_topic(topic)
+    return topic
+
+
+async def resume_topic(store: ArticleStore, topic: Topic, *, now: datetime) -> Topic:
+    topic.paused_reason = None
+    topic.failures = 0
+    topic.next_run_at = next_run_after(topic.schedule, now)
+    await store.update_topic(topic)
+    return topic

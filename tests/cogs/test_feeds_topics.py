@@ -193,3 +193,18 @@ async def test_topic_preview_is_open_to_everyone_and_thread_is_yes_no(world: Wor
     thread = options(world, "topic", "follow")["thread"]
     assert thread["type"] == 3 and [c["value"] for c in thread["choices"]] == ["yes", "no"]
     assert not thread.get("required")
+
+
+async def test_slash_command_changes_are_in_the_activity_log(world: World) -> None:
+    guild, admin = world.newsroom, world.admin
+    await world.ask("topic follow", {"query": "audit trail words", "channel": general(world)}, user=admin)
+    [topic] = [t for t in await topics(world, guild.id) if t.query == "audit trail words"]
+    await world.ask("topic pause", {"topic": topic.id}, user=admin, guild=guild)
+    await world.ask("topic remove", {"topic": topic.id}, user=admin, guild=guild)
+    store = create_store(world.db)
+    async with store:
+        entries = [e for e in await store.list_audit(guild.id) if f"#{topic.id}" in e.detail]
+    assert [e.action for e in entries] == ["topic.remove", "topic.pause", "topic.create"]
+    assert {(e.actor, e.via) for e in entries} == {(f"discord:{admin.id}", "discord")}
+    assert entries[-1].detail.startswith(f"#{topic.id} audit trail words · daily at")
+    assert all(e.created_at is not None for e in entries)

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from aiohttp import BodyPartReader, web
 from multidict import CIMultiDictProxy
 
+from . import oauth
 from .faults import Faults
 from .gateway import ConnectionRecord, GatewayConnection, Session, compression_supported
 from .http_util import (
@@ -133,6 +134,7 @@ class DiscordEmulator:
         app.router.add_get("/", self._gateway)
         app.router.add_get("/resume/", self._gateway)
         app.router.add_get("/attachments/{aid}/{filename}", self._attachment)
+        oauth.register(app, self)  # OAuth2 routes (the web panel's login) before the REST catch-all
         app.router.add_route("*", "/api/{tail:.*}", self._api)
         app.router.add_route("*", "/{tail:.*}", self._unknown)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.5)

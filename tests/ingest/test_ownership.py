@@ -14,6 +14,8 @@ from bot.ingest.netguard import AddressAllowList
 from bot.ingest.pipeline import Ingestor, default_analyzer
 from bot.models import ExtractedArticle, Paragraph
 from bot.store import ArticleStore, Scope
+from bot.store.postgres import PostgresStore
+from bot.store.sqlite import SQLiteStore
 from tests.support.cli import newsbot_text
 from tests.support.http import local_site
 
@@ -33,16 +35,32 @@ async def snapshot(store: ArticleStore, article_id: int) -> tuple[object, ...]:
     """Every byte of a row a reader can see: the article, its fingerprints and its related vectors."""
     article = await store.get_article(article_id, Scope.all())
     assert article is not None
-    cur = await store.db.execute(  # type: ignore[attr-defined]
-        "SELECT minhash, shingle_count, content_hash FROM articles WHERE id=?", (article_id,)
-    )
-    fp = tuple(await cur.fetchone())
-    cur = await store.db.execute(  # type: ignore[attr-defined]
-        "SELECT band_key FROM dedupe_bands WHERE article_id=? ORDER BY band_key", (article_id,)
-    )
-    bands = [r[0] for r in await cur.fetchall()]
+    fp, bands = await _fingerprint_rows(store, article_id)
     vectors = await store.get_vectors([article_id])
     return (article, fp, bands, vectors.get(article_id))
+
+
+async def _fingerprint_rows(store: ArticleStore, article_id: int) -> tuple[tuple[object, ...], list[int]]:
+    """The stored dedupe fingerprint and bands of one article, read raw from either backend."""
+    if isinstance(store, SQLiteStore):
+        async with store.db.execute(
+            "SELECT minhash, shingle_count, content_hash FROM articles WHERE id=?", (article_id,)
+        ) as cur:
+            fp = tuple(await cur.fetchone() or ())
+        async with store.db.execute(
+            "SELECT band_key FROM dedupe_bands WHERE article_id=? ORDER BY band_key", (article_id,)
+        ) as cur:
+            return fp, [r[0] for r in await cur.fetchall()]
+    assert isinstance(store, PostgresStore)
+    async with store._conn() as con:
+        row = await con.fetchrow(
+            "SELECT minhash, shingle_count, content_hash FROM articles WHERE id=$1", article_id
+        )
+        fp = tuple(row or ())
+        rows = await con.fetch(
+            "SELECT band_key FROM dedupe_bands WHERE article_id=$1 ORDER BY band_key", article_id
+        )
+    return fp, [r[0] for r in rows]
 
 
 async def global_article(ingestor: Ingestor, tmp_path: Path) -> int:

@@ -166,3 +166,21 @@ async def test_stats_counts_duplicates_and_size(store: ArticleStore) -> None:
     assert stats.by_origin == {"archive": 1} and stats.size_bytes > 0
     assert stats.last_ingested[0].ingested_at is not None
     assert stats.last_ingested[0].ingested_at <= datetime.now(UTC)
+
+
+async def test_activity_log_is_per_server_newest_first(store: ArticleStore) -> None:
+    from bot.audit import record
+
+    await record(store, 1, "discord:5", "Ada", "panel", "feed.follow", "#1 https://example.org/feed")
+    await record(store, 2, "discord:6", "Bob", "discord", "topic.create", "#3 elections")
+    await record(store, 1, "discord:5", "Ada", "discord", "feed.pause", "#1   \n  twice  ")
+    await record(store, None, "local", "operator", "panel", "ingest.file", "x" * 2000)
+    one = await store.list_audit(1)
+    assert [(e.action, e.via, e.detail) for e in one] == [
+        ("feed.pause", "discord", "#1 twice"),
+        ("feed.follow", "panel", "#1 https://example.org/feed"),
+    ]
+    assert [e.actor_name for e in await store.list_audit(2)] == ["Bob"]
+    [library] = await store.list_audit(None)
+    assert len(library.detail) == 500 and library.created_at is not None
+    assert [e.action for e in await store.list_audit(1, limit=1, offset=1)] == ["feed.follow"]

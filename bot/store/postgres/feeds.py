@@ -344,3 +344,15 @@ class PostgresFeedsMixin(Pooled):
             )
             await con.execute("DELETE FROM feed_announcements WHERE created_at < $1", cutoff)
         return int(owed or 0)
+
+    async def feed_item_counts(self, feed_ids: Sequence[int]) -> dict[int, int]:
+        ids = [int(i) for i in feed_ids][:500]
+        if not ids:
+            return {}
+        sql = (
+            "SELECT feed_id, count(DISTINCT article_id) FROM feed_items WHERE feed_id = ANY($1::bigint[]) "
+            "AND article_id IS NOT NULL GROUP BY feed_id"
+        )
+        async with self._conn() as con:
+            rows = await con.fetch(sql, ids)
+        return {int(r[0]): int(r[1]) for r in rows}

@@ -18,7 +18,7 @@ from typing import Any
 from bot.store.postgres.sql import Pooled
 from bot.store.rows import Job, Key, Kind, Row, TableSpec, table
 
-_IDENTITY = {"articles", "duplicate_log", "feeds", "feed_subscriptions", "topics"}
+_IDENTITY = {"articles", "duplicate_log", "feeds", "feed_subscriptions", "topics", "audit_log"}
 
 _DUE_SQL = {
     "topic": "SELECT t.id AS id FROM topics t WHERE t.next_run_at IS NOT NULL AND t.next_run_at <= $1 "

@@ -1,9 +1,10 @@
-"""Per-server display settings for the PostgreSQL backend."""
+"""Per-server display settings and the activity log (schema step 5: audit_log) for the PostgreSQL backend."""
 
 from __future__ import annotations
 
+from bot.audit import AuditEntry
 from bot.guild_settings import SUMMARY_LENGTHS, GuildSettings, SummaryLength
-from bot.store.codec import now_utc
+from bot.store.codec import dt_from_db, dt_normal, now_utc
 from bot.store.postgres.sql import Pooled
 
 
@@ -30,3 +31,42 @@ class PostgresSettingsMixin(Pooled):
                 bool(settings.show_images),
                 now_utc(),
             )
+
+    async def add_audit(self, entry: AuditEntry) -> None:
+        async with self._tx("cannot record the change") as con:
+            await con.execute(
+                "INSERT INTO audit_log (guild_id, actor, actor_name, via, action, detail, created_at) "
+                "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                entry.guild_id,
+                entry.actor,
+                entry.actor_name,
+                entry.via,
+                entry.action,
+                entry.detail,
+                dt_normal(entry.created_at or now_utc()),
+            )
+
+    async def list_audit(self, guild_id: int | None, limit: int = 50, offset: int = 0) -> list[AuditEntry]:
+        where = "guild_id IS NULL" if guild_id is None else "guild_id = $3"
+        args: list[object] = [max(1, limit), max(0, offset)]
+        if guild_id is not None:
+            args.append(guild_id)
+        sql = (
+            "SELECT id, guild_id, actor, actor_name, via, action, detail, created_at FROM audit_log "
+            f"WHERE {where} ORDER BY id DESC LIMIT $1 OFFSET $2"
+        )
+        async with self._conn() as con:
+            rows = await con.fetch(sql, *args)
+        return [
+            AuditEntry(
+                guild_id=r["guild_id"],
+                actor=r["actor"],
+                actor_name=r["actor_name"],
+                via=r["via"],
+                action=r["action"],
+                detail=r["detail"],
+                created_at=dt_from_db(r["created_at"]),
+                id=int(r["id"]),
+            )
+            for r in rows
+        ]

@@ -331,6 +331,18 @@ class SQLiteFeedsMixin:
                 [(dt_to_db(now), subscription_id, a) for a in article_ids],
             )
 
+    async def feed_item_counts(self, feed_ids: Sequence[int]) -> dict[int, int]:
+        ids = [int(i) for i in feed_ids][:500]
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        sql = (
+            f"SELECT feed_id, count(DISTINCT article_id) FROM feed_items WHERE feed_id IN ({marks}) "
+            "AND article_id IS NOT NULL GROUP BY feed_id"
+        )
+        async with self.db.execute(sql, ids) as cur:
+            return {int(r[0]): int(r[1]) for r in await cur.fetchall()}
+
     async def prune_feed_announcements(self, before: datetime) -> int:
         """Forget announcements recorded before `before`; how many of them were never announced."""
         cutoff = dt_to_db(before)

@@ -251,4 +251,18 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX jobs_open ON jobs(id) WHERE done_at IS NULL;
     """,
+    # 9: the activity log (panel and slash-command changes: who, what, when), newest first per server
+    """
+    CREATE TABLE audit_log (
+        id         INTEGER PRIMARY KEY,
+        guild_id   INTEGER,
+        actor      TEXT NOT NULL,
+        actor_name TEXT NOT NULL,
+        via        TEXT NOT NULL,
+        action     TEXT NOT NULL,
+        detail     TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX audit_log_guild ON audit_log(guild_id, id);
+    """,
 ]

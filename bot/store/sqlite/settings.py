@@ -1,4 +1,5 @@
-"""Per-server display settings for the SQLite backend (schema step 4: guild_settings)."""
+"""Per-server display settings (schema step 4: guild_settings) and the activity log (step 7: audit_log)
+for the SQLite backend."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ from typing import TYPE_CHECKING
 
 import aiosqlite
 
+from bot.audit import AuditEntry
 from bot.guild_settings import SUMMARY_LENGTHS, GuildSettings, SummaryLength
-from bot.store.codec import now_utc
+from bot.store.codec import dt_from_db, dt_to_db, now_utc
 
 if TYPE_CHECKING:
     from bot.store.sqlite.tx import Transaction
@@ -47,3 +49,42 @@ class SQLiteSettingsMixin:
                     now_utc().isoformat(),
                 ),
             )
+
+    async def add_audit(self, entry: AuditEntry) -> None:
+        async with await self._transaction():
+            await self.db.execute(
+                "INSERT INTO audit_log (guild_id, actor, actor_name, via, action, detail, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    entry.guild_id,
+                    entry.actor,
+                    entry.actor_name,
+                    entry.via,
+                    entry.action,
+                    entry.detail,
+                    dt_to_db(entry.created_at or now_utc()),
+                ),
+            )
+
+    async def list_audit(self, guild_id: int | None, limit: int = 50, offset: int = 0) -> list[AuditEntry]:
+        where = "guild_id IS NULL" if guild_id is None else "guild_id = ?"
+        params: tuple[object, ...] = () if guild_id is None else (guild_id,)
+        sql = (
+            "SELECT id, guild_id, actor, actor_name, via, action, detail, created_at FROM audit_log "
+            f"WHERE {where} ORDER BY id DESC LIMIT ? OFFSET ?"
+        )
+        async with self.db.execute(sql, (*params, max(1, limit), max(0, offset))) as cur:
+            rows = await cur.fetchall()
+        return [
+            AuditEntry(
+                guild_id=r[1],
+                actor=r[2],
+                actor_name=r[3],
+                via=r[4],
+                action=r[5],
+                detail=r[6],
+                created_at=dt_from_db(r[7]),
+                id=int(r[0]),
+            )
+            for r in rows
+        ]
