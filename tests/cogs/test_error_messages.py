@@ -36,7 +36,7 @@ def _invoke_error(cause: Exception) -> app_commands.CommandInvokeError:
 
 
 def _server_error() -> discord.DiscordServerError:
-    return discord.DiscordServerError(SimpleNamespace(status=503, reason="Service Unavailable"), "busy")
+    return discord.DiscordServerError(SimpleNamespace(status=503, reason="Service Unavailable"), "busy")  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -116,7 +116,7 @@ async def test_a_refused_error_message_is_logged_not_raised(caplog: pytest.LogCa
     interaction: Any = Interaction(deferred=False)
 
     async def refuse(content: str, *, ephemeral: bool = False) -> None:
-        raise discord.HTTPException(SimpleNamespace(status=400, reason="Bad Request"), "Unknown interaction")
+        raise discord.HTTPException(SimpleNamespace(status=400, reason="Bad Request"), "Unknown interaction")  # type: ignore[arg-type]
 
     interaction.response.send_message = refuse
     with caplog.at_level(logging.WARNING, logger="cogs.errors"):
