@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.audit import AuditEntry
 from bot.feeds.types import PendingAnnouncement
 from bot.guild_settings import GuildSettings
 from bot.store import create_store
@@ -71,6 +72,11 @@ async def _seed_rest(db: Path) -> None:
             )
             await store.set_guild_settings(g, GuildSettings(summary_length="long", accent_colour=0x123456))
             await new_topic(store, guild_id=g, channel_id=200 + g, query="harbour -tunnel", now=now)
+            await store.add_audit(
+                AuditEntry(
+                    g, f"discord:{10 + g}", "Ada", "panel", "feed.add", "https://feeds.example/rss", now
+                )
+            )
     finally:
         await store.close()
 
@@ -145,7 +151,7 @@ def test_killed_halfway_then_resumed_is_identical(source: Path, tmp_path: Path) 
         cwd=REPO,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 60
     copied = 0

@@ -27,7 +27,8 @@ EPHEMERAL = 64
 
 async def ingest_mj(db: Path) -> int:
     """The mj topic (138 BBC articles) into the global library, one source line per paragraph."""
-    topic = next(json.loads(line) for line in TIMELINES.open() if '"topic": "mj"' in line[:40])
+    with TIMELINES.open() as lines:
+        topic = next(json.loads(line) for line in lines if '"topic": "mj"' in line[:40])
     archive = db.parent / "mj.jsonl"
     with archive.open("w") as f:
         for a in topic["articles"]:
@@ -113,7 +114,10 @@ async def test_brief_pages_timeline_key_points_voices_with_chart(world: World) -
         current = world.emu.message(original["id"]) or original
     kinds = {t.split(" — ")[0] for t in titles}
     assert {"Timeline", "Key points", "Who said what", "Coverage"} <= kinds
-    uploads = [f for r in world.emu.requests if "/webhooks/" in r.path for f in r.files]
+    # the first answer carries the chart: a followup after "thinking…", or the interaction's own response
+    uploads = [
+        f for r in world.emu.requests if "/webhooks/" in r.path or "/interactions/" in r.path for f in r.files
+    ]
     assert any(f.data.startswith(b"\x89PNG\r\n\x1a\n") for f in uploads)
     assert_requests_never_ping(world.emu.requests)
 

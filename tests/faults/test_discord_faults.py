@@ -106,13 +106,14 @@ async def test_storm_of_refused_sends_does_not_spiral(tmp_path: Path) -> None:
 
 
 async def test_long_job_outliving_its_token_reports_in_the_channel(tmp_path: Path) -> None:
-    row = await scenarios.token_expires_during_job(tmp_path, articles=30, ttl=0.3)
+    # enough articles that the job surely outlives the shrunk token (a fast machine ingests 30 in 0.3 s)
+    row = await scenarios.token_expires_during_job(tmp_path, articles=100, ttl=0.3)
     _clean(row)
     assert row["expired_calls"] == 0  # the bot stopped using the token before Discord refused it
     result = row["result"]
     assert isinstance(result, dict)
     assert result["content"].endswith("ingest of archive.jsonl.gz: finished.")
-    assert result["embeds"][0]["title"] == "Ingested 30 of 30"
+    assert result["embeds"][0]["title"] == "Ingested 100 of 100"
     assert not result["flags"] & 64  # a channel message, not the (expired) interaction's ephemeral followup
     assert row["result_mentions"] == {"parse": []}  # names the person without pinging
     assert row["progress"] == 1  # one progress message in the channel, edited as the job went on
