@@ -35,9 +35,9 @@ bench: $(DEVSTAMP)
 # Line coverage across the test process and the bot and CLI processes the tests start, per module.
 coverage: $(DEVSTAMP)
 	rm -f .coverage .coverage.*
-	$(BIN)/python -m coverage run -m pytest -q -p no:cacheprovider
-	$(BIN)/python -m coverage combine -q
-	$(BIN)/python -m coverage report
+	status=0; $(BIN)/python -m coverage run -m pytest -q -p no:cacheprovider || status=$$?; \
+	$(BIN)/python -m coverage combine -q && $(BIN)/python -m coverage report; \
+	exit $$status
 
 # A fresh venv with the machine's own pip installs the project (no pip upgrade first).
 install-check:

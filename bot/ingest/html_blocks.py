@@ -72,6 +72,7 @@ def _walk_traf(el: etree._Element, out: list[Paragraph], top: bool = False) -> N
         not top
         and tag not in _TRAF_CONTAINERS
         or (tag in _TRAF_CONTAINERS and not top and not _has_block_child(el))
+        or (tag == "row" and not top)  # its cells are blocks too, but a row is one paragraph
     ):
         if tag == "row":
             cells = [_text_of(c) for c in el]

@@ -31,7 +31,7 @@ def form_int(form: Any, name: str) -> int | None:
     if not isinstance(value, str) or not value.strip():
         return None
     text = value.strip()
-    if not text.isdigit() or len(text) > 19:
+    if not (text.isascii() and text.isdigit()) or len(text) > 19:
         from bot.errors import InvalidQuery
 
         raise InvalidQuery(f"{name} must be a number")

@@ -10,6 +10,7 @@ import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tests.cogs.conftest import World
 
@@ -73,7 +74,15 @@ async def run_burst(
     out.ran_throughout = upload.loading
     if not wait_upload:
         return out
-    msg = await world.emu.wait_original(upload, timeout=600)
+    await world.emu.wait_original(upload, timeout=600)
+
+    def answer() -> dict[str, Any] | None:
+        # The original may carry progress lines ("⏳ ... items done…"); the outcome is the message with an embed.
+        ids = [upload.original_id, *upload.followup_ids]
+        found = [world.emu.message(i) for i in ids if i is not None]
+        return next((m for m in found if m and m.get("embeds")), None)
+
+    msg = await world.emu.wait_until(answer, 600, "the upload's outcome")
     out.upload_seconds = time.perf_counter() - started
     out.upload_title = msg["embeds"][0]["title"]
     out.upload_text = msg["embeds"][0].get("description", "")

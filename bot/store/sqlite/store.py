@@ -7,6 +7,7 @@ import contextlib
 import json
 import logging
 import sqlite3
+import threading
 from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 from typing import Any, cast
@@ -69,9 +70,15 @@ class SQLiteStore(
             return
         if self.path.parent and not self.path.parent.exists():
             raise StoreError(f"database folder {self.path.parent} does not exist")
+        connecting = aiosqlite.connect(self.path, isolation_level=None)
         try:
-            db = await aiosqlite.connect(self.path, isolation_level=None)
+            db = await connecting
         except sqlite3.Error as exc:
+            # aiosqlite stops its worker thread without waiting for it; unwaited, the thread answers after
+            # the event loop has closed and prints a "Event loop is closed" traceback under our one line.
+            thread = getattr(connecting, "_thread", connecting)
+            if isinstance(thread, threading.Thread) and thread.ident is not None:
+                await asyncio.to_thread(thread.join, 10)
             raise StoreError(f"cannot open database {self.path}: {exc}") from exc
         try:
             await db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
