@@ -6,7 +6,9 @@ import json
 from datetime import UTC, datetime
 from typing import Any, cast
 
+from bot.feeds.types import Feed, FeedSubscription
 from bot.models import Analysis, Article, Entities, Origin, Paragraph, Quote, QuoteKind
+from bot.topics.types import Every, Schedule, Topic
 
 
 def dt_to_db(value: datetime | None) -> str | None:
@@ -127,4 +129,76 @@ def article_from_row(r: Any) -> Article:
         updated_at=dt_from_db(r["updated_at"]),
         duplicate_of=r["duplicate_of"],
         analysis=analysis_from_db(r["analysis"]),
+    )
+
+
+# --- feeds, subscriptions and topics: the same columns and decoding on every backend ----------------
+FEED_COLUMNS = (
+    "f.id, f.url, f.title, f.etag, f.last_modified, f.interval_s, f.next_poll_at, f.last_polled_at, "
+    "f.last_ok_at, f.failures, f.last_error, f.paused_reason, f.primed, f.created_at"
+)
+SUBSCRIPTION_COLUMNS = (
+    "s.id AS sid, s.feed_id, s.guild_id, s.channel_id, s.topic_id, s.added_by, s.paused_reason AS spaused, "
+    "s.pause_notified, s.created_at AS screated"
+)
+TOPIC_COLUMNS = (
+    "id, guild_id, channel_id, name, query, filters, every, hour, minute, timezone, weekday, mention_role_id, "
+    "thread, created_by, created_at, next_run_at, last_run_at, last_article_id, paused_reason, pending, failures, briefing"
+)
+
+
+def feed_from_row(r: Any) -> Feed:
+    return Feed(
+        id=r["id"],
+        url=r["url"],
+        title=r["title"],
+        etag=r["etag"],
+        last_modified=r["last_modified"],
+        interval_s=r["interval_s"],
+        next_poll_at=dt_from_db(r["next_poll_at"]),
+        last_polled_at=dt_from_db(r["last_polled_at"]),
+        last_ok_at=dt_from_db(r["last_ok_at"]),
+        failures=r["failures"],
+        last_error=r["last_error"],
+        paused_reason=r["paused_reason"],
+        primed=bool(r["primed"]),
+        created_at=dt_from_db(r["created_at"]),
+    )
+
+
+def subscription_from_row(r: Any) -> FeedSubscription:
+    return FeedSubscription(
+        id=r["sid"],
+        feed_id=r["feed_id"],
+        guild_id=r["guild_id"],
+        channel_id=r["channel_id"],
+        topic_id=r["topic_id"],
+        added_by=r["added_by"],
+        paused_reason=r["spaused"],
+        pause_notified=bool(r["pause_notified"]),
+        created_at=dt_from_db(r["screated"]),
+        feed=feed_from_row(r),
+    )
+
+
+def topic_from_row(r: Any) -> Topic:
+    return Topic(
+        id=r["id"],
+        guild_id=r["guild_id"],
+        channel_id=r["channel_id"],
+        name=r["name"],
+        query=r["query"],
+        filters=json.loads(r["filters"] or "{}"),
+        schedule=Schedule(cast(Every, r["every"]), r["hour"], r["minute"], r["timezone"], r["weekday"]),
+        mention_role_id=r["mention_role_id"],
+        thread=bool(r["thread"]),
+        created_by=r["created_by"],
+        created_at=dt_from_db(r["created_at"]),
+        next_run_at=dt_from_db(r["next_run_at"]),
+        last_run_at=dt_from_db(r["last_run_at"]),
+        last_article_id=r["last_article_id"],
+        paused_reason=r["paused_reason"],
+        pending=json.loads(r["pending"]) if r["pending"] else None,
+        failures=r["failures"],
+        briefing=bool(r["briefing"]),
     )

@@ -6,54 +6,17 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import cast
 
-import asyncpg
-
 from bot.feeds.types import Feed, FeedSubscription, PendingAnnouncement
-from bot.store.codec import dt_from_db, dt_normal, now_utc
+from bot.store.codec import (
+    FEED_COLUMNS,
+    SUBSCRIPTION_COLUMNS,
+    dt_from_db,
+    dt_normal,
+    feed_from_row,
+    now_utc,
+    subscription_from_row,
+)
 from bot.store.postgres.sql import Params, Pooled
-
-_FEED_COLS = (
-    "f.id, f.url, f.title, f.etag, f.last_modified, f.interval_s, f.next_poll_at, f.last_polled_at, "
-    "f.last_ok_at, f.failures, f.last_error, f.paused_reason, f.primed, f.created_at"
-)
-_SUB_COLS = (
-    "s.id AS sid, s.feed_id, s.guild_id, s.channel_id, s.topic_id, s.added_by, s.paused_reason AS spaused, "
-    "s.pause_notified, s.created_at AS screated"
-)
-
-
-def _feed(r: asyncpg.Record) -> Feed:
-    return Feed(
-        id=r["id"],
-        url=r["url"],
-        title=r["title"],
-        etag=r["etag"],
-        last_modified=r["last_modified"],
-        interval_s=r["interval_s"],
-        next_poll_at=dt_from_db(r["next_poll_at"]),
-        last_polled_at=dt_from_db(r["last_polled_at"]),
-        last_ok_at=dt_from_db(r["last_ok_at"]),
-        failures=r["failures"],
-        last_error=r["last_error"],
-        paused_reason=r["paused_reason"],
-        primed=bool(r["primed"]),
-        created_at=dt_from_db(r["created_at"]),
-    )
-
-
-def _sub(r: asyncpg.Record) -> FeedSubscription:
-    return FeedSubscription(
-        id=r["sid"],
-        feed_id=r["feed_id"],
-        guild_id=r["guild_id"],
-        channel_id=r["channel_id"],
-        topic_id=r["topic_id"],
-        added_by=r["added_by"],
-        paused_reason=r["spaused"],
-        pause_notified=bool(r["pause_notified"]),
-        created_at=dt_from_db(r["screated"]),
-        feed=_feed(r),
-    )
 
 
 def _guild(p: Params, guild_id: int | None, everything: bool = False) -> str:
@@ -62,7 +25,7 @@ def _guild(p: Params, guild_id: int | None, everything: bool = False) -> str:
     return "s.guild_id IS NULL" if guild_id is None else f"s.guild_id = {p(guild_id)}"
 
 
-_SUBS_JOIN = f"SELECT {_SUB_COLS}, {_FEED_COLS} FROM feed_subscriptions s JOIN feeds f ON f.id = s.feed_id"
+_SUBS_JOIN = f"SELECT {SUBSCRIPTION_COLUMNS}, {FEED_COLUMNS} FROM feed_subscriptions s JOIN feeds f ON f.id = s.feed_id"
 
 
 class PostgresFeedsMixin(Pooled):
@@ -120,7 +83,7 @@ class PostgresFeedsMixin(Pooled):
             row = await con.fetchrow(
                 f"{_SUBS_JOIN} WHERE s.feed_id = {p(feed_id)} AND {_guild(p, guild_id)}", *p.args
             )
-        return _sub(row), created
+        return subscription_from_row(row), created
 
     async def list_feed_subscriptions(
         self, guild_id: int | None, *, everything: bool = False
@@ -130,12 +93,12 @@ class PostgresFeedsMixin(Pooled):
             rows = await con.fetch(
                 f"{_SUBS_JOIN} WHERE {_guild(p, guild_id, everything)} ORDER BY s.id", *p.args
             )
-        return [_sub(r) for r in rows]
+        return [subscription_from_row(r) for r in rows]
 
     async def feed_subscribers(self, feed_id: int) -> list[FeedSubscription]:
         async with self._conn() as con:
             rows = await con.fetch(f"{_SUBS_JOIN} WHERE s.feed_id = $1 ORDER BY s.id", feed_id)
-        return [_sub(r) for r in rows]
+        return [subscription_from_row(r) for r in rows]
 
     async def remove_feed_subscription(
         self, subscription_id: int, guild_id: int | None, *, everything: bool = False
@@ -189,13 +152,13 @@ class PostgresFeedsMixin(Pooled):
 
     async def due_feeds(self, now: datetime, limit: int = 100) -> list[Feed]:
         sql = (
-            f"SELECT {_FEED_COLS} FROM feeds f WHERE f.paused_reason IS NULL AND f.next_poll_at <= $1 "
+            f"SELECT {FEED_COLUMNS} FROM feeds f WHERE f.paused_reason IS NULL AND f.next_poll_at <= $1 "
             "AND EXISTS (SELECT 1 FROM feed_subscriptions s WHERE s.feed_id = f.id AND s.paused_reason IS NULL) "
             "ORDER BY f.next_poll_at LIMIT $2"
         )
         async with self._conn() as con:
             rows = await con.fetch(sql, dt_normal(now), limit)
-        return [_feed(r) for r in rows]
+        return [feed_from_row(r) for r in rows]
 
     async def next_feed_poll(self) -> datetime | None:
         sql = (
@@ -207,8 +170,8 @@ class PostgresFeedsMixin(Pooled):
 
     async def get_feed(self, feed_id: int) -> Feed | None:
         async with self._conn() as con:
-            row = await con.fetchrow(f"SELECT {_FEED_COLS} FROM feeds f WHERE f.id = $1", feed_id)
-        return _feed(row) if row else None
+            row = await con.fetchrow(f"SELECT {FEED_COLUMNS} FROM feeds f WHERE f.id = $1", feed_id)
+        return feed_from_row(row) if row else None
 
     async def update_feed(self, feed: Feed) -> None:
         async with self._tx("cannot save feed") as con:

@@ -4,47 +4,17 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any, cast
-
-import asyncpg
+from typing import Any
 
 from bot.search.types import ParsedQuery, SearchFilters, SearchHit
 from bot.store.base import Scope
-from bot.store.codec import dt_from_db, dt_normal, now_utc
+from bot.store.codec import TOPIC_COLUMNS, dt_from_db, dt_normal, now_utc, topic_from_row
 from bot.store.postgres.search import PostgresSearchMixin, topic_where
 from bot.store.postgres.sql import Params
-from bot.topics.types import Every, Schedule, Topic
+from bot.topics.types import Topic
 
-_COLS = (
-    "id, guild_id, channel_id, name, query, filters, every, hour, minute, timezone, weekday, mention_role_id, "
-    "thread, created_by, created_at, next_run_at, last_run_at, last_article_id, paused_reason, pending, failures, "
-    "briefing"
-)
-_WRITE_COLS = _COLS.removeprefix("id, ").split(", ")
+_WRITE_COLS = TOPIC_COLUMNS.removeprefix("id, ").split(", ")
 _INSERT = f"INSERT INTO topics ({', '.join(_WRITE_COLS)}) VALUES ({','.join(f'${i}' for i in range(1, len(_WRITE_COLS) + 1))})"
-
-
-def _topic(r: asyncpg.Record) -> Topic:
-    return Topic(
-        id=r["id"],
-        guild_id=r["guild_id"],
-        channel_id=r["channel_id"],
-        name=r["name"],
-        query=r["query"],
-        filters=json.loads(r["filters"] or "{}"),
-        schedule=Schedule(cast(Every, r["every"]), r["hour"], r["minute"], r["timezone"], r["weekday"]),
-        mention_role_id=r["mention_role_id"],
-        thread=bool(r["thread"]),
-        created_by=r["created_by"],
-        created_at=dt_from_db(r["created_at"]),
-        next_run_at=dt_from_db(r["next_run_at"]),
-        last_run_at=dt_from_db(r["last_run_at"]),
-        last_article_id=r["last_article_id"],
-        paused_reason=r["paused_reason"],
-        pending=json.loads(r["pending"]) if r["pending"] else None,
-        failures=r["failures"],
-        briefing=bool(r["briefing"]),
-    )
 
 
 def _values(t: Topic) -> tuple[Any, ...]:
@@ -99,15 +69,15 @@ class PostgresTopicsMixin(PostgresSearchMixin):
         if not everything:
             where += f" AND guild_id IS NOT DISTINCT FROM {p(guild_id)}"
         async with self._conn() as con:
-            row = await con.fetchrow(f"SELECT {_COLS} FROM topics WHERE {where}", *p.args)
-        return _topic(row) if row else None
+            row = await con.fetchrow(f"SELECT {TOPIC_COLUMNS} FROM topics WHERE {where}", *p.args)
+        return topic_from_row(row) if row else None
 
     async def list_topics(self, guild_id: int | None, *, everything: bool = False) -> list[Topic]:
         p = Params()
         where = "TRUE" if everything else f"guild_id IS NOT DISTINCT FROM {p(guild_id)}"
         async with self._conn() as con:
-            rows = await con.fetch(f"SELECT {_COLS} FROM topics WHERE {where} ORDER BY id", *p.args)
-        return [_topic(r) for r in rows]
+            rows = await con.fetch(f"SELECT {TOPIC_COLUMNS} FROM topics WHERE {where} ORDER BY id", *p.args)
+        return [topic_from_row(r) for r in rows]
 
     async def delete_topic(self, topic_id: int, guild_id: int | None, *, everything: bool = False) -> bool:
         p = Params()
@@ -121,12 +91,12 @@ class PostgresTopicsMixin(PostgresSearchMixin):
     async def due_topics(self, now: datetime, limit: int = 500) -> list[Topic]:
         async with self._conn() as con:
             rows = await con.fetch(
-                f"SELECT {_COLS} FROM topics WHERE next_run_at IS NOT NULL AND next_run_at <= $1 "
+                f"SELECT {TOPIC_COLUMNS} FROM topics WHERE next_run_at IS NOT NULL AND next_run_at <= $1 "
                 "ORDER BY next_run_at, id LIMIT $2",
                 dt_normal(now),
                 limit,
             )
-        return [_topic(r) for r in rows]
+        return [topic_from_row(r) for r in rows]
 
     async def next_topic_run(self) -> datetime | None:
         async with self._conn() as con:

@@ -9,54 +9,20 @@ from typing import TYPE_CHECKING, Any, cast
 import aiosqlite
 
 from bot.feeds.types import Feed, FeedSubscription, PendingAnnouncement
-from bot.store.codec import dt_from_db, dt_to_db, now_utc
+from bot.store.codec import (
+    FEED_COLUMNS,
+    SUBSCRIPTION_COLUMNS,
+    dt_from_db,
+    dt_to_db,
+    feed_from_row,
+    now_utc,
+    subscription_from_row,
+)
 
 if TYPE_CHECKING:
     from bot.store.sqlite.tx import Transaction
 
-_FEED_COLS = (
-    "f.id, f.url, f.title, f.etag, f.last_modified, f.interval_s, f.next_poll_at, f.last_polled_at, "
-    "f.last_ok_at, f.failures, f.last_error, f.paused_reason, f.primed, f.created_at"
-)
-_SUB_COLS = (
-    "s.id AS sid, s.feed_id, s.guild_id, s.channel_id, s.topic_id, s.added_by, s.paused_reason AS spaused, "
-    "s.pause_notified, s.created_at AS screated"
-)
 _MAX_IN = 400
-
-
-def _feed(r: aiosqlite.Row) -> Feed:
-    return Feed(
-        id=r["id"],
-        url=r["url"],
-        title=r["title"],
-        etag=r["etag"],
-        last_modified=r["last_modified"],
-        interval_s=r["interval_s"],
-        next_poll_at=dt_from_db(r["next_poll_at"]),
-        last_polled_at=dt_from_db(r["last_polled_at"]),
-        last_ok_at=dt_from_db(r["last_ok_at"]),
-        failures=r["failures"],
-        last_error=r["last_error"],
-        paused_reason=r["paused_reason"],
-        primed=bool(r["primed"]),
-        created_at=dt_from_db(r["created_at"]),
-    )
-
-
-def _sub(r: aiosqlite.Row) -> FeedSubscription:
-    return FeedSubscription(
-        id=r["sid"],
-        feed_id=r["feed_id"],
-        guild_id=r["guild_id"],
-        channel_id=r["channel_id"],
-        topic_id=r["topic_id"],
-        added_by=r["added_by"],
-        paused_reason=r["spaused"],
-        pause_notified=bool(r["pause_notified"]),
-        created_at=dt_from_db(r["screated"]),
-        feed=_feed(r),
-    )
 
 
 def _guild_clause(guild_id: int | None) -> tuple[str, list[Any]]:
@@ -116,32 +82,32 @@ class SQLiteFeedsMixin:
                 )
         clause, params = _guild_clause(guild_id)
         sql = (
-            f"SELECT {_SUB_COLS}, {_FEED_COLS} FROM feed_subscriptions s JOIN feeds f ON f.id = s.feed_id "
+            f"SELECT {SUBSCRIPTION_COLUMNS}, {FEED_COLUMNS} FROM feed_subscriptions s JOIN feeds f ON f.id = s.feed_id "
             f"WHERE s.feed_id = ? AND {clause}"
         )
         async with self.db.execute(sql, [feed_id, *params]) as cur:
             row = await cur.fetchone()
         assert row is not None
-        return _sub(row), created
+        return subscription_from_row(row), created
 
     async def list_feed_subscriptions(
         self, guild_id: int | None, *, everything: bool = False
     ) -> list[FeedSubscription]:
         clause, params = ("1=1", []) if everything else _guild_clause(guild_id)
         sql = (
-            f"SELECT {_SUB_COLS}, {_FEED_COLS} FROM feed_subscriptions s JOIN feeds f ON f.id = s.feed_id "
+            f"SELECT {SUBSCRIPTION_COLUMNS}, {FEED_COLUMNS} FROM feed_subscriptions s JOIN feeds f ON f.id = s.feed_id "
             f"WHERE {clause} ORDER BY s.id"
         )
         async with self.db.execute(sql, params) as cur:
-            return [_sub(r) for r in await cur.fetchall()]
+            return [subscription_from_row(r) for r in await cur.fetchall()]
 
     async def feed_subscribers(self, feed_id: int) -> list[FeedSubscription]:
         sql = (
-            f"SELECT {_SUB_COLS}, {_FEED_COLS} FROM feed_subscriptions s JOIN feeds f ON f.id = s.feed_id "
+            f"SELECT {SUBSCRIPTION_COLUMNS}, {FEED_COLUMNS} FROM feed_subscriptions s JOIN feeds f ON f.id = s.feed_id "
             "WHERE s.feed_id = ? ORDER BY s.id"
         )
         async with self.db.execute(sql, (feed_id,)) as cur:
-            return [_sub(r) for r in await cur.fetchall()]
+            return [subscription_from_row(r) for r in await cur.fetchall()]
 
     async def remove_feed_subscription(
         self, subscription_id: int, guild_id: int | None, *, everything: bool = False
@@ -200,12 +166,12 @@ class SQLiteFeedsMixin:
     async def due_feeds(self, now: datetime, limit: int = 100) -> list[Feed]:
         """Feeds due for a poll that are not paused and have at least one active follower."""
         sql = (
-            f"SELECT {_FEED_COLS} FROM feeds f WHERE f.paused_reason IS NULL AND f.next_poll_at <= ? "
+            f"SELECT {FEED_COLUMNS} FROM feeds f WHERE f.paused_reason IS NULL AND f.next_poll_at <= ? "
             "AND EXISTS (SELECT 1 FROM feed_subscriptions s WHERE s.feed_id = f.id AND s.paused_reason IS NULL) "
             "ORDER BY f.next_poll_at LIMIT ?"
         )
         async with self.db.execute(sql, (dt_to_db(now), limit)) as cur:
-            return [_feed(r) for r in await cur.fetchall()]
+            return [feed_from_row(r) for r in await cur.fetchall()]
 
     async def next_feed_poll(self) -> datetime | None:
         sql = (
@@ -217,9 +183,9 @@ class SQLiteFeedsMixin:
         return dt_from_db(row[0]) if row and row[0] else None
 
     async def get_feed(self, feed_id: int) -> Feed | None:
-        async with self.db.execute(f"SELECT {_FEED_COLS} FROM feeds f WHERE f.id = ?", (feed_id,)) as cur:
+        async with self.db.execute(f"SELECT {FEED_COLUMNS} FROM feeds f WHERE f.id = ?", (feed_id,)) as cur:
             row = await cur.fetchone()
-        return _feed(row) if row else None
+        return feed_from_row(row) if row else None
 
     async def update_feed(self, feed: Feed) -> None:
         async with await self._transaction():

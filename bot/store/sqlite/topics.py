@@ -15,41 +15,13 @@ import aiosqlite
 from bot.errors import StoreError
 from bot.search.types import ParsedQuery, SearchFilters, SearchHit
 from bot.store.base import Scope
-from bot.store.codec import dt_from_db, dt_to_db, now_utc
+from bot.store.codec import TOPIC_COLUMNS, dt_from_db, dt_to_db, now_utc, topic_from_row
 from bot.store.sqlite.scope import scope_clause
 from bot.store.sqlite.search import _filters, fts_expression
-from bot.topics.types import Every, Schedule, Topic
+from bot.topics.types import Topic
 
 if TYPE_CHECKING:
     from bot.store.sqlite.tx import Transaction
-
-_COLS = (
-    "id, guild_id, channel_id, name, query, filters, every, hour, minute, timezone, weekday, mention_role_id, "
-    "thread, created_by, created_at, next_run_at, last_run_at, last_article_id, paused_reason, pending, failures, briefing"
-)
-
-
-def _topic(r: aiosqlite.Row) -> Topic:
-    return Topic(
-        id=r["id"],
-        guild_id=r["guild_id"],
-        channel_id=r["channel_id"],
-        name=r["name"],
-        query=r["query"],
-        filters=json.loads(r["filters"] or "{}"),
-        schedule=Schedule(cast(Every, r["every"]), r["hour"], r["minute"], r["timezone"], r["weekday"]),
-        mention_role_id=r["mention_role_id"],
-        thread=bool(r["thread"]),
-        created_by=r["created_by"],
-        created_at=dt_from_db(r["created_at"]),
-        next_run_at=dt_from_db(r["next_run_at"]),
-        last_run_at=dt_from_db(r["last_run_at"]),
-        last_article_id=r["last_article_id"],
-        paused_reason=r["paused_reason"],
-        pending=json.loads(r["pending"]) if r["pending"] else None,
-        failures=r["failures"],
-        briefing=bool(r["briefing"]),
-    )
 
 
 def _values(t: Topic) -> tuple[Any, ...]:
@@ -90,7 +62,7 @@ class SQLiteTopicsMixin:
     async def add_topic(self, topic: Topic) -> Topic:
         async with await self._transaction():
             cur = await self.db.execute(
-                f"INSERT INTO topics ({_COLS.removeprefix('id, ')}) VALUES ({','.join('?' * 21)})",
+                f"INSERT INTO topics ({TOPIC_COLUMNS.removeprefix('id, ')}) VALUES ({','.join('?' * 21)})",
                 _values(topic),
             )
             topic.id = cast(int, cur.lastrowid)
@@ -100,12 +72,12 @@ class SQLiteTopicsMixin:
         """Bulk insert (benchmarks, imports)."""
         async with await self._transaction():
             await self.db.executemany(
-                f"INSERT INTO topics ({_COLS.removeprefix('id, ')}) VALUES ({','.join('?' * 21)})",
+                f"INSERT INTO topics ({TOPIC_COLUMNS.removeprefix('id, ')}) VALUES ({','.join('?' * 21)})",
                 [_values(t) for t in topics],
             )
 
     async def update_topic(self, topic: Topic) -> None:
-        sets = ", ".join(f"{c}=?" for c in _COLS.removeprefix("id, ").split(", "))
+        sets = ", ".join(f"{c}=?" for c in TOPIC_COLUMNS.removeprefix("id, ").split(", "))
         async with await self._transaction():
             await self.db.execute(f"UPDATE topics SET {sets} WHERE id=?", (*_values(topic), topic.id))
 
@@ -118,14 +90,16 @@ class SQLiteTopicsMixin:
         if not everything:
             where += " AND guild_id IS ?"
             params.append(guild_id)
-        async with self.db.execute(f"SELECT {_COLS} FROM topics WHERE {where}", params) as cur:
+        async with self.db.execute(f"SELECT {TOPIC_COLUMNS} FROM topics WHERE {where}", params) as cur:
             row = await cur.fetchone()
-        return _topic(row) if row else None
+        return topic_from_row(row) if row else None
 
     async def list_topics(self, guild_id: int | None, *, everything: bool = False) -> list[Topic]:
         where, params = ("1=1", []) if everything else ("guild_id IS ?", [guild_id])
-        async with self.db.execute(f"SELECT {_COLS} FROM topics WHERE {where} ORDER BY id", params) as cur:
-            return [_topic(r) for r in await cur.fetchall()]
+        async with self.db.execute(
+            f"SELECT {TOPIC_COLUMNS} FROM topics WHERE {where} ORDER BY id", params
+        ) as cur:
+            return [topic_from_row(r) for r in await cur.fetchall()]
 
     async def delete_topic(self, topic_id: int, guild_id: int | None, *, everything: bool = False) -> bool:
         where, params = (
@@ -137,11 +111,11 @@ class SQLiteTopicsMixin:
 
     async def due_topics(self, now: datetime, limit: int = 500) -> list[Topic]:
         async with self.db.execute(
-            f"SELECT {_COLS} FROM topics WHERE next_run_at IS NOT NULL AND next_run_at <= ? "
+            f"SELECT {TOPIC_COLUMNS} FROM topics WHERE next_run_at IS NOT NULL AND next_run_at <= ? "
             "ORDER BY next_run_at LIMIT ?",
             (dt_to_db(now), limit),
         ) as cur:
-            return [_topic(r) for r in await cur.fetchall()]
+            return [topic_from_row(r) for r in await cur.fetchall()]
 
     async def next_topic_run(self) -> datetime | None:
         async with self.db.execute(
