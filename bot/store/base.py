@@ -127,13 +127,18 @@ class ArticleStore(abc.ABC):
         """In the order of `ids`, skipping ids not visible in scope."""
 
     @abc.abstractmethod
-    async def find_by_canonical_url(self, url: str, scope: Scope) -> Article | None: ...
+    async def _find_one(self, column: str, value: str, scope: Scope) -> Article | None:
+        """The article `scope` sees whose `column` (canonical_url, content_hash, external_id) equals
+        `value`, the scope's own rows first."""
 
-    @abc.abstractmethod
-    async def find_by_content_hash(self, content_hash: str, scope: Scope) -> Article | None: ...
+    async def find_by_canonical_url(self, url: str, scope: Scope) -> Article | None:
+        return await self._find_one("canonical_url", url, scope)
 
-    @abc.abstractmethod
-    async def find_by_external_id(self, external_id: str, scope: Scope) -> Article | None: ...
+    async def find_by_content_hash(self, content_hash: str, scope: Scope) -> Article | None:
+        return await self._find_one("content_hash", content_hash, scope)
+
+    async def find_by_external_id(self, external_id: str, scope: Scope) -> Article | None:
+        return await self._find_one("external_id", external_id, scope)
 
     @abc.abstractmethod
     async def near_duplicate_candidates(

@@ -241,15 +241,6 @@ class SQLiteStore(
         )
         return found[0] if found else None
 
-    async def find_by_canonical_url(self, url: str, scope: Scope) -> Article | None:
-        return await self._find_one("canonical_url", url, scope)
-
-    async def find_by_content_hash(self, content_hash: str, scope: Scope) -> Article | None:
-        return await self._find_one("content_hash", content_hash, scope)
-
-    async def find_by_external_id(self, external_id: str, scope: Scope) -> Article | None:
-        return await self._find_one("external_id", external_id, scope)
-
     async def near_duplicate_candidates(
         self, bands: tuple[int, ...], scope: Scope, limit: int = 50
     ) -> list[NearDuplicateCandidate]:
