@@ -3,6 +3,11 @@
 Usage: .venv/bin/python bench/scale.py [--sizes 100000 1000000] [--queries 1000] [--keep DIR]
            [--backend sqlite postgres] [--pg postgresql://postgres@127.0.0.1:5432/postgres] [--keep-pg]
        .venv/bin/python bench/scale.py --serve DB_OR_URL [--queries 1000]     (serving phase only)
+       .venv/bin/python bench/scale.py --keep DIR --keep-pg --reuse ...    (serve kept stores again)
+
+With --keep DIR each build's measured time is written to DIR/build-BACKEND-N.json; --reuse then skips
+the build of a store that is still there and reports that recorded rate beside newly timed queries
+(to re-measure serving after a query change without rebuilding a million articles).
 
 With both backends the same synthetic archive is built in each (PostgreSQL: a database
 `newsbot_scale_N` made on the --pg server and dropped afterwards unless --keep-pg) and one table at the
@@ -387,6 +392,9 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="build the SQLite stores in this folder and keep them")
     parser.add_argument("--keep-pg", action="store_true", help="keep the PostgreSQL databases")
     parser.add_argument("--serve", help="only time queries on an existing store (path or URL)")
+    parser.add_argument(
+        "--reuse", action="store_true", help="serve kept stores again (their build time as recorded)"
+    )
     parser.add_argument("--only", choices=["search", "related"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     print("$ " + " ".join([Path(sys.executable).name, *sys.argv]), flush=True)
@@ -403,14 +411,26 @@ def main() -> None:
     results: list[dict[str, object]] = []
     for n in args.sizes:
         for backend in args.backend:
+            record = folder / f"build-{backend}-{n}.json"
+            reused = args.reuse and record.exists()
             if backend == "postgres":
-                location = pg_database(args.pg, f"newsbot_scale_{n}", fresh=True)
+                reused = reused and pg_has_database(args.pg, f"newsbot_scale_{n}")
+                location = pg_database(args.pg, f"newsbot_scale_{n}", fresh=not reused)
             else:
                 path = folder / f"scale_{n}.db"
-                for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
-                    p.unlink(missing_ok=True)
+                reused = reused and path.exists()
+                if not reused:
+                    for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+                        p.unlink(missing_ok=True)
                 location = str(path)
-            stats = build(location, n, corpus)
+            if reused:
+                stats = json.loads(record.read_text())
+                print(
+                    f"{backend} {n:,}: reusing the kept store (built in {stats['build_s']:.0f} s)", flush=True
+                )
+            else:
+                stats = build(location, n, corpus)
+                record.write_text(json.dumps(stats))
             out = subprocess.run(
                 [sys.executable, __file__, "--serve", location, "--queries", str(args.queries)],
                 check=True,
@@ -471,6 +491,19 @@ def pg_database(server: str, name: str, *, fresh: bool = False, drop: bool = Fal
 
     asyncio.run(admin())
     return urlunsplit(urlsplit(server)._replace(path="/" + name))
+
+
+def pg_has_database(server: str, name: str) -> bool:
+    import asyncpg
+
+    async def probe() -> bool:
+        con = await asyncpg.connect(server)
+        try:
+            return bool(await con.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name))
+        finally:
+            await con.close()
+
+    return asyncio.run(probe())
 
 
 if __name__ == "__main__":
