@@ -14,6 +14,7 @@ from bot.models import Article, Paragraph
 from bot.store import Scope, create_store
 from bot.store.postgres import PostgresStore
 from bot.store.postgres.migrations import MIGRATIONS
+from bot.store.postgres.search import RELATED_SLACK, _top_by_shared_terms
 from tests.support import pg
 from tests.support.cli import newsbot_text
 
@@ -122,3 +123,46 @@ async def test_terminated_connections_fail_cleanly_and_the_pool_reconnects(fresh
         assert await store.count_articles(Scope.all()) == 2 and second.id > first.id
     finally:
         await store.close()
+
+
+def _story(title: str, body: str, guild_id: int | None = None) -> Article:
+    return Article(id=0, guild_id=guild_id, title=title, paragraphs=[Paragraph("text", body)])
+
+
+async def test_related_term_whose_stem_is_far_broader_than_its_statistics_counts_for_nothing(
+    fresh_database: str,
+) -> None:
+    # With no term statistics yet every term may bring RELATED_SLACK matches. "killed" is one lexeme
+    # with "killing" here, so it matches more than that: it is left out rather than read in full.
+    assert RELATED_SLACK < 60
+    async with create_store(fresh_database) as store:
+        for i in range(60):
+            when = "afternoon" if i % 2 else "morning"  # 30 each: within the cap
+            story = _story(f"Report {i}", f"The killing of time number {i} in the {when}.")
+            await store.add_article(story, fingerprint(story.paragraphs))
+        zebra = _story("Zebra killed", "A rare zebra was killed near the river.")
+        zebra_id = (await store.add_article(zebra, fingerprint(zebra.paragraphs))).id
+        found = await store.related_candidates(["killed", "zebra"], Scope.all(), limit=100)
+        assert [c.id for c in found] == [zebra_id]
+        # a term within its cap still brings every match, best-sharing first
+        found = await store.related_candidates(["zebra", "river", "afternoon"], Scope.all(), limit=100)
+        assert found[0].id == zebra_id and len(found) == 31
+
+
+async def test_related_candidates_keep_to_the_scope(fresh_database: str) -> None:
+    async with create_store(fresh_database) as store:
+        ids = {}
+        for guild in (None, 1, 2):
+            story = _story(f"Glacier survey {guild}", "The glacier survey measured meltwater.", guild)
+            ids[guild] = (await store.add_article(story, fingerprint(story.paragraphs))).id
+        found = await store.related_candidates(["glacier", "meltwater"], Scope.guild(1), limit=10)
+        assert sorted(c.id for c in found) == sorted([ids[None], ids[1]])
+        found = await store.related_candidates(["glacier"], Scope.guild(None), limit=10)
+        assert [c.id for c in found] == [ids[None]]
+
+
+def test_shared_terms_rank_by_summed_idf_then_newest() -> None:
+    # postings: (term number from 1, article id, visible in the scope)
+    postings = [(1, 10, True), (1, 11, True), (2, 11, True), (2, 12, False), (3, 13, True), (3, 14, True)]
+    ranked = _top_by_shared_terms(postings, idfs=[1.0, 2.0, 1.0], caps=[5, 5, 1], limit=10)  # type: ignore[arg-type]
+    assert ranked == [11, 10]  # 11 shares both; term 3 overflowed its cap of 1; 12 is out of scope

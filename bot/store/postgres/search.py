@@ -39,6 +39,8 @@ _HEADLINE_OPTIONS = (
 )
 _HEADLINE_CHARS = 100_000
 RANK_CANDIDATES = 1000
+RELATED_BROADNESS = 2  # a related-piece term's matches may be this many times its expected documents
+RELATED_SLACK = 50  # ... or this many more
 
 
 def _lexeme(token: str, weight: str = "", prefix: bool = False) -> str:
@@ -124,19 +126,29 @@ def filters_sql(filters: SearchFilters, p: Params) -> list[str]:
 class PostgresSearchMixin(Pooled):
     async def _idf(self, con: asyncpg.Connection, groups: Sequence[Sequence[str]]) -> list[float]:
         """BM25 idf of each group of tokens (a group's document frequency is its rarest token's)."""
+        documents, dfs = await self._document_frequencies(con, groups)
+        if documents <= 0:
+            return [1.0] * len(groups)
+        return [bm25_idf(documents, df) for df in dfs]
+
+    async def _document_frequencies(
+        self, con: asyncpg.Connection, groups: Sequence[Sequence[str]]
+    ) -> tuple[int, list[float]]:
+        """The indexed document count and each group's document frequency from the term statistics
+        (a token they do not know counts as in half the documents)."""
         documents = int(
             await con.fetchval("SELECT value FROM search_meta WHERE key = 'vector_documents'") or 0
         )
         if documents <= 0:
-            return [1.0] * len(groups)
+            return 0, [0.0] * len(groups)
         wanted = {b for g in groups for t in g if (b := _token_bucket(t)) is not None}
         rows = await con.fetch("SELECT bucket, df FROM term_df WHERE bucket = ANY($1::int[])", sorted(wanted))
         df = {int(r[0]): int(r[1]) for r in rows}
         out = []
         for g in groups:
             known = [df.get(b, 0) for t in g if (b := _token_bucket(t)) is not None]
-            out.append(bm25_idf(documents, min(known) if known else documents / 2))
-        return out
+            out.append(float(min(known)) if known else documents / 2)
+        return documents, out
 
     async def _rank_sql(self, con: asyncpg.Connection, query: ParsedQuery, p: Params, column: str) -> str:
         """Σ over required groups of idf × weighted ts_rank of the group."""
@@ -229,29 +241,37 @@ class PostgresSearchMixin(Pooled):
     async def related_candidates(
         self, terms: Sequence[str], scope: Scope, limit: int = 200
     ) -> list[Candidate]:
+        """Articles sharing the most (idf-weighted) key terms. Each term's matches come from the GIN
+        index alone (no article's tsvector is read), at most a few times the term's expected document
+        frequency: a stem broader than the caller's term ("ins" → "in") would otherwise bring half the
+        store, so a term whose matches overflow that cap is left out instead of being counted."""
         words = list(dict.fromkeys(w for w in (_plain(t) for t in terms) if w))
         if not words or limit <= 0:
             return []
-        p = Params()
         async with self._conn("related pieces failed") as con:
-            idfs = await self._idf(con, [[w] for w in words])
-            # idf of each term the article shares (binary, as bm25 with a small k1): one containment test
-            # per term on a tsvector read once per row, instead of a positional ts_rank per term
-            rank = " + ".join(
-                f"(c.v @@ to_tsquery('newsbot', {p(_lexeme(w))}))::int * {idf:.6f}"
-                for w, idf in zip(words, idfs, strict=True)
+            documents, dfs = await self._document_frequencies(con, [[w] for w in words])
+            caps = [_posting_cap(df) for df in dfs]
+            p = Params()
+            postings = await con.fetch(
+                f"SELECT t.i, m.id, m.visible FROM unnest({p([_lexeme(w) for w in words])}::text[], "
+                f"{p(caps)}::int[]) WITH ORDINALITY AS t(q, cap, i) CROSS JOIN LATERAL "
+                f"(SELECT a.id, {scope_sql(scope, p, 'a.guild_id')} AS visible FROM articles a "
+                "WHERE a.tsv @@ to_tsquery('newsbot', t.q) LIMIT t.cap + 1) m",
+                *p.args,
             )
-            any_of = " | ".join(_lexeme(w) for w in words)
-            sql = (
+            chosen = _top_by_shared_terms(postings, [bm25_idf(documents, df) for df in dfs], caps, int(limit))
+            if not chosen:
+                return []
+            p = Params()
+            rows = await con.fetch(
                 "SELECT a.id, a.title, a.published, a.source, a.guild_id, a.duplicate_of, "
-                "v.version, v.terms, v.embedding "
-                f"FROM (SELECT c.id, {rank} AS rank FROM (SELECT a.id, a.tsv || ''::tsvector AS v FROM articles a "
-                f"WHERE a.tsv @@ to_tsquery('newsbot', {p(any_of)}) AND {scope_sql(scope, p, 'a.guild_id')} "
-                f"OFFSET 0) c ORDER BY rank DESC, c.id DESC LIMIT {p(int(limit))}) f "
-                "JOIN articles a ON a.id = f.id LEFT JOIN article_vectors v ON v.article_id = a.id "
-                "ORDER BY f.rank DESC, f.id DESC"
+                "v.version, v.terms, v.embedding FROM articles a "
+                "LEFT JOIN article_vectors v ON v.article_id = a.id "
+                f"WHERE a.id = ANY({p(chosen)}::bigint[]) AND {scope_sql(scope, p, 'a.guild_id')}",
+                *p.args,
             )
-            rows = await con.fetch(sql, *p.args)
+        order = {article_id: i for i, article_id in enumerate(chosen)}
+        rows = sorted(rows, key=lambda r: order[r["id"]])
         out: list[Candidate] = []
         for r in rows:
             vectors = (
@@ -368,6 +388,31 @@ class PostgresSearchMixin(Pooled):
             return int(
                 await con.fetchval("SELECT value FROM search_meta WHERE key = 'vector_documents'") or 0
             )
+
+
+def _posting_cap(df: float) -> int:
+    """How many matches a related-piece term may bring: its expected documents with room for the
+    stemmer's wider net (kills, killed, killing are one lexeme here), and never fewer than a few."""
+    return int(max(RELATED_BROADNESS * df, df + RELATED_SLACK))
+
+
+def _top_by_shared_terms(
+    postings: Sequence[asyncpg.Record], idfs: Sequence[float], caps: Sequence[int], limit: int
+) -> list[int]:
+    """Ids of the visible articles with the highest summed idf of the terms they share, best first
+    (ties: newest first); a term with more postings than its cap is too broad and counts for none."""
+    per_term: dict[int, list[tuple[int, bool]]] = {}
+    for r in postings:
+        per_term.setdefault(int(r[0]) - 1, []).append((int(r[1]), bool(r[2])))
+    score: dict[int, float] = {}
+    for i, hits in per_term.items():
+        if len(hits) > caps[i]:
+            continue
+        for article_id, visible in hits:
+            if visible:
+                score[article_id] = score.get(article_id, 0.0) + idfs[i]
+    ranked = sorted(score.items(), key=lambda kv: (-kv[1], -kv[0]))
+    return [article_id for article_id, _ in ranked[:limit]]
 
 
 def _plain(term: str) -> str:
