@@ -24,7 +24,7 @@ from bot.config import Settings
 from bot.discord_budget import InvalidRequestBudget
 from bot.ingest.fetch import Fetcher, FetchPolicy, create_session
 from bot.ingest.pipeline import Ingestor, default_analyzer
-from bot.services import NewsService
+from bot.services import MB, NewsService
 from bot.store import ArticleStore, create_store
 from bot.timer import Clock, clock_from_env
 
@@ -112,6 +112,7 @@ class NewsBot(commands.Bot):
             self.ingestor,
             admin_roles=self.settings.admin_roles,
             upload_max_items=self.settings.upload_max_items,
+            upload_max_bytes=self.settings.upload_max_mb * MB,
         )
         for name in self.cog_modules:
             if importlib.util.find_spec(name) is None:
@@ -274,7 +275,13 @@ class RestWorker(discord.Client):
         )
         # interaction webhooks go to Discord's API (or NEWSBOT_DISCORD_API), not through the fetch guard
         self.discord_session = aiohttp.ClientSession()
-        news = NewsService(self.store, ingestor, admin_roles=self.settings.admin_roles)
+        news = NewsService(
+            self.store,
+            ingestor,
+            admin_roles=self.settings.admin_roles,
+            upload_max_items=self.settings.upload_max_items,
+            upload_max_bytes=self.settings.upload_max_mb * MB,
+        )
         self.jobs = JobRunner(
             self.store,
             news,

@@ -30,6 +30,7 @@ class Settings:
     page_timeout: float = 180.0  # seconds before paging buttons are disabled
     defer_after: float = 1.5  # seconds of work before a command shows "thinking" (Discord allows 3)
     upload_max_items: int = 10_000  # articles read from one /ingest file upload; the rest is refused
+    upload_max_mb: int = 50  # largest /ingest file attachment (Discord allows 10 MB, 50 or 100 when boosted)
     panel_url: str | None = None  # the web panel's public base URL; set = `newsbot run` serves the panel
     panel_bind: str = "127.0.0.1:8080"
     oauth_secret: str | None = None
@@ -71,6 +72,11 @@ class Settings:
             raise ConfigError(
                 f"NEWSBOT_UPLOAD_MAX_ITEMS must be a whole number of articles (1 or more), not {max_items_raw!r}"
             )
+        max_mb_raw = get("NEWSBOT_UPLOAD_MAX_MB") or "50"
+        if not max_mb_raw.isdigit() or not 1 <= int(max_mb_raw) <= 1000:
+            raise ConfigError(
+                f"NEWSBOT_UPLOAD_MAX_MB must be a whole number of MB from 1 to 1000, not {max_mb_raw!r}"
+            )
         roles = tuple(r.strip() for r in (get("NEWSBOT_ADMIN_ROLES") or "").split(",") if r.strip())
         fetch_allow = get("NEWSBOT_FETCH_ALLOW") or ""
         if fetch_allow:  # checked here so a typo stops every command at once, not the first fetch
@@ -96,6 +102,7 @@ class Settings:
             page_timeout=timeout,
             defer_after=defer_after,
             upload_max_items=int(max_items_raw),
+            upload_max_mb=int(max_mb_raw),
             panel_url=panel_url,
             panel_bind=panel_bind,
             oauth_secret=get("NEWSBOT_OAUTH_SECRET"),

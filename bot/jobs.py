@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import tempfile
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import Any, BinaryIO, Protocol
 
 from bot.errors import NewsbotError
 from bot.leases import LeaseKeeper
@@ -38,7 +39,7 @@ class JobReporter(Protocol):
         """Tell the asker how their upload went (an outcome, or why it could not be read)."""
 
 
-Download = Callable[[str, int], Awaitable[bytes]]  # (url, byte limit) -> the file
+Download = Callable[[str, int], Awaitable[bytes | BinaryIO]]  # (url, byte limit) -> the file
 
 
 class JobRunner:
@@ -106,9 +107,13 @@ class JobRunner:
         error: str | None = None
         try:
             data = await self.download(str(p["url"]), int(p["limit"]))
-            outcome = await self.news.ingest_upload(
-                str(p["filename"]), data, int(p["guild_id"]), str(p["by"])
-            )
+            try:
+                outcome = await self.news.ingest_upload(
+                    str(p["filename"]), data, int(p["guild_id"]), str(p["by"])
+                )
+            finally:
+                if not isinstance(data, bytes):
+                    data.close()
         except NewsbotError as exc:
             error = " ".join(str(exc).split())[:300]
         log.info(
@@ -118,24 +123,35 @@ class JobRunner:
         await self.reporter.ingest_done(p, outcome, error)
 
 
+SPOOL_IN_MEMORY = 1024 * 1024  # a download larger than this waits on disk, not in the worker's memory
+
+
 def downloader(session: Any) -> Download:
-    """Download an upload through `session` (the fetcher's guarded aiohttp session), at most `limit` bytes."""
+    """Download an upload through `session` (the fetcher's guarded aiohttp session), at most `limit`
+    bytes, into a temporary file: a 50 MB archive costs the worker disk, not memory."""
     import aiohttp
 
     from bot.errors import FetchError, HTTPStatusError, ResponseTooLarge
 
-    async def download(url: str, limit: int) -> bytes:
+    async def download(url: str, limit: int) -> BinaryIO:
+        spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 (the caller closes it)
         try:
             async with session.get(url, timeout=aiohttp.ClientTimeout(total=300)) as resp:
                 if resp.status != 200:
                     raise HTTPStatusError(resp.status, resp.reason)
-                data = bytearray()
+                size = 0
                 async for chunk in resp.content.iter_chunked(1 << 16):
-                    data += chunk
-                    if len(data) > limit:
-                        raise ResponseTooLarge(f"the upload is larger than {limit // 1_000_000} MB")
-                return bytes(data)
+                    size += len(chunk)
+                    if size > limit:
+                        raise ResponseTooLarge(f"the upload is larger than {limit / (1024 * 1024):g} MB")
+                    spool.write(chunk)
+            spool.seek(0)
+            return spool  # type: ignore[return-value]
         except (aiohttp.ClientError, TimeoutError) as exc:
+            spool.close()
             raise FetchError(f"the upload could not be downloaded ({type(exc).__name__})") from exc
+        except BaseException:
+            spool.close()
+            raise
 
     return download

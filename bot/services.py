@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import islice
+from typing import BinaryIO
 
 from bot.analysis import analyze, bounded, summarize
 from bot.analysis.access import select_quotes
@@ -34,7 +35,8 @@ SUMMARY_SENTENCES: dict[SummaryLength, int] = {"short": 2, "medium": 3, "long": 
 MAX_RELATED = 10
 SETTINGS_TTL = 3.0  # seconds a server's settings are cached (other processes may change them)
 SEARCH_FETCH = 50  # hits fetched once, then paged locally
-MAX_UPLOAD_BYTES = 8 * 1024 * 1024
+MB = 1024 * 1024
+DEFAULT_UPLOAD_MAX_BYTES = 50 * MB  # NEWSBOT_UPLOAD_MAX_MB
 UPLOAD_SUFFIXES = (".html", ".htm", ".xhtml", ".txt", ".text", ".md", ".markdown", ".jsonl", ".ndjson", ".gz")
 UPLOAD_BATCH = 50  # items parsed per worker-thread hop
 OUTCOME_KEPT = 200  # per-item results an upload keeps for its answer (an embed shows about 40 lines)
@@ -107,9 +109,11 @@ class NewsService:
         *,
         admin_roles: Sequence[str] = (),
         upload_max_items: int = MAX_UPLOAD_ITEMS,
+        upload_max_bytes: int = DEFAULT_UPLOAD_MAX_BYTES,
     ) -> None:
         self.store = store
         self.upload_max_items = upload_max_items
+        self.upload_max_bytes = upload_max_bytes
         self.ingestor = ingestor
         self.admin_roles = tuple(admin_roles)
         # (settings, when read): kept SETTINGS_TTL seconds, so a change another process made (another
@@ -243,7 +247,7 @@ class NewsService:
     async def ingest_upload(
         self,
         filename: str,
-        data: bytes,
+        data: bytes | BinaryIO,
         guild_id: int | None,
         by: str,
         progress: Callable[[int, int], Awaitable[None]] | None = None,
@@ -321,14 +325,12 @@ def _take(items: Iterator[RawItem], n: int) -> list[RawItem]:
     return list(islice(items, n))
 
 
-def check_upload(filename: str, size: int) -> None:
-    """Refuse an attachment before downloading it: wrong kind or too big."""
+def check_upload(filename: str, size: int, limit: int = DEFAULT_UPLOAD_MAX_BYTES) -> None:
+    """Refuse an attachment before downloading it: wrong kind or more than `limit` bytes."""
     name = filename.lower()
     if not name.endswith(UPLOAD_SUFFIXES):
         raise InvalidQuery(
             "attach an HTML, text, Markdown or JSONL file (.html, .txt, .md, .jsonl, optionally .gz)"
         )
-    if size > MAX_UPLOAD_BYTES:
-        raise InvalidQuery(
-            f"the file is {size / 1e6:.1f} MB; the limit is {MAX_UPLOAD_BYTES // 1_000_000} MB"
-        )
+    if size > limit:
+        raise InvalidQuery(f"the file is {size / MB:.1f} MB; the limit is {limit / MB:g} MB")

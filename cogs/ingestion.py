@@ -22,7 +22,7 @@ from bot.ingest.netguard import validate_url
 from bot.ingest.pipeline import IngestResult
 from bot.jobs import INGEST
 from bot.markdown import masked_link
-from bot.services import MAX_UPLOAD_BYTES, IngestOutcome, check_upload
+from bot.services import MB, IngestOutcome, check_upload
 from bot.store import Scope
 from bot.topics.poster import PostFailed
 from cogs.audit import audit
@@ -162,7 +162,7 @@ class Ingestion(commands.Cog):
     @manager_only()
     async def ingest_file(self, interaction: discord.Interaction[Any], file: discord.Attachment) -> None:
         assert interaction.guild_id is not None
-        check_upload(file.filename, file.size)
+        check_upload(file.filename, file.size, self.bot.news.upload_max_bytes)
         if not self.bot.background:  # scaled out (--shards): a worker runs it, not a gateway process
             await self._queue_upload(interaction, file)
             return
@@ -183,7 +183,7 @@ class Ingestion(commands.Cog):
         payload = {
             "url": file.url,
             "filename": file.filename,
-            "limit": MAX_UPLOAD_BYTES,
+            "limit": self.bot.news.upload_max_bytes,
             "guild_id": interaction.guild_id,
             "by": who(interaction),
             "application_id": interaction.application_id,
@@ -195,7 +195,7 @@ class Ingestion(commands.Cog):
         log.info("ingest queued for a worker", extra={"job_id": job_id, "file": file.filename})
         await audit(interaction, "ingest.file", f"{file.filename}: queued for a worker (job {job_id})")
         await interaction.edit_original_response(
-            content=f"Queued {escape(clip(file.filename, 100))} ({file.size / 1e6:.1f} MB): the result will "
+            content=f"Queued {escape(clip(file.filename, 100))} ({file.size / MB:.1f} MB): the result will "
             "appear here."
         )
 

@@ -22,6 +22,7 @@ def test_environment_wins_over_dotenv(tmp_path: Path) -> None:
 def test_defaults_without_anything(tmp_path: Path) -> None:
     s = Settings.load({}, env_file=tmp_path / "missing.env")
     assert s.token is None and s.db_path == "newsbot.db" and s.log_level == "INFO"
+    assert s.upload_max_mb == 50 and s.upload_max_items == 10_000
 
 
 @pytest.mark.parametrize(
@@ -31,11 +32,17 @@ def test_defaults_without_anything(tmp_path: Path) -> None:
         ("NEWSBOT_LOG_LEVEL", "loud", "LOG_LEVEL"),
         ("NEWSBOT_PAGE_TIMEOUT", "soon", "seconds"),
         ("NEWSBOT_FETCH_ALLOW", "intranet, bad value!!", "FETCH_ALLOW"),
+        ("NEWSBOT_UPLOAD_MAX_MB", "0", "UPLOAD_MAX_MB must be a whole number of MB from 1 to 1000"),
+        ("NEWSBOT_UPLOAD_MAX_MB", "50MB", "UPLOAD_MAX_MB"),
     ],
 )
 def test_bad_values_are_clear_errors(tmp_path: Path, name: str, value: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         Settings.load({name: value}, env_file=tmp_path / "missing.env")
+
+
+def test_upload_size_limit_is_read_in_mb(tmp_path: Path) -> None:
+    assert Settings.load({"NEWSBOT_UPLOAD_MAX_MB": "100"}, env_file=tmp_path / "x.env").upload_max_mb == 100
 
 
 def test_a_valid_fetch_allow_list_is_kept(tmp_path: Path) -> None:

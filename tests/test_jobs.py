@@ -7,11 +7,13 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
+import aiohttp
 import pytest
+from aiohttp import web
 
-from bot.errors import HTTPStatusError
+from bot.errors import HTTPStatusError, ResponseTooLarge
 from bot.ingest.pipeline import Ingestor
-from bot.jobs import INGEST, JobRunner
+from bot.jobs import INGEST, SPOOL_IN_MEMORY, JobRunner, downloader
 from bot.scheduler import ManualClock
 from bot.services import IngestOutcome, NewsService
 from bot.store import ArticleStore
@@ -63,3 +65,36 @@ async def test_a_queued_upload_is_ingested_once_and_answered(
     for job_id in (good, gone):
         job = await store.get_job(job_id)
         assert job is not None and job.done_at == NOW
+
+
+async def test_a_download_waits_on_disk_and_stops_at_the_limit(store: ArticleStore) -> None:
+    lines = [json.dumps({"title": f"Quay report {n}", "text": story("quay", "Li Wei", n)}) for n in range(3)]
+    padding = [json.dumps({"id": f"pad-{n}", "note": "x" * 1000}) for n in range(1500)]  # no text: refused
+    archive = "\n".join(lines + padding).encode()
+    assert len(archive) > SPOOL_IN_MEMORY
+
+    async def serve(request: web.Request) -> web.Response:
+        return web.Response(body=archive, content_type="application/jsonl")
+
+    app = web.Application()
+    app.router.add_get("/a.jsonl", serve)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    port = runner.addresses[0][1]
+    try:
+        async with aiohttp.ClientSession() as session:
+            download = downloader(session)
+            url = f"http://127.0.0.1:{port}/a.jsonl"
+            with pytest.raises(ResponseTooLarge, match="larger than 1 MB"):
+                await download(url, 1024 * 1024)
+            spooled = await download(url, 2 * 1024 * 1024)
+            assert not isinstance(spooled, bytes) and spooled._rolled  # type: ignore[union-attr]
+            assert spooled.read() == archive
+            spooled.seek(0)
+            outcome = await NewsService(store, Ingestor(store)).ingest_upload("a.jsonl", spooled, 5, "t")
+            spooled.close()
+    finally:
+        await runner.cleanup()
+    assert sorted(r.status for r in outcome.created) == ["created"] * 3
+    assert outcome.counts == {"created": 3, "failed": 1500}  # every line read from the spooled file

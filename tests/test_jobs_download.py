@@ -37,9 +37,10 @@ async def base() -> AsyncIterator[str]:
 async def test_download_answers_the_bytes_or_says_why_not(base: str) -> None:
     async with aiohttp.ClientSession() as session:
         download = downloader(session)
-        assert await download(f"{base}/big", 3_000_000) == b"x" * 3_000_000
+        with await download(f"{base}/big", 3_000_000) as spooled:  # type: ignore[union-attr]
+            assert spooled.read() == b"x" * 3_000_000
         with pytest.raises(ResponseTooLarge, match=r"^the upload is larger than 2 MB$"):
-            await download(f"{base}/big", 2_000_000)
+            await download(f"{base}/big", 2 * 1024 * 1024)
         with pytest.raises(HTTPStatusError) as refused:
             await download(f"{base}/gone", 1000)
         assert refused.value.status == 404 and str(refused.value) == "HTTP 404 Not Found"

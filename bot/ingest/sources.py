@@ -227,16 +227,25 @@ def item_from_upload(filename: str, data: bytes) -> list[RawItem]:
     return [_item_from_bytes(filename, data)]
 
 
-def iter_upload(filename: str, data: bytes, *, max_items: int = MAX_UPLOAD_ITEMS) -> Iterator[RawItem]:
-    """An upload item by item: a (gzipped) JSONL archive is streamed line by line from the compressed
-    bytes, so memory stays bounded whatever it expands to; after `max_items` items one error item says
-    the rest was not read. Other files are one item, as `item_from_upload` reads them."""
+def iter_upload(
+    filename: str, data: bytes | BinaryIO, *, max_items: int = MAX_UPLOAD_ITEMS
+) -> Iterator[RawItem]:
+    """An upload item by item, from its bytes or a file holding them (a worker spools a large download
+    to disk): a (gzipped) JSONL archive is streamed line by line from the compressed bytes, so memory
+    stays bounded whatever it expands to; after `max_items` items one error item says the rest was not
+    read. Other files are one item, as `item_from_upload` reads them."""
     name = filename.lower()
     compressed = name.endswith(".gz")
     if Path(name[:-3] if compressed else name).suffix not in JSONL_SUFFIXES:
+        if not isinstance(data, bytes):
+            try:  # a single page: read whole, within the one-file limit (compressed, it is checked again)
+                data = _read_capped(data, filename)
+            except UnsupportedInput as exc:
+                yield RawItem(filename, "error", "file", error=f"the file is {exc}")
+                return
         yield from item_from_upload(filename, data)
         return
-    raw = io.BytesIO(data)
+    raw: BinaryIO = io.BytesIO(data) if isinstance(data, bytes) else data
     stream: BinaryIO = gzip.GzipFile(fileobj=raw) if compressed else raw  # type: ignore[assignment]
     count = 0
     try:

@@ -38,7 +38,7 @@ from bot.panel.security import (
     session_of,
 )
 from bot.search.types import RelatedResult
-from bot.services import NewsService, may_manage
+from bot.services import MB, NewsService, may_manage
 from bot.store import ArticleStore, Scope
 from bot.timer import Clock, SystemClock
 
@@ -48,7 +48,7 @@ HERE = Path(__file__).parent
 LOCAL_ID = 0  # the URL id of the operator's global library in local mode
 GUILDS_TTL = 600.0  # the user's guild list (Discord rate-limits /users/@me/guilds)
 MEMBER_TTL = 60.0  # the bot's view of a member, for pages; every write asks again
-UPLOAD_LIMIT = 8 * 1024 * 1024  # as in Discord (bot.services.MAX_UPLOAD_BYTES)
+UPLOAD_LIMIT = 8 * 1024 * 1024  # read in the web process itself; archives larger than this go through Discord
 PANEL: web.AppKey[Panel] = web.AppKey("panel")
 
 PostTopic = Callable[[int], Awaitable[str]]
@@ -354,7 +354,7 @@ async def errors_middleware(request: web.Request, handler: Any) -> web.StreamRes
             titles = {404: "Not found", 403: "Not allowed", 405: "Not allowed", 413: "Too large"}
             message = {
                 404: "There is nothing here, or it is not yours to see.",
-                413: f"Uploads are limited to {UPLOAD_LIMIT // 1_000_000} MB, as in Discord.",
+                413: f"Uploads here are limited to {UPLOAD_LIMIT // MB} MB; send a larger archive with /ingest file.",
             }.get(exc.status, exc.reason)
             response = panel.render(
                 request,

@@ -35,7 +35,7 @@ async def submit(request: web.Request) -> web.StreamResponse:
         if not isinstance(upload, FileField) or not upload.filename:
             raise InvalidQuery("choose a file to upload")
         data = upload.file.read(UPLOAD_LIMIT + 1)
-        check_upload(upload.filename, len(data))
+        check_upload(upload.filename, len(data), UPLOAD_LIMIT)
         outcome = await panel.news.ingest_upload(upload.filename, data, server.guild_id, by)
         detail = upload.filename
     elif kind == "text":

@@ -133,6 +133,12 @@ async def test_ingest_file_attachment(world: World) -> None:
     inter = await world.emu.invoke("ingest file", {"file": bad}, user=world.admin)
     cb = await world.emu.wait_response(inter)
     assert cb.type == 4 and cb.data is not None and ".jsonl" in ephemeral_text(cb.data)
+    # over the size limit (NEWSBOT_UPLOAD_MAX_MB, 50 by default): refused at once, nothing downloaded
+    huge = world.emu.add_attachment(b"{}\n" * (17 * 1024 * 1024 + 1), "huge.jsonl", "application/jsonl")
+    inter = await world.emu.invoke("ingest file", {"file": huge}, user=world.admin)
+    cb = await world.emu.wait_response(inter)
+    assert cb.type == 4 and cb.data is not None
+    assert "the file is 51.0 MB; the limit is 50 MB" in ephemeral_text(cb.data)
 
 
 async def test_ingest_text_through_the_modal(world: World) -> None:
