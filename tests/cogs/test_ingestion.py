@@ -138,7 +138,7 @@ async def test_ingest_file_attachment(world: World) -> None:
     inter = await world.emu.invoke("ingest file", {"file": huge}, user=world.admin)
     cb = await world.emu.wait_response(inter)
     assert cb.type == 4 and cb.data is not None
-    assert "the file is 51.0 MB; the limit is 50 MB" in ephemeral_text(cb.data)
+    assert "The file is 51.0 MB; the limit is 50 MB" in ephemeral_text(cb.data)
 
 
 async def test_ingest_text_through_the_modal(world: World) -> None:
