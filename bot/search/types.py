@@ -14,6 +14,19 @@ TermKind = Literal["word", "phrase", "prefix"]
 
 # About how many matches one query may score with bm25 before it is limited to the newest rows.
 RANK_BUDGET = 4000
+PROBE_ROWS = 4000  # newest rows whose matches estimate how broad a query really is in the index
+
+
+def probed_window(window: int | None, recent: int, span: int, newest: int) -> tuple[int | None, float | None]:
+    """The caller's window, narrowed when `recent` matches among the newest `span` rows show the query
+    is broader in the index than the caller's term statistics said (they do not stem like the index:
+    "policing" looks rare there, but the index matches every "police" and "policy"); with the matches
+    expected inside it (None when the whole index is ranked)."""
+    matches = recent * newest / span
+    if matches > RANK_BUDGET:
+        probed = max(RANK_BUDGET, int(newest * RANK_BUDGET / matches))
+        window = probed if window is None else min(window, probed)
+    return window, (None if window is None else recent * window / span)
 
 
 @dataclass(frozen=True, slots=True)

@@ -195,3 +195,13 @@ async def test_or_and_not_keep_their_meaning(store: ArticleStore) -> None:
     assert either == {crossing.id, herd.id, match.id}
     both = {h.id for h in await search(store, "zoo OR final zebra", Scope.all())}
     assert both == {herd.id}
+
+
+def test_probed_window_narrows_a_query_the_index_finds_broader_than_the_statistics() -> None:
+    from bot.search.types import RANK_BUDGET, probed_window
+
+    assert probed_window(None, 3, 4000, 1_000_000) == (None, None)  # 750 expected matches: rank them all
+    # 10 % of the newest rows match: about 100,000 in all, so only the newest 40,000 rows are ranked
+    assert probed_window(None, 400, 4000, 1_000_000) == (40_000, 4000.0)
+    assert probed_window(10_000, 400, 4000, 1_000_000) == (10_000, 1000.0)  # a narrower window stays
+    assert probed_window(None, 4000, 4000, 1_000_000)[0] == RANK_BUDGET  # everything matches

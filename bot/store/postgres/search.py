@@ -17,6 +17,8 @@ import numpy as np
 
 from bot.search.text import STOP_WORDS, bucket, fold, light_stem
 from bot.search.types import (
+    PROBE_ROWS,
+    RANK_BUDGET,
     Candidate,
     ParsedQuery,
     QueryTerm,
@@ -24,6 +26,7 @@ from bot.search.types import (
     SearchHit,
     StoredVectors,
     TermStats,
+    probed_window,
 )
 from bot.store.base import Scope
 from bot.store.codec import dt_from_db, dt_normal
@@ -181,6 +184,7 @@ class PostgresSearchMixin(Pooled):
             return []
         async with self._conn("search failed") as con:
             newest = int(await con.fetchval("SELECT coalesce(max(id), 0) FROM articles"))
+            window = await self._probed_window(con, query, expr, newest, window)
             span = max(int(window), 1) if window is not None else None
             while True:
                 floor = newest - span if span is not None and span < newest else 0
@@ -200,6 +204,23 @@ class PostgresSearchMixin(Pooled):
             )
             for r in rows
         ]
+
+    async def _probed_window(
+        self, con: asyncpg.Connection, query: ParsedQuery, expr: str, newest: int, window: int | None
+    ) -> int | None:
+        """The caller's window, narrowed when the matches among the newest rows show the query is
+        broader than the term statistics said (snowball stems widely). Prefixes are not probed: the
+        caller already bounds them."""
+        span = min(PROBE_ROWS, newest)
+        narrowest = window is not None and window <= RANK_BUDGET
+        if span <= 0 or span >= newest or narrowest or any(t.kind == "prefix" for t in query.positive):
+            return window
+        recent = await con.fetchval(
+            "SELECT count(*) FROM articles WHERE tsv @@ to_tsquery('newsbot', $1) AND id > $2",
+            expr,
+            newest - span,
+        )
+        return probed_window(window, int(recent or 0), span, newest)[0]
 
     async def _search_page(
         self,
@@ -224,15 +245,17 @@ class PostgresSearchMixin(Pooled):
         ]
         if floor > 0:
             where.append(f"a.id > {p(floor)}")
-        rank = await self._rank_sql(con, query, p, "c.v")
+        rank = await self._rank_sql(con, query, p, "r.tsv")
         body = f"translate(left(a.body, {_HEADLINE_CHARS}), '{_OPEN}{_CLOSE}{_GAP}', '')"
         # Positional ranking reads each candidate's whole vector: at most the newest RANK_CANDIDATES
-        # matches are ranked (every match, when there are fewer), so a broad word costs the same as a rare one.
+        # matches are ranked (every match, when there are fewer), so a broad word costs the same as a
+        # rare one. The newest are picked by id alone (a sort of vectors spilled to disk at 100k).
         sql = (
             f"SELECT a.id, a.title, a.published, a.source, a.guild_id, m.rank, "
             f"ts_headline('newsbot', {body}, {q}, {p(_HEADLINE_OPTIONS)}) AS snip "
-            f"FROM (SELECT c.id, {rank} AS rank FROM (SELECT a.id, a.tsv AS v FROM articles a "
+            f"FROM (SELECT c.id, {rank} AS rank FROM (SELECT a.id FROM articles a "
             f"WHERE {' AND '.join(where)} ORDER BY a.id DESC LIMIT {RANK_CANDIDATES}) c "
+            "JOIN articles r ON r.id = c.id "
             f"ORDER BY rank DESC, c.id DESC LIMIT {p(int(limit))} OFFSET {p(max(int(offset), 0))}) m "
             "JOIN articles a ON a.id = m.id ORDER BY m.rank DESC, m.id DESC"
         )

@@ -13,7 +13,7 @@ import numpy as np
 
 from bot.errors import StoreError
 from bot.search.types import (
-    RANK_BUDGET,
+    PROBE_ROWS,
     Candidate,
     ParsedQuery,
     QueryTerm,
@@ -21,6 +21,7 @@ from bot.search.types import (
     SearchHit,
     StoredVectors,
     TermStats,
+    probed_window,
 )
 from bot.store.base import Scope
 from bot.store.codec import dt_from_db, dt_to_db
@@ -33,7 +34,6 @@ log = logging.getLogger(__name__)
 
 _SNIPPET_TOKENS = 24
 _MAX_IN = 500  # SQLite host-parameter batches
-_PROBE_ROWS = 4000  # newest rows sampled to estimate a token's document frequency
 _MAX_PROBES = 8
 _COSTLY_POSTINGS = 250_000  # estimated postings above which bm25's whole-index counting costs > ~8 ms
 
@@ -194,15 +194,10 @@ class SQLiteSearchMixin:
         looks rare there, but the index matches every "record"); with the matches expected inside it
         (None when not probed). Prefix queries are not probed: counting them merges every term they
         expand to."""
-        span = min(_PROBE_ROWS, newest)
+        span = min(PROBE_ROWS, newest)
         if span <= 0 or span >= newest or any(t.kind == "prefix" for t in query.positive):
             return window, None
-        recent = await self._count_recent(expr, newest - span)
-        matches = recent * newest / span
-        if matches > RANK_BUDGET:
-            probed = max(RANK_BUDGET, int(newest * RANK_BUDGET / matches))
-            window = probed if window is None else min(window, probed)
-        return window, (None if window is None else recent * window / span)
+        return probed_window(window, await self._count_recent(expr, newest - span), span, newest)
 
     async def _count_recent(self, expr: str, floor: int) -> int:
         async with self.db.execute(
@@ -218,7 +213,7 @@ class SQLiteSearchMixin:
         its matches among the newest rows (the index's own stemming, cheap: the rowid bound seeks)."""
         if any(t.kind == "prefix" for t in query.positive):
             return True  # a prefix's document count merges every term it expands to
-        span = min(_PROBE_ROWS, newest)
+        span = min(PROBE_ROWS, newest)
         if span <= 0:
             return False
         tokens = list(dict.fromkeys(tok for t in query.positive for tok in t.tokens))
