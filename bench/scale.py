@@ -255,15 +255,18 @@ def build_sqlite(path: Path, n: int, corpus: Corpus, seed: int) -> None:
 
 
 async def build_postgres(url: str, n: int, corpus: Corpus, seed: int) -> None:
-    """COPY into the real schema (the tsvector is generated on insert); the GIN index is dropped during
-    the load and rebuilt once after it, as an operator's bulk import would."""
+    """COPY into the real schema (the tsvectors are generated on insert); the GIN indexes are dropped
+    during the load and rebuilt once after it, as an operator's bulk import would."""
     import asyncpg
 
     await create_schema(url)
     con = await asyncpg.connect(url)
     try:
-        index = await con.fetchval("SELECT indexdef FROM pg_indexes WHERE indexname = 'articles_tsv'")
-        await con.execute("DROP INDEX articles_tsv")
+        indexes = await con.fetch(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'articles' AND indexdef LIKE '%USING gin%'"
+        )
+        for name, _ in indexes:
+            await con.execute(f'DROP INDEX "{name}"')
         await con.execute("SET synchronous_commit = off")
         df = np.zeros(BUCKETS, dtype=np.int64)
         for batch, vectors in synthesise(n, corpus, df, seed):
@@ -282,7 +285,8 @@ async def build_postgres(url: str, n: int, corpus: Corpus, seed: int) -> None:
             await con.execute("UPDATE search_meta SET value = $1 WHERE key = 'vector_documents'", n)
             await con.execute("SELECT setval(pg_get_serial_sequence('articles', 'id'), $1)", n)
         await con.execute("SET maintenance_work_mem = '512MB'")
-        await con.execute(index)
+        for _, definition in indexes:
+            await con.execute(definition)
         await con.execute("VACUUM ANALYZE")
     finally:
         await con.close()

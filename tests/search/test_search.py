@@ -205,3 +205,23 @@ def test_probed_window_narrows_a_query_the_index_finds_broader_than_the_statisti
     assert probed_window(None, 400, 4000, 1_000_000) == (40_000, 4000.0)
     assert probed_window(10_000, 400, 4000, 1_000_000) == (10_000, 1000.0)  # a narrower window stays
     assert probed_window(None, 4000, 4000, 1_000_000)[0] == RANK_BUDGET  # everything matches
+
+
+async def test_phrases_match_adjacent_words_only_in_one_field(store: ArticleStore) -> None:
+    # On PostgreSQL a required phrase is found through its adjacent-lexeme pairs (`articles.tsp`)
+    # and checked by position on those rows; the answers must be those of the positional match.
+    near = await add(
+        store, "Harbour cranes", "New harbour cranes arrived; the Café Rouge crowd watched the cranes."
+    )
+    apart = await add(store, "Cranes at the harbour", "Cranes were moved. The harbour was quiet.")
+    across = await add(store, "Storm over the harbour", "Cranes toppled in the night.")  # title | body
+    three = await add(store, "Port news", "The new harbour cranes arrived on Monday morning.")
+    assert {h.id for h in await search(store, '"harbour cranes"', ALL)} == {near.id, three.id}
+    assert {h.id for h in await search(store, '"new harbour cranes arrived"', ALL)} == {near.id, three.id}
+    assert [h.id for h in await search(store, '"cafe rouge"', ALL)] == [near.id]  # accents folded both ways
+    assert [h.id for h in await search(store, '"harbour cranes" -monday', ALL)] == [near.id]
+    assert {h.id for h in await search(store, 'cranes -"harbour cranes"', ALL)} == {apart.id, across.id}
+    either = {h.id for h in await search(store, '"harbour cranes" OR toppled', ALL)}
+    assert either == {near.id, three.id, across.id}
+    assert await search(store, '"harbour storm"', ALL) == []
+    assert await search(store, '"harbour cranes" "monday evening"', ALL) == []

@@ -11,10 +11,12 @@ import pytest
 from bot.errors import StoreError, StoreUnavailable
 from bot.ingest.dedupe import fingerprint
 from bot.models import Article, Paragraph
+from bot.search.query import parse_query
+from bot.search.types import SearchFilters
 from bot.store import Scope, create_store
 from bot.store.postgres import PostgresStore
-from bot.store.postgres.migrations import MIGRATIONS
-from bot.store.postgres.search import RELATED_SLACK, _top_by_shared_terms
+from bot.store.postgres.migrations import DOCUMENT_VECTOR, MIGRATIONS
+from bot.store.postgres.search import RELATED_SLACK, _top_by_shared_terms, phrase_pairs
 from tests.support import pg
 from tests.support.cli import newsbot_text
 
@@ -166,3 +168,40 @@ def test_shared_terms_rank_by_summed_idf_then_newest() -> None:
     postings = [(1, 10, True), (1, 11, True), (2, 11, True), (2, 12, False), (3, 13, True), (3, 14, True)]
     ranked = _top_by_shared_terms(postings, idfs=[1.0, 2.0, 1.0], caps=[5, 5, 1], limit=10)  # type: ignore[arg-type]
     assert ranked == [11, 10]  # 11 shares both; term 3 overflowed its cap of 1; 12 is out of scope
+
+
+async def test_phrases_are_found_through_adjacent_lexeme_pairs(fresh_database: str) -> None:
+    async with create_store(fresh_database) as store:
+        story = _story("Café Rouge reopens", "New harbour cranes arrived at the port.")
+        await store.add_article(story, fingerprint(story.paragraphs))
+        async with store._conn() as con:
+            pairs = await phrase_pairs(con, parse_query('"harbour cranes" "CAFÉ rouge" port'))
+            assert pairs == "'harbour~crane' & 'cafe~roug'"
+            assert await phrase_pairs(con, parse_query('harbour OR "new cranes"')) is None  # an alternative
+            stored = await con.fetchval("SELECT tsp FROM articles")
+            assert {"harbour~crane", "cafe~roug", "new~harbour"} <= set(stored.replace("'", "").split())
+            assert "reopen~xxnewsbotfieldxx" in stored  # the field filler: no pair joins title and body
+            assert "reopen~new" not in stored
+
+
+def test_the_pairs_come_from_the_same_document_vector_as_tsv() -> None:
+    assert " ".join(DOCUMENT_VECTOR.split()) in " ".join(MIGRATIONS[0].split())
+    assert " ".join(DOCUMENT_VECTOR.split()) in " ".join(MIGRATIONS[5].split())
+
+
+async def test_a_database_from_before_the_pairs_upgrades_and_finds_its_phrases(
+    fresh_database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.store.postgres.store as pg_store
+
+    with monkeypatch.context() as old_code:
+        old_code.setattr(pg_store, "MIGRATIONS", MIGRATIONS[:5])
+        async with create_store(fresh_database) as store:
+            story = _story("Quay report", "New harbour cranes arrived at the port.")
+            first = (await store.add_article(story, fingerprint(story.paragraphs))).id
+    async with create_store(fresh_database) as store:  # today's code adds and fills articles.tsp
+        hits = await store.search(parse_query('"harbour cranes"'), SearchFilters(), Scope.all())
+        assert [h.id for h in hits] == [first]
+        async with store._conn() as con:
+            assert await con.fetchval("SELECT version FROM newsbot_schema") == len(MIGRATIONS)
+            assert await con.fetchval("SELECT tsp @@ 'harbour~crane'::tsquery FROM articles")

@@ -184,11 +184,12 @@ class PostgresSearchMixin(Pooled):
             return []
         async with self._conn("search failed") as con:
             newest = int(await con.fetchval("SELECT coalesce(max(id), 0) FROM articles"))
-            window = await self._probed_window(con, query, expr, newest, window)
+            pairs = await phrase_pairs(con, query)
+            window = await self._probed_window(con, query, expr, pairs, newest, window)
             span = max(int(window), 1) if window is not None else None
             while True:
                 floor = newest - span if span is not None and span < newest else 0
-                rows = await self._search_page(con, query, expr, filters, scope, floor, limit, offset)
+                rows = await self._search_page(con, query, expr, pairs, filters, scope, floor, limit, offset)
                 if floor == 0 or len(rows) >= limit or span is None:
                     break
                 span *= 4  # rank among the newest rows first, widening until the page is full
@@ -206,7 +207,13 @@ class PostgresSearchMixin(Pooled):
         ]
 
     async def _probed_window(
-        self, con: asyncpg.Connection, query: ParsedQuery, expr: str, newest: int, window: int | None
+        self,
+        con: asyncpg.Connection,
+        query: ParsedQuery,
+        expr: str,
+        pairs: str | None,
+        newest: int,
+        window: int | None,
     ) -> int | None:
         """The caller's window, narrowed when the matches among the newest rows show the query is
         broader than the term statistics said (snowball stems widely). Prefixes are not probed: the
@@ -215,10 +222,10 @@ class PostgresSearchMixin(Pooled):
         narrowest = window is not None and window <= RANK_BUDGET
         if span <= 0 or span >= newest or narrowest or any(t.kind == "prefix" for t in query.positive):
             return window
+        p = Params()
+        match = match_sql(f"to_tsquery('newsbot', {p(expr)})", pairs, p)
         recent = await con.fetchval(
-            "SELECT count(*) FROM articles WHERE tsv @@ to_tsquery('newsbot', $1) AND id > $2",
-            expr,
-            newest - span,
+            f"SELECT count(*) FROM articles a WHERE {match} AND a.id > {p(newest - span)}", *p.args
         )
         return probed_window(window, int(recent or 0), span, newest)[0]
 
@@ -227,6 +234,7 @@ class PostgresSearchMixin(Pooled):
         con: asyncpg.Connection,
         query: ParsedQuery,
         expr: str,
+        pairs: str | None,
         filters: SearchFilters,
         scope: Scope,
         floor: int,
@@ -236,7 +244,7 @@ class PostgresSearchMixin(Pooled):
         p = Params()
         q = f"to_tsquery('newsbot', {p(expr)})"
         where = [
-            f"a.tsv @@ {q}",
+            match_sql(q, pairs, p),
             scope_sql(scope, p, "a.guild_id"),
             # A stored copy is shown under its original, unless that original is out of sight.
             "(a.duplicate_of IS NULL OR NOT EXISTS "
@@ -436,6 +444,39 @@ def _top_by_shared_terms(
                 score[article_id] = score.get(article_id, 0.0) + idfs[i]
     ranked = sorted(score.items(), key=lambda kv: (-kv[1], -kv[0]))
     return [article_id for article_id, _ in ranked[:limit]]
+
+
+async def phrase_pairs(con: asyncpg.Connection, query: ParsedQuery) -> str | None:
+    """tsquery text of the adjacent-lexeme pairs (`articles.tsp`) every match must hold: those of each
+    phrase the query requires (not one among alternatives); None when it requires none. A phrase word
+    that is not exactly one lexeme leaves its phrase to the positional check alone."""
+    phrases = [
+        g[0].tokens
+        for g in query.required()
+        if len(g) == 1 and g[0].kind == "phrase" and len(g[0].tokens) >= 2
+    ]
+    if not phrases:
+        return None
+    rows = await con.fetch(
+        "SELECT t, array(SELECT lexeme FROM unnest(to_tsvector('newsbot', newsbot_fold(t)))) "
+        "FROM unnest($1::text[]) t",
+        sorted({t for tokens in phrases for t in tokens}),
+    )
+    lexeme = {r[0]: r[1][0] for r in rows if len(r[1]) == 1}
+    pairs: list[str] = []
+    for tokens in phrases:
+        if all(t in lexeme for t in tokens):
+            pairs.extend(f"{lexeme[a]}~{lexeme[b]}" for a, b in zip(tokens, tokens[1:], strict=False))
+    return " & ".join(_lexeme(pair) for pair in dict.fromkeys(pairs)) or None
+
+
+def match_sql(q: str, pairs: str | None, p: Params) -> str:
+    """The full-text condition on `articles a`. With phrase pairs, their index finds the candidates and
+    the whole query is checked on those rows alone (`ts_match_vq` is the @@ the planner cannot turn
+    into a scan of every word's posting list)."""
+    if pairs is None:
+        return f"a.tsv @@ {q}"
+    return f"a.tsp @@ {p(pairs)}::tsquery AND ts_match_vq(a.tsv, {q})"
 
 
 def _plain(term: str) -> str:
