@@ -43,6 +43,8 @@ from bot.store.postgres.topics import PostgresTopicsMixin
 
 log = logging.getLogger(__name__)
 
+MIGRATION_TIMEOUT = 24 * 3600.0  # seconds; the pool's 120 s limit is for requests, not schema upgrades
+
 ARTICLE_COLUMNS = (
     "id, guild_id, external_id, url, canonical_url, title, subtitle, authors, published, section, source, "
     "language, image, body, headings, word_count, content_hash, origin, flags, ingested_by, ingested_at, "
@@ -166,7 +168,8 @@ class PostgresStore(
                         return
                     number = version + 1
                     log.info("applying schema migration", extra={"db": where, "version": number})
-                    await con.execute(MIGRATIONS[number - 1])
+                    # a step may rewrite a large table (6 re-reads every article): no request timeout
+                    await con.execute(MIGRATIONS[number - 1], timeout=MIGRATION_TIMEOUT)
                     await con.execute("DELETE FROM newsbot_schema")
                     await con.execute("INSERT INTO newsbot_schema (version) VALUES ($1)", number)
 
