@@ -185,11 +185,21 @@ class PostgresSearchMixin(Pooled):
         async with self._conn("search failed") as con:
             newest = int(await con.fetchval("SELECT coalesce(max(id), 0) FROM articles"))
             pairs = await phrase_pairs(con, query)
-            window = await self._probed_window(con, query, expr, pairs, newest, window)
+            window, density = await self._probed_window(con, query, expr, pairs, newest, window)
+            # A query most rows match is cheaper to find by walking the newest rows than through its
+            # posting list (~0.3 µs a posting in the GIN index, ~1.2 µs a row walked, ~1/density rows walked
+            # per match): "election" at 1M articles, 200,000 postings, 60 ms against 8 ms.
+            scan = (
+                density is not None
+                and density >= math.sqrt(4 * RANK_CANDIDATES / max(newest, 1))
+                and filters == SearchFilters()
+            )
             span = max(int(window), 1) if window is not None else None
             while True:
                 floor = newest - span if span is not None and span < newest else 0
-                rows = await self._search_page(con, query, expr, pairs, filters, scope, floor, limit, offset)
+                rows = await self._search_page(
+                    con, query, expr, None if scan else pairs, filters, scope, floor, limit, offset, scan
+                )
                 if floor == 0 or len(rows) >= limit or span is None:
                     break
                 span *= 4  # rank among the newest rows first, widening until the page is full
@@ -214,20 +224,25 @@ class PostgresSearchMixin(Pooled):
         pairs: str | None,
         newest: int,
         window: int | None,
-    ) -> int | None:
+    ) -> tuple[int | None, float | None]:
         """The caller's window, narrowed when the matches among the newest rows show the query is
-        broader than the term statistics said (snowball stems widely). Prefixes are not probed: the
-        caller already bounds them."""
+        broader than the term statistics said (snowball stems widely); with the share of rows that
+        match (None when unknown). Prefixes are not probed: the caller already bounds them, and they
+        may match next to nothing."""
         span = min(PROBE_ROWS, newest)
-        narrowest = window is not None and window <= RANK_BUDGET
-        if span <= 0 or span >= newest or narrowest or any(t.kind == "prefix" for t in query.positive):
-            return window
+        if span <= 0 or span >= newest or any(t.kind == "prefix" for t in query.positive):
+            return window, None
+        if window is not None and window <= RANK_BUDGET:
+            return window, 1.0  # the statistics already say nearly every row matches
         p = Params()
         match = match_sql(f"to_tsquery('newsbot', {p(expr)})", pairs, p)
-        recent = await con.fetchval(
-            f"SELECT count(*) FROM articles a WHERE {match} AND a.id > {p(newest - span)}", *p.args
+        recent = int(
+            await con.fetchval(
+                f"SELECT count(*) FROM articles a WHERE {match} AND a.id > {p(newest - span)}", *p.args
+            )
+            or 0
         )
-        return probed_window(window, int(recent or 0), span, newest)[0]
+        return probed_window(window, recent, span, newest)[0], recent / span
 
     async def _search_page(
         self,
@@ -240,11 +255,12 @@ class PostgresSearchMixin(Pooled):
         floor: int,
         limit: int,
         offset: int,
+        scan: bool = False,
     ) -> list[asyncpg.Record]:
         p = Params()
         q = f"to_tsquery('newsbot', {p(expr)})"
         where = [
-            match_sql(q, pairs, p),
+            f"ts_match_vq(a.tsv, {q})" if scan else match_sql(q, pairs, p),
             scope_sql(scope, p, "a.guild_id"),
             # A stored copy is shown under its original, unless that original is out of sight.
             "(a.duplicate_of IS NULL OR NOT EXISTS "
