@@ -129,29 +129,19 @@ def filters_sql(filters: SearchFilters, p: Params) -> list[str]:
 class PostgresSearchMixin(Pooled):
     async def _idf(self, con: asyncpg.Connection, groups: Sequence[Sequence[str]]) -> list[float]:
         """BM25 idf of each group of tokens (a group's document frequency is its rarest token's)."""
-        documents, dfs = await self._document_frequencies(con, groups)
-        if documents <= 0:
-            return [1.0] * len(groups)
-        return [bm25_idf(documents, df) for df in dfs]
-
-    async def _document_frequencies(
-        self, con: asyncpg.Connection, groups: Sequence[Sequence[str]]
-    ) -> tuple[int, list[float]]:
-        """The indexed document count and each group's document frequency from the term statistics
-        (a token they do not know counts as in half the documents)."""
         documents = int(
             await con.fetchval("SELECT value FROM search_meta WHERE key = 'vector_documents'") or 0
         )
         if documents <= 0:
-            return 0, [0.0] * len(groups)
+            return [1.0] * len(groups)
         wanted = {b for g in groups for t in g if (b := _token_bucket(t)) is not None}
         rows = await con.fetch("SELECT bucket, df FROM term_df WHERE bucket = ANY($1::int[])", sorted(wanted))
         df = {int(r[0]): int(r[1]) for r in rows}
         out = []
         for g in groups:
             known = [df.get(b, 0) for t in g if (b := _token_bucket(t)) is not None]
-            out.append(float(min(known)) if known else documents / 2)
-        return documents, out
+            out.append(bm25_idf(documents, min(known) if known else documents / 2))
+        return out
 
     async def _rank_sql(self, con: asyncpg.Connection, query: ParsedQuery, p: Params, column: str) -> str:
         """Σ over required groups of idf × weighted ts_rank of the group."""
@@ -292,11 +282,20 @@ class PostgresSearchMixin(Pooled):
         index alone (no article's tsvector is read), at most a few times the term's expected document
         frequency: a stem broader than the caller's term ("ins" → "in") would otherwise bring half the
         store, so a term whose matches overflow that cap is left out instead of being counted."""
-        words = list(dict.fromkeys(w for w in (_plain(t) for t in terms) if w))
+        plain = {_plain(t): t for t in reversed(terms)}  # lexeme text → the caller's term (first kept)
+        words = [w for w in dict.fromkeys(_plain(t) for t in terms) if w]
         if not words or limit <= 0:
             return []
         async with self._conn("related pieces failed") as con:
-            documents, dfs = await self._document_frequencies(con, [[w] for w in words])
+            # each term's frequency as the caller weighed it (its bucket as given, not re-stemmed): a
+            # stop word the statistics never counted must not pass for one in half the documents
+            documents = int(
+                await con.fetchval("SELECT value FROM search_meta WHERE key = 'vector_documents'") or 0
+            )
+            buckets = [bucket(plain[w]) for w in words]
+            known = await con.fetch("SELECT bucket, df FROM term_df WHERE bucket = ANY($1::int[])", buckets)
+            frequency = {int(r[0]): int(r[1]) for r in known}
+            dfs = [float(frequency.get(b, 0)) for b in buckets]
             caps = [_posting_cap(df) for df in dfs]
             p = Params()
             postings = await con.fetch(
