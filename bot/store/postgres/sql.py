@@ -14,10 +14,17 @@ from bot.errors import StoreError
 from bot.store.base import Scope
 
 # Errors of the server, the driver or the network; each becomes one StoreError at the store's edge.
+# A connection that fails with one of these is broken (dropped by the server, or its protocol left
+# mid-operation by a termination it had not noticed yet): it is closed, never handed out again.
+CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+    asyncpg.AdminShutdownError,
+    OSError,
+)
 DB_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.PostgresError,
-    asyncpg.InterfaceError,
-    OSError,
+    *CONNECTION_ERRORS,
     asyncio.TimeoutError,
 )
 

@@ -38,7 +38,7 @@ from bot.store.postgres.migrations import MIGRATIONS
 from bot.store.postgres.rows import PostgresRowsMixin
 from bot.store.postgres.search import PostgresSearchMixin
 from bot.store.postgres.settings import PostgresSettingsMixin
-from bot.store.postgres.sql import DB_ERRORS, Params, describe, scope_sql, translated
+from bot.store.postgres.sql import CONNECTION_ERRORS, DB_ERRORS, Params, describe, scope_sql, translated
 from bot.store.postgres.topics import PostgresTopicsMixin
 
 log = logging.getLogger(__name__)
@@ -138,14 +138,23 @@ class PostgresStore(
         """A pooled connection; failures (the server gone, a dropped connection) become StoreError."""
         pool = self.pool
         async with translated(what), pool.acquire() as con:
-            yield con
+            try:
+                yield con
+            except CONNECTION_ERRORS:
+                con.terminate()  # the pool opens a fresh one in its place
+                raise
 
     @asynccontextmanager
     async def _tx(self, what: str = "database write failed") -> AsyncIterator[asyncpg.Connection]:
         """A pooled connection inside one transaction (committed on success, rolled back on error)."""
         pool = self.pool
-        async with translated(what), pool.acquire() as con, con.transaction():
-            yield con
+        async with translated(what), pool.acquire() as con:
+            try:
+                async with con.transaction():
+                    yield con
+            except CONNECTION_ERRORS:
+                con.terminate()
+                raise
 
     async def _migrate(self, pool: asyncpg.Pool) -> None:
         where = safe_url(self.url)
