@@ -184,6 +184,8 @@ class PostgresSearchMixin(Pooled):
                 and density >= math.sqrt(4 * RANK_CANDIDATES / max(newest, 1))
                 and filters == SearchFilters()
             )
+            if pairs is not None and not scan:
+                window = None  # the pairs' index finds a rare phrase's few rows at once: no windows
             span = max(int(window), 1) if window is not None else None
             while True:
                 floor = newest - span if span is not None and span < newest else 0
@@ -222,8 +224,8 @@ class PostgresSearchMixin(Pooled):
         span = min(PROBE_ROWS, newest)
         if span <= 0 or span >= newest or any(t.kind == "prefix" for t in query.positive):
             return window, None
-        if window is not None and window <= RANK_BUDGET:
-            return window, 1.0  # the statistics already say nearly every row matches
+        if window is not None and window <= RANK_BUDGET and all(t.kind == "word" for t in query.positive):
+            return window, 1.0  # the statistics already say nearly every row holds these words
         p = Params()
         match = match_sql(f"to_tsquery('newsbot', {p(expr)})", pairs, p)
         recent = int(
