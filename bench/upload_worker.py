@@ -32,17 +32,20 @@ from tests.topics.e2e import NEWSBOT, story  # noqa: E402
 
 
 def archive(megabytes: int, line_kb: int) -> bytes:
-    """JSONL lines of about `line_kb` KB each (distinct reports), `megabytes` MB in all."""
-    lines, size, n = [], 0, 0
-    while size < megabytes * 1024 * 1024:
+    """JSONL lines of about `line_kb` KB each (distinct reports), just under `megabytes` MB in all (the
+    size limit's own unit)."""
+    lines: list[str] = []
+    size, n = 0, 0
+    while True:
         paragraphs = []
         while sum(len(p) for p in paragraphs) < line_kb * 1024:
             paragraphs.append(story(f"port authority {len(lines)}", "Engineer Li Wei", n))
             n += 1
         line = json.dumps({"title": f"Quay report {len(lines)}", "text": "\n\n".join(paragraphs)})
+        if size + len(line) + 1 > megabytes * 1024 * 1024:
+            return ("\n".join(lines) + "\n").encode()
         lines.append(line)
         size += len(line) + 1
-    return ("\n".join(lines) + "\n").encode()
 
 
 async def database(server: str, name: str, *, drop: bool = False) -> str:
@@ -93,6 +96,8 @@ async def main(megabytes: int, line_kb: int, commands: int, server: str) -> None
                 30,
                 "the gateway's answer",
             )
+            if not str(queued["content"]).startswith("Queued"):
+                raise SystemExit(f"the gateway did not queue the upload: {queued['content']!r}")
             latencies: list[float] = []
             unanswered = 0
             for _ in range(commands):
@@ -109,7 +114,7 @@ async def main(megabytes: int, line_kb: int, commands: int, server: str) -> None
                 msg = emu.message(upload.original_id or 0)
                 return msg if msg and msg.get("embeds") else None
 
-            result = await emu.wait_until(answered, 3600, "the worker's answer")
+            result = await emu.wait_until(answered, 1800, "the worker's answer")
             took = time.perf_counter() - started
             gateway_peak, worker_peak = peak_rss_mb(gateway.pid), peak_rss_mb(worker.pid)
             con = await asyncpg.connect(db)
