@@ -185,8 +185,11 @@ async def test_phrases_are_found_through_adjacent_lexeme_pairs(fresh_database: s
         await store.add_article(story, fingerprint(story.paragraphs))
         async with store._conn() as con:
             pairs = await phrase_pairs(con, parse_query('"harbour cranes" "CAFÉ rouge" port'))
-            assert pairs == "'harbour~crane' & 'cafe~roug'"
-            assert await phrase_pairs(con, parse_query('harbour OR "new cranes"')) is None  # an alternative
+            assert pairs == ("'harbour~crane' & 'cafe~roug'", False)  # "port" is checked on those rows
+            assert await phrase_pairs(con, parse_query('"harbour cranes" "CAFÉ rouge"')) == (pairs[0], True)
+            three = await phrase_pairs(con, parse_query('"new harbour cranes"'))
+            assert three == ("'new~harbour' & 'harbour~crane'", False)  # positions checked: not only pairs
+            assert await phrase_pairs(con, parse_query('harbour OR "new cranes"')) == (None, False)
             stored = await con.fetchval("SELECT tsp FROM articles")
             assert {"harbour~crane", "cafe~roug", "new~harbour"} <= set(stored.replace("'", "").split())
             assert "reopen~xxnewsbotfieldxx" in stored  # the field filler: no pair joins title and body

@@ -174,8 +174,11 @@ class PostgresSearchMixin(Pooled):
             return []
         async with self._conn("search failed") as con:
             newest = int(await con.fetchval("SELECT coalesce(max(id), 0) FROM articles"))
-            pairs = await phrase_pairs(con, query)
-            window, density = await self._probed_window(con, query, expr, pairs, newest, window)
+            pairs, exact = await phrase_pairs(con, query)
+            # a phrase's own matches are probed: the statistics' window is about its words
+            window, density = await self._probed_window(
+                con, query, expr, pairs, exact, newest, None if pairs else window
+            )
             # A query most rows match is cheaper to find by walking the newest rows than through its
             # posting list (~0.3 µs a posting in the GIN index, ~1.2 µs a row walked, ~1/density rows walked
             # per match): "election" at 1M articles, 200,000 postings, 60 ms against 8 ms.
@@ -184,13 +187,21 @@ class PostgresSearchMixin(Pooled):
                 and density >= math.sqrt(4 * RANK_CANDIDATES / max(newest, 1))
                 and filters == SearchFilters()
             )
-            if pairs is not None and not scan:
-                window = None  # the pairs' index finds a rare phrase's few rows at once: no windows
             span = max(int(window), 1) if window is not None else None
             while True:
                 floor = newest - span if span is not None and span < newest else 0
                 rows = await self._search_page(
-                    con, query, expr, None if scan else pairs, filters, scope, floor, limit, offset, scan
+                    con,
+                    query,
+                    expr,
+                    None if scan else pairs,
+                    exact,
+                    filters,
+                    scope,
+                    floor,
+                    limit,
+                    offset,
+                    scan,
                 )
                 if floor == 0 or len(rows) >= limit or span is None:
                     break
@@ -214,6 +225,7 @@ class PostgresSearchMixin(Pooled):
         query: ParsedQuery,
         expr: str,
         pairs: str | None,
+        exact: bool,
         newest: int,
         window: int | None,
     ) -> tuple[int | None, float | None]:
@@ -227,7 +239,7 @@ class PostgresSearchMixin(Pooled):
         if window is not None and window <= RANK_BUDGET and all(t.kind == "word" for t in query.positive):
             return window, 1.0  # the statistics already say nearly every row holds these words
         p = Params()
-        match = match_sql(f"to_tsquery('newsbot', {p(expr)})", pairs, p)
+        match = match_sql(expr, pairs, exact, p)
         recent = int(
             await con.fetchval(
                 f"SELECT count(*) FROM articles a WHERE {match} AND a.id > {p(newest - span)}", *p.args
@@ -242,6 +254,7 @@ class PostgresSearchMixin(Pooled):
         query: ParsedQuery,
         expr: str,
         pairs: str | None,
+        exact: bool,
         filters: SearchFilters,
         scope: Scope,
         floor: int,
@@ -252,7 +265,7 @@ class PostgresSearchMixin(Pooled):
         p = Params()
         q = f"to_tsquery('newsbot', {p(expr)})"
         where = [
-            f"ts_match_vq(a.tsv, {q})" if scan else match_sql(q, pairs, p),
+            f"ts_match_vq(a.tsv, {q})" if scan else match_sql(expr, pairs, exact, p),
             scope_sql(scope, p, "a.guild_id"),
             # A stored copy is shown under its original, unless that original is out of sight.
             "(a.duplicate_of IS NULL OR NOT EXISTS "
@@ -463,17 +476,18 @@ def _top_by_shared_terms(
     return [article_id for article_id, _ in ranked[:limit]]
 
 
-async def phrase_pairs(con: asyncpg.Connection, query: ParsedQuery) -> str | None:
+async def phrase_pairs(con: asyncpg.Connection, query: ParsedQuery) -> tuple[str | None, bool]:
     """tsquery text of the adjacent-lexeme pairs (`articles.tsp`) every match must hold: those of each
-    phrase the query requires (not one among alternatives); None when it requires none. A phrase word
-    that is not exactly one lexeme leaves its phrase to the positional check alone."""
+    phrase the query requires (not one among alternatives), None when it requires none; and whether the
+    pairs alone are the whole query (only two-word phrases: a pair is exactly where its words are
+    adjacent). A phrase word that is not exactly one lexeme leaves its phrase to the positional check."""
     phrases = [
         g[0].tokens
         for g in query.required()
         if len(g) == 1 and g[0].kind == "phrase" and len(g[0].tokens) >= 2
     ]
     if not phrases:
-        return None
+        return None, False
     rows = await con.fetch(
         "SELECT t, array(SELECT lexeme FROM unnest(to_tsvector('newsbot', newsbot_fold(t)))) "
         "FROM unnest($1::text[]) t",
@@ -484,13 +498,18 @@ async def phrase_pairs(con: asyncpg.Connection, query: ParsedQuery) -> str | Non
     for tokens in phrases:
         if all(t in lexeme for t in tokens):
             pairs.extend(f"{lexeme[a]}~{lexeme[b]}" for a, b in zip(tokens, tokens[1:], strict=False))
-    return " & ".join(_lexeme(pair) for pair in dict.fromkeys(pairs)) or None
+    exact = len(pairs) == len(phrases) == len(query.terms) and all(len(t) == 2 for t in phrases)
+    return " & ".join(_lexeme(pair) for pair in dict.fromkeys(pairs)) or None, exact
 
 
-def match_sql(q: str, pairs: str | None, p: Params) -> str:
-    """The full-text condition on `articles a`. With phrase pairs, their index finds the candidates and
-    the whole query is checked on those rows alone (`ts_match_vq` is the @@ the planner cannot turn
-    into a scan of every word's posting list)."""
+def match_sql(expr: str, pairs: str | None, exact: bool, p: Params) -> str:
+    """The full-text condition on `articles a` for tsquery text `expr`. With phrase pairs, their index
+    finds the candidates and the whole query is checked on those rows alone (`ts_match_vq` is the @@
+    the planner cannot turn into a scan of every word's posting list), unless the pairs are the whole
+    query."""
+    if pairs is not None and exact:
+        return f"a.tsp @@ {p(pairs)}::tsquery"
+    q = f"to_tsquery('newsbot', {p(expr)})"
     if pairs is None:
         return f"a.tsv @@ {q}"
     return f"a.tsp @@ {p(pairs)}::tsquery AND ts_match_vq(a.tsv, {q})"
