@@ -96,8 +96,9 @@ async def main(megabytes: int, line_kb: int, commands: int, server: str) -> None
                 30,
                 "the gateway's answer",
             )
-            if not str(queued["content"]).startswith("Queued"):
-                raise SystemExit(f"the gateway did not queue the upload: {queued['content']!r}")
+            first_answer = str(queued["content"])  # the message is edited later: keep its text now
+            if not first_answer.startswith("Queued"):
+                raise SystemExit(f"the gateway did not queue the upload: {first_answer!r}")
             latencies: list[float] = []
             unanswered = 0
             for _ in range(commands):
@@ -131,7 +132,7 @@ async def main(megabytes: int, line_kb: int, commands: int, server: str) -> None
     lat = sorted(x * 1000 for x in latencies)
     lines = data.count(b"\n")
     print(f"upload: {len(data) / 1024 / 1024:.1f} MB JSONL, {lines:,} lines of about {line_kb} KB")
-    print(f"gateway's first answer: {queued['content']!r}")
+    print(f"gateway's first answer: {first_answer!r}")
     print(f"worker's answer after {took:.1f} s: {result['embeds'][0]['title']!r}; {stored:,} articles stored")
     print(
         f"server B during the ingest: {len(lat)}/{commands} answered, {unanswered} not; "
