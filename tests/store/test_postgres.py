@@ -234,3 +234,17 @@ async def test_a_connection_left_broken_is_closed_and_never_handed_out_again(fre
         assert await store.count_articles(Scope.all()) == 0  # the pool's only slot holds a fresh connection
     finally:
         await store.close()
+
+
+async def test_both_vectors_keep_finer_statistics(fresh_database: str) -> None:
+    async with create_store(fresh_database):
+        pass
+    con = await asyncpg.connect(fresh_database)
+    try:
+        targets = await con.fetch(
+            "SELECT attname, attstattarget FROM pg_attribute WHERE attrelid = 'articles'::regclass "
+            "AND attname IN ('tsv', 'tsp') ORDER BY attname"
+        )
+    finally:
+        await con.close()
+    assert [tuple(r) for r in targets] == [("tsp", 1000), ("tsv", 1000)]
