@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
@@ -174,11 +175,9 @@ class PostgresSearchMixin(Pooled):
             return []
         async with self._conn("search failed") as con:
             newest = int(await con.fetchval("SELECT coalesce(max(id), 0) FROM articles"))
-            pairs, exact = await phrase_pairs(con, query)
+            match = Match(query, expr, *await phrase_pairs(con, query))
             # a phrase's own matches are probed: the statistics' window is about its words
-            window, density = await self._probed_window(
-                con, query, expr, pairs, exact, newest, None if pairs else window
-            )
+            window, density = await self._probed_window(con, match, newest, None if match.pairs else window)
             # A query most rows match is cheaper to find by walking the newest rows than through its
             # posting list (~0.3 µs a posting in the GIN index, ~1.2 µs a row walked, ~1/density rows walked
             # per match): "election" at 1M articles, 200,000 postings, 60 ms against 8 ms.
@@ -190,19 +189,7 @@ class PostgresSearchMixin(Pooled):
             span = max(int(window), 1) if window is not None else None
             while True:
                 floor = newest - span if span is not None and span < newest else 0
-                rows = await self._search_page(
-                    con,
-                    query,
-                    expr,
-                    None if scan else pairs,
-                    exact,
-                    filters,
-                    scope,
-                    floor,
-                    limit,
-                    offset,
-                    scan,
-                )
+                rows = await self._search_page(con, match, filters, scope, floor, limit, offset, scan)
                 if floor == 0 or len(rows) >= limit or span is None:
                     break
                 span *= 4  # rank among the newest rows first, widening until the page is full
@@ -220,29 +207,23 @@ class PostgresSearchMixin(Pooled):
         ]
 
     async def _probed_window(
-        self,
-        con: asyncpg.Connection,
-        query: ParsedQuery,
-        expr: str,
-        pairs: str | None,
-        exact: bool,
-        newest: int,
-        window: int | None,
+        self, con: asyncpg.Connection, match: Match, newest: int, window: int | None
     ) -> tuple[int | None, float | None]:
         """The caller's window, narrowed when the matches among the newest rows show the query is
         broader than the term statistics said (snowball stems widely); with the share of rows that
         match (None when unknown). Prefixes are not probed: the caller already bounds them, and they
         may match next to nothing."""
+        positive = match.query.positive
         span = min(PROBE_ROWS, newest)
-        if span <= 0 or span >= newest or any(t.kind == "prefix" for t in query.positive):
+        if span <= 0 or span >= newest or any(t.kind == "prefix" for t in positive):
             return window, None
-        if window is not None and window <= RANK_BUDGET and all(t.kind == "word" for t in query.positive):
+        if window is not None and window <= RANK_BUDGET and all(t.kind == "word" for t in positive):
             return window, 1.0  # the statistics already say nearly every row holds these words
         p = Params()
-        match = match_sql(expr, pairs, exact, p)
         recent = int(
             await con.fetchval(
-                f"SELECT count(*) FROM articles a WHERE {match} AND a.id > {p(newest - span)}", *p.args
+                f"SELECT count(*) FROM articles a WHERE {match.condition(p)} AND a.id > {p(newest - span)}",
+                *p.args,
             )
             or 0
         )
@@ -251,10 +232,7 @@ class PostgresSearchMixin(Pooled):
     async def _search_page(
         self,
         con: asyncpg.Connection,
-        query: ParsedQuery,
-        expr: str,
-        pairs: str | None,
-        exact: bool,
+        match: Match,
         filters: SearchFilters,
         scope: Scope,
         floor: int,
@@ -263,9 +241,9 @@ class PostgresSearchMixin(Pooled):
         scan: bool = False,
     ) -> list[asyncpg.Record]:
         p = Params()
-        q = f"to_tsquery('newsbot', {p(expr)})"
+        q = f"to_tsquery('newsbot', {p(match.expr)})"
         where = [
-            f"ts_match_vq(a.tsv, {q})" if scan else match_sql(expr, pairs, exact, p),
+            f"ts_match_vq(a.tsv, {q})" if scan else match.condition(p),
             scope_sql(scope, p, "a.guild_id"),
             # A stored copy is shown under its original, unless that original is out of sight.
             "(a.duplicate_of IS NULL OR NOT EXISTS "
@@ -274,7 +252,7 @@ class PostgresSearchMixin(Pooled):
         ]
         if floor > 0:
             where.append(f"a.id > {p(floor)}")
-        rank = await self._rank_sql(con, query, p, "r.tsv")
+        rank = await self._rank_sql(con, match.query, p, "r.tsv")
         body = f"translate(left(a.body, {_HEADLINE_CHARS}), '{_OPEN}{_CLOSE}{_GAP}', '')"
         # Positional ranking reads each candidate's whole vector: at most the newest RANK_CANDIDATES
         # matches are ranked (every match, when there are fewer), so a broad word costs the same as a
@@ -502,17 +480,26 @@ async def phrase_pairs(con: asyncpg.Connection, query: ParsedQuery) -> tuple[str
     return " & ".join(_lexeme(pair) for pair in dict.fromkeys(pairs)) or None, exact
 
 
-def match_sql(expr: str, pairs: str | None, exact: bool, p: Params) -> str:
-    """The full-text condition on `articles a` for tsquery text `expr`. With phrase pairs, their index
-    finds the candidates and the whole query is checked on those rows alone (`ts_match_vq` is the @@
-    the planner cannot turn into a scan of every word's posting list), unless the pairs are the whole
-    query."""
-    if pairs is not None and exact:
-        return f"a.tsp @@ {p(pairs)}::tsquery"
-    q = f"to_tsquery('newsbot', {p(expr)})"
-    if pairs is None:
-        return f"a.tsv @@ {q}"
-    return f"a.tsp @@ {p(pairs)}::tsquery AND ts_match_vq(a.tsv, {q})"
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A search as SQL: the parsed query, its tsquery text, and the pairs of the phrases it requires
+    (with whether those pairs are the whole query), from `phrase_pairs`."""
+
+    query: ParsedQuery
+    expr: str
+    pairs: str | None = None
+    exact: bool = False
+
+    def condition(self, p: Params) -> str:
+        """The full-text condition on `articles a`. With phrase pairs, their index finds the candidates
+        and the whole query is checked on those rows alone (`ts_match_vq` is the @@ the planner cannot
+        turn into a scan of every word's posting list), unless the pairs are the whole query."""
+        if self.pairs is not None and self.exact:
+            return f"a.tsp @@ {p(self.pairs)}::tsquery"
+        q = f"to_tsquery('newsbot', {p(self.expr)})"
+        if self.pairs is None:
+            return f"a.tsv @@ {q}"
+        return f"a.tsp @@ {p(self.pairs)}::tsquery AND ts_match_vq(a.tsv, {q})"
 
 
 def _plain(term: str) -> str:
