@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any, cast
 
+from bot.audit import AuditEntry
 from bot.feeds.types import Feed, FeedSubscription
 from bot.models import Analysis, Article, Entities, Origin, Paragraph, Quote, QuoteKind
 from bot.topics.types import Every, Schedule, Topic
@@ -145,6 +146,22 @@ TOPIC_COLUMNS = (
     "id, guild_id, channel_id, name, query, filters, every, hour, minute, timezone, weekday, mention_role_id, "
     "thread, created_by, created_at, next_run_at, last_run_at, last_article_id, paused_reason, pending, failures, briefing"
 )
+
+AUDIT_COLUMNS = "id, guild_id, actor, actor_name, via, action, detail, created_at"
+
+
+def audit_from_row(r: Any) -> AuditEntry:
+    """A row of AUDIT_COLUMNS, by position (SQLite rows and asyncpg records alike)."""
+    return AuditEntry(
+        guild_id=r[1],
+        actor=r[2],
+        actor_name=r[3],
+        via=r[4],
+        action=r[5],
+        detail=r[6],
+        created_at=dt_from_db(r[7]),
+        id=int(r[0]),
+    )
 
 
 def feed_from_row(r: Any) -> Feed:

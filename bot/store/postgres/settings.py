@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.audit import AuditEntry
 from bot.guild_settings import SUMMARY_LENGTHS, GuildSettings, SummaryLength
-from bot.store.codec import dt_from_db, dt_normal, now_utc
+from bot.store.codec import AUDIT_COLUMNS, audit_from_row, dt_normal, now_utc
 from bot.store.postgres.sql import Pooled
 
 
@@ -51,22 +51,7 @@ class PostgresSettingsMixin(Pooled):
         args: list[object] = [max(1, limit), max(0, offset)]
         if guild_id is not None:
             args.append(guild_id)
-        sql = (
-            "SELECT id, guild_id, actor, actor_name, via, action, detail, created_at FROM audit_log "
-            f"WHERE {where} ORDER BY id DESC LIMIT $1 OFFSET $2"
-        )
+        sql = f"SELECT {AUDIT_COLUMNS} FROM audit_log WHERE {where} ORDER BY id DESC LIMIT $1 OFFSET $2"
         async with self._conn() as con:
             rows = await con.fetch(sql, *args)
-        return [
-            AuditEntry(
-                guild_id=r["guild_id"],
-                actor=r["actor"],
-                actor_name=r["actor_name"],
-                via=r["via"],
-                action=r["action"],
-                detail=r["detail"],
-                created_at=dt_from_db(r["created_at"]),
-                id=int(r["id"]),
-            )
-            for r in rows
-        ]
+        return [audit_from_row(r) for r in rows]

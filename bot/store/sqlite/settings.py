@@ -9,7 +9,7 @@ import aiosqlite
 
 from bot.audit import AuditEntry
 from bot.guild_settings import SUMMARY_LENGTHS, GuildSettings, SummaryLength
-from bot.store.codec import dt_from_db, dt_to_db, now_utc
+from bot.store.codec import AUDIT_COLUMNS, audit_from_row, dt_to_db, now_utc
 
 if TYPE_CHECKING:
     from bot.store.sqlite.tx import Transaction
@@ -69,22 +69,7 @@ class SQLiteSettingsMixin:
     async def list_audit(self, guild_id: int | None, limit: int = 50, offset: int = 0) -> list[AuditEntry]:
         where = "guild_id IS NULL" if guild_id is None else "guild_id = ?"
         params: tuple[object, ...] = () if guild_id is None else (guild_id,)
-        sql = (
-            "SELECT id, guild_id, actor, actor_name, via, action, detail, created_at FROM audit_log "
-            f"WHERE {where} ORDER BY id DESC LIMIT ? OFFSET ?"
-        )
+        sql = f"SELECT {AUDIT_COLUMNS} FROM audit_log WHERE {where} ORDER BY id DESC LIMIT ? OFFSET ?"
         async with self.db.execute(sql, (*params, max(1, limit), max(0, offset))) as cur:
             rows = await cur.fetchall()
-        return [
-            AuditEntry(
-                guild_id=r[1],
-                actor=r[2],
-                actor_name=r[3],
-                via=r[4],
-                action=r[5],
-                detail=r[6],
-                created_at=dt_from_db(r[7]),
-                id=int(r[0]),
-            )
-            for r in rows
-        ]
+        return [audit_from_row(r) for r in rows]
