@@ -44,15 +44,18 @@ _HEADLINE_OPTIONS = (
 )
 _HEADLINE_CHARS = 100_000
 RANK_CANDIDATES = 1000
+CANDIDATE_SLACK = 1.5  # a window is sized for this many times RANK_CANDIDATES expected matches
 RELATED_BROADNESS = 2  # a related-piece term's matches may be this many times its expected documents
 RELATED_SLACK = 50  # ... or this many more
 
-# What finding a search's candidates costs, in µs, as measured at 1,000,000 articles (warm cache):
-# the planner's own guesses chose a 70 ms bitmap of the window's ids for a word in 5,000 rows.
+# What finding a search's candidates costs, in µs, as measured at 1,000,000 articles: the planner's
+# own guesses (every row fetch priced as a disk read) chose a 70 ms bitmap of 700,000 ids to spare
+# the fetch of 2,000 rows.
 ROW_WALKED = 2.5  # a row read in id order and checked against the query
 POSTING = 0.3  # an entry of a posting list put in a bitmap
-ROW_VISITED = 5.0  # a matching row fetched through a bitmap
+ROW_VISITED = 5.0  # a matching row fetched through a bitmap (1.5 warm, 7 cold)
 ID_IN_BITMAP = 0.1  # an id of the window's range put in a bitmap
+ROW_IN_BITMAP = 0.25  # a row in scope or passing a filter put in a bitmap (scattered: a date, a server)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +85,7 @@ def plan_search(newest: int, window_rows: int, density: float | None, share: flo
     return SearchPlan(
         scan=walked * ROW_WALKED < from_index,
         window_indexed=visit_window < visit_all,
-        visible_indexed=share * newest * ID_IN_BITMAP < (1 - share) * visited * ROW_VISITED,
+        visible_indexed=share * newest * ROW_IN_BITMAP < (1 - share) * visited * ROW_VISITED,
     )
 
 
@@ -219,6 +222,10 @@ class PostgresSearchMixin(Pooled):
             window, density = await self._probed_window(con, match, newest, None if match.pairs else window)
             share = await _visible_share(con, scope, filters, newest) if density is not None else 1.0
             span = max(int(window), 1) if window is not None else None
+            if span is not None and density and share > 0:
+                # only the newest RANK_CANDIDATES visible matches are ranked: a window expected to hold
+                # a few more than that finds the same ones at a third of the cost
+                span = min(span, int(CANDIDATE_SLACK * RANK_CANDIDATES / (density * share)) + 1)
             while True:
                 floor = newest - span if span is not None and span < newest else 0
                 plan = plan_search(newest, newest - floor, density, share)
