@@ -4,6 +4,8 @@ server that drops its connections under a running store."""
 from __future__ import annotations
 
 import asyncio
+import itertools
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest
@@ -15,8 +17,16 @@ from bot.search.query import parse_query
 from bot.search.types import SearchFilters
 from bot.store import Scope, create_store
 from bot.store.postgres import PostgresStore
+from bot.store.postgres import search as pg_search
 from bot.store.postgres.migrations import DOCUMENT_VECTOR, MIGRATIONS
-from bot.store.postgres.search import RELATED_SLACK, _top_by_shared_terms, phrase_pairs
+from bot.store.postgres.search import (
+    RELATED_SLACK,
+    SearchPlan,
+    _top_by_shared_terms,
+    _visible_share,
+    phrase_pairs,
+    plan_search,
+)
 from tests.support import pg
 from tests.support.cli import newsbot_text
 
@@ -248,3 +258,113 @@ async def test_both_vectors_keep_finer_statistics(fresh_database: str) -> None:
     finally:
         await con.close()
     assert [tuple(r) for r in targets] == [("tsp", 1000), ("tsv", 1000)]
+
+
+def test_search_plan_weighs_walking_the_newest_rows_against_the_index() -> None:
+    million = 1_000_000
+    assert plan_search(3000, 3000, None, 1.0) == SearchPlan()  # nothing probed: the planner's way
+    # "new" in half the rows: walking ~2,000 rows beats a posting list of 500,000
+    assert plan_search(million, 4000, 0.5, 1.0).scan
+    # ... still with a date filter keeping a third, or a server's scope
+    assert plan_search(million, 4000, 0.5, 0.3).scan
+    # a word in 5,000 rows: its index; the window of 700,000 ids costs more than fetching every match
+    rare = plan_search(million, 700_000, 0.005, 1.0)
+    assert not rare.scan and not rare.window_indexed
+    # a word in 40,000 rows, the newest 37,500 ranked: the window's ids spare 38,500 fetches
+    medium = plan_search(million, 37_500, 0.04, 1.0)
+    assert not medium.scan and medium.window_indexed
+    # a scope holding 80 % of the store is checked per row; one source in a thousand narrows the index
+    assert not plan_search(million, 700_000, 0.005, 0.8).visible_indexed
+    assert plan_search(million, 700_000, 0.005, 0.001).visible_indexed
+
+
+def _dated(title: str, body: str, guild: int | None, source: str, days_ago: int) -> Article:
+    story = _story(title, body, guild)
+    story.source = source
+    story.published = datetime(2026, 11, 1, tzinfo=UTC) - timedelta(days=days_ago)
+    return story
+
+
+async def test_every_search_plan_finds_the_same_hits(
+    fresh_database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Small stores never probe, so the walked and fenced plans are forced here on every query shape,
+    # with and without a window of newest rows: the answers must not depend on how rows were found.
+    words = ["harbour cranes arrived", "cranes at the harbour", "storm over the harbour", "harbour fair"]
+    async with create_store(fresh_database) as store:
+        for i in range(40):
+            story = _dated(
+                f"{words[i % 4].title()} {i}",
+                f"Report {i}: the {words[(i + 1) % 4]} story, told again.",
+                (None, 1, 2)[i % 3],
+                ("Alpha", "Beta")[i % 2],
+                days_ago=i * 9,
+            )
+            await store.add_article(story, fingerprint(story.paragraphs))
+        queries = [
+            "harbour",
+            "harbour cranes",
+            '"harbour cranes"',
+            "harb*",
+            "harbour -storm",
+            "fair OR storm",
+        ]
+        filters = [
+            SearchFilters(),
+            SearchFilters(source="beta"),
+            SearchFilters(since=datetime(2026, 6, 1, tzinfo=UTC)),
+        ]
+        scopes = [Scope.all(), Scope.guild(1), Scope.guild(None)]
+        cases = list(itertools.product(queries, filters, scopes, [None, 12]))
+
+        async def answers() -> list[list[int]]:
+            out = []
+            for text, chosen, scope, window in cases:
+                hits = await store.search(parse_query(text), chosen, scope, limit=8, window=window)
+                out.append([h.id for h in hits])
+            return out
+
+        expected = await answers()
+        assert sum(map(len, expected)) > 300  # the cases find things
+        for scan, window_indexed, visible_indexed in itertools.product([False, True], repeat=3):
+            plan = SearchPlan(scan, window_indexed, visible_indexed)
+            monkeypatch.setattr(pg_search, "plan_search", lambda *_, plan=plan: plan)
+            assert await answers() == expected, plan
+
+
+async def test_prefixes_are_estimated_by_the_planner_and_found(
+    fresh_database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pg_search, "PROBE_ROWS", 10)  # 300 articles: a "large" store, so it is probed
+    async with create_store(fresh_database) as store:
+        ids = []
+        for i in range(300):
+            word = "harbourside" if i % 3 == 0 else "meadow"
+            story = _story(f"Walk {i}", f"A walk by the {word} at dawn.")
+            ids.append((await store.add_article(story, fingerprint(story.paragraphs))).id)
+        query = parse_query("harb*")
+        async with store._conn() as con:
+            await con.execute("ANALYZE articles")
+            match = pg_search.Match(query, "'harb':*")
+            _, density = await store._probed_window(con, match, 300, None)
+        assert density == pytest.approx(1 / 3, abs=0.1)  # no row counted, yet about right
+        hits = await store.search(query, SearchFilters(), Scope.all(), limit=100, window=40)
+        assert sorted(h.id for h in hits) == ids[::3]
+
+
+async def test_the_share_in_scope_comes_from_the_planners_statistics(fresh_database: str) -> None:
+    async with create_store(fresh_database) as store:
+        for i in range(200):
+            story = _dated(
+                f"Story {i}", "Body text.", 1 if i % 4 == 0 else None, ("Alpha", "Beta")[i % 10 == 0], i
+            )
+            await store.add_article(story, fingerprint(story.paragraphs))
+        async with store._conn() as con:
+            await con.execute("ANALYZE articles")
+            assert await _visible_share(con, Scope.all(), SearchFilters(), 200) == 1.0  # nothing asked
+            assert await _visible_share(con, Scope.guild(None), SearchFilters(), 200) == pytest.approx(
+                0.75, abs=0.05
+            )
+            beta = await _visible_share(con, Scope.all(), SearchFilters(source="BETA"), 200)
+            assert beta == pytest.approx(0.1, abs=0.03)
+            assert await con.fetchval("SHOW jit") == "off"  # compiling plans cost more than running them
