@@ -348,13 +348,17 @@ class PostgresSearchMixin(Pooled):
             dfs = [float(frequency.get(b, 0)) for b in buckets]
             caps = [_posting_cap(df) for df in dfs]
             p = Params()
-            postings = await con.fetch(
-                f"SELECT t.i, m.id, m.visible FROM unnest({p([_lexeme(w) for w in words])}::text[], "
-                f"{p(caps)}::int[]) WITH ORDINALITY AS t(q, cap, i) CROSS JOIN LATERAL "
-                f"(SELECT a.id, {scope_sql(scope, p, 'a.guild_id')} AS visible FROM articles a "
-                "WHERE a.tsv @@ to_tsquery('newsbot', t.q) LIMIT t.cap + 1) m",
-                *p.args,
-            )
+            async with con.transaction():
+                # From the index only: the planner does not count reading a row's out-of-line tsvector,
+                # so on a store of 1,000 articles it read every row once per term instead (40 ms).
+                await con.execute("SET LOCAL enable_seqscan = off")
+                postings = await con.fetch(
+                    f"SELECT t.i, m.id, m.visible FROM unnest({p([_lexeme(w) for w in words])}::text[], "
+                    f"{p(caps)}::int[]) WITH ORDINALITY AS t(q, cap, i) CROSS JOIN LATERAL "
+                    f"(SELECT a.id, {scope_sql(scope, p, 'a.guild_id')} AS visible FROM articles a "
+                    "WHERE a.tsv @@ to_tsquery('newsbot', t.q) LIMIT t.cap + 1) m",
+                    *p.args,
+                )
             chosen = _top_by_shared_terms(postings, [bm25_idf(documents, df) for df in dfs], caps, int(limit))
             if not chosen:
                 return []
