@@ -78,12 +78,11 @@ def plan_search(newest: int, window_rows: int, density: float | None, share: flo
     walked = window_rows if wanted <= 0 else min(window_rows, RANK_CANDIDATES / wanted)
     visit_all = density * newest * ROW_VISITED
     visit_window = window_rows * ID_IN_BITMAP + density * window_rows * ROW_VISITED
-    visited = min(visit_all, visit_window) / ROW_VISITED  # rows fetched through the words' bitmap
-    from_index = density * newest * POSTING + visited * ROW_VISITED
+    fetching = min(visit_all, visit_window)  # the rows the words' bitmap leads to
     return SearchPlan(
-        scan=walked * ROW_WALKED < from_index,
+        scan=walked * ROW_WALKED < density * newest * POSTING + fetching,
         window_indexed=visit_window < visit_all,
-        visible_indexed=share * newest * ROW_IN_BITMAP < (1 - share) * visited * ROW_VISITED,
+        visible_indexed=share * newest * ROW_IN_BITMAP < (1 - share) * fetching,
     )
 
 
